@@ -1,0 +1,92 @@
+// The one validated configuration object every Switchyard process reads from its environment.
+// Every variable is documented in the README's configuration table; unknown values fail fast at start-up.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Gateway
+  PORT: int(8080),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  BODY_LIMIT_BYTES: int(1_048_576),
+  SSE_HEARTBEAT_MS: int(15_000),
+  /** Development identity: requests without credentials act as `dev`; `X-Switchyard-User` picks another user. */
+  DEV_IDENTITY: bool.optional(),
+
+  // Redis
+  REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://host:port or redis-cluster://h1:p1,h2:p2)'),
+  RUN_LOG_MAX_ENTRIES: int(20_000),
+  RUN_LOG_TTL_SECONDS: int(3_600),
+  /** A running run's keys expire after this long if its worker vanished without ending it. */
+  RUN_LOG_ORPHAN_TTL_SECONDS: int(86_400),
+
+  // MongoDB
+  MONGODB_URL: z.string().min(1, 'MONGODB_URL is required'),
+  MONGODB_DB: z.string().default('switchyard'),
+
+  // Blob store
+  BLOB_DRIVER: z.enum(['local', 'gcs']).default('local'),
+  BLOB_LOCAL_ROOT: z.string().default('.data/blobs'),
+  FILE_URL_SECRET: z.string().min(16).optional(),
+  SIGNED_URL_TTL_SECONDS: int(3_600),
+  GCS_BUCKET: z.string().optional(),
+  GCS_API_ENDPOINT: z.string().url().optional(),
+  GCS_PROJECT_ID: z.string().optional(),
+  GCS_KEY_FILE: z.string().optional(),
+
+  // Model
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  MODEL_TRANSPORT: z.enum(['http', 'websocket']).default('http'),
+  MODEL: z.string().default('gpt-4.1'),
+  IMAGE_PARTIAL_IMAGES: z.coerce.number().int().min(0).max(3).default(2),
+  /** How a stored generated image reaches the model on a later turn. */
+  MODEL_IMAGE_INPUT: z.enum(['data_url', 'signed_url']).default('data_url'),
+
+  // Workers
+  WORKER_CONCURRENCY: int(16),
+  INGEST_CONCURRENCY: int(4),
+  INGEST_TIMEOUT_MS: int(60_000),
+  IMAGE_MAX_BYTES: int(20 * 1024 * 1024),
+  IMAGE_MAX_PIXELS: int(4096 * 4096),
+  IMAGE_BYTES_TTL_SECONDS: int(600),
+  HEALTH_PORT: int(0),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws one ConfigError that lists every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(defined);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.BLOB_DRIVER === 'gcs' && !cfg.GCS_BUCKET) throw new ConfigError('invalid configuration: GCS_BUCKET is required when BLOB_DRIVER=gcs');
+  if (cfg.BLOB_DRIVER === 'local' && !cfg.FILE_URL_SECRET)
+    throw new ConfigError('invalid configuration: FILE_URL_SECRET (16+ chars) is required when BLOB_DRIVER=local');
+  return cfg;
+}
+
+/** Development identity is on by default outside production and can never be on in production. */
+export function devIdentityEnabled(cfg: Config): boolean {
+  if (cfg.NODE_ENV === 'production') return false;
+  return cfg.DEV_IDENTITY ?? true;
+}
+
+export function publicBaseUrl(cfg: Config): string {
+  return cfg.PUBLIC_BASE_URL ?? `http://localhost:${cfg.PORT}`;
+}

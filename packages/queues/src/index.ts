@@ -1,0 +1,3 @@
+export * from './names.ts';
+export * from './jobs.ts';
+export * from './factory.ts';

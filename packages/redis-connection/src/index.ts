@@ -1,0 +1,81 @@
+// Redis connections from one URL form: `redis://host:port` for a single node and
+// `redis-cluster://h1:p1,h2:p2,…` for a Redis Cluster, so every process is cluster-ready by config.
+import { Cluster, Redis } from 'ioredis';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisTarget {
+  cluster: boolean;
+  url: string;
+  nodes: Array<{ host: string; port: number }>;
+}
+
+export function parseRedisUrl(url: string): RedisTarget {
+  if (url.startsWith('redis-cluster://')) {
+    const nodes = url
+      .slice('redis-cluster://'.length)
+      .split(',')
+      .filter(Boolean)
+      .map((hp) => {
+        const [host, port] = hp.split(':');
+        return { host: host || '127.0.0.1', port: Number(port ?? 6379) };
+      });
+    if (nodes.length === 0) throw new Error(`REDIS_URL lists no cluster nodes: ${url}`);
+    return { cluster: true, url, nodes };
+  }
+  const u = new URL(url);
+  return { cluster: false, url, nodes: [{ host: u.hostname, port: Number(u.port || 6379) }] };
+}
+
+export interface RedisConnectOptions {
+  /** Name shown in CLIENT LIST: which process and role holds the connection. */
+  name: string;
+  /** BullMQ requires `null` (retry forever) on its connections. */
+  maxRetriesPerRequest?: number | null;
+  lazyConnect?: boolean;
+}
+
+/** Opens a connection; reconnects forever with capped backoff so an outage never crashes a process. */
+export function createRedis(url: string, opts: RedisConnectOptions): RedisClient {
+  const target = parseRedisUrl(url);
+  const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000);
+  const common = {
+    connectionName: opts.name,
+    maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 3 : opts.maxRetriesPerRequest,
+    lazyConnect: opts.lazyConnect ?? false,
+    retryStrategy,
+  };
+  if (target.cluster) {
+    return new Cluster(target.nodes, {
+      redisOptions: common,
+      clusterRetryStrategy: retryStrategy,
+      shardedSubscribers: true,
+      maxRedirections: 16,
+    });
+  }
+  return new Redis(url, common);
+}
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
+}
+
+/** Resolves once the client is ready (or rejects after `timeoutMs`). */
+export async function waitReady(client: RedisClient, timeoutMs = 10_000): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`redis not ready after ${timeoutMs} ms (status ${client.status})`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+    };
+    client.on('ready', onReady);
+  });
+}

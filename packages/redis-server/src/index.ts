@@ -1,0 +1,160 @@
+// A private redis-server (or 3-master cluster) on loopback for tests and `npm start`: free port,
+// no persistence, daemonized with a pidfile and stopped by pid so nothing outlives its owner.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisServerHandle {
+  url: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT = 'redis-server not found: install it with `sudo apt-get install -y redis-server`';
+
+export function redisServerBinary(): string {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) throw new Error(INSTALL_HINT);
+  return 'redis-server';
+}
+
+/** Asks the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.end();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not accept connections in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopPid(pid: number): Promise<void> {
+  if (!pidAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 5000;
+  while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+async function spawnRedis(port: number, dir: string, extraArgs: string[] = []): Promise<number> {
+  const bin = redisServerBinary();
+  const pidfile = join(dir, `redis-${port}.pid`);
+  const res = spawnSync(
+    bin,
+    [
+      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir, '--logfile', join(dir, `redis-${port}.log`),
+      ...extraArgs,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (res.status !== 0) throw new Error(`redis-server failed to start: ${res.stderr || res.stdout}`);
+  await waitForPort(port, 5000);
+  // The pidfile is written right after the listener opens; poll briefly for it.
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    try {
+      return Number(readFileSync(pidfile, 'utf8').trim());
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** Starts a private single-node Redis; `port` defaults to a free one. */
+export async function startRedisServer(opts: { port?: number } = {}): Promise<RedisServerHandle> {
+  const port = opts.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
+  const pid = await spawnRedis(port, dir);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid,
+    async stop() {
+      await stopPid(pid);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RedisClusterHandle {
+  nodes: Array<{ host: string; port: number }>;
+  /** `redis-cluster://127.0.0.1:p1,127.0.0.1:p2,…`, the form REDIS_URL accepts for a cluster. */
+  url: string;
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** Starts a 3-master Redis Cluster (no replicas) from Debian's redis-server. */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-cluster-'));
+  const ports: number[] = [];
+  const pids: number[] = [];
+  for (let i = 0; i < masters; i++) {
+    const port = await freePort();
+    ports.push(port);
+    pids.push(
+      await spawnRedis(port, dir, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000']),
+    );
+  }
+  const create = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { encoding: 'utf8' },
+  );
+  if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`);
+  // Wait until every node reports the cluster as ok.
+  const deadline = Date.now() + 15_000;
+  for (const port of ports) {
+    for (;;) {
+      const info = spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' });
+      if (info.stdout.includes('cluster_state:ok')) break;
+      if (Date.now() > deadline) throw new Error(`cluster node ${port} not ok: ${info.stdout}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const nodes = ports.map((port) => ({ host: '127.0.0.1', port }));
+  return {
+    nodes,
+    url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    pids,
+    async stop() {
+      await Promise.all(pids.map(stopPid));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// The durable, bounded log of one run: created by the gateway, appended by workers through one
+// atomic script per batch, read back by any gateway that attaches a client.
+import { readFileSync } from 'node:fs';
+import type { RedisClient } from '@switchyard/redis-connection';
+import { decodeEntry, encodeEntry, type PendingEntry, type RunLogEntry } from './entries.ts';
+import { runKeys } from './keys.ts';
+
+const APPEND_LUA = readFileSync(new URL('./scripts/append-entries-3keys.lua', import.meta.url), 'utf8');
+
+interface AppendCommand {
+  syAppendEntries(log: string, meta: string, channel: string, ...argv: string[]): Promise<number>;
+}
+
+export interface RunMeta {
+  runId: string;
+  owner: string;
+  threadId: string;
+  seq: number;
+  bytes: number;
+  /** Seq of the terminal entry once the run ended. */
+  endedAt?: number;
+}
+
+export interface RunLogLimits {
+  maxEntries: number;
+  ttlSeconds: number;
+  orphanTtlSeconds: number;
+}
+
+export class RunEndedError extends Error {
+  override name = 'RunEndedError';
+}
+
+export class RunLog {
+  constructor(
+    readonly redis: RedisClient,
+    readonly limits: RunLogLimits,
+  ) {
+    // defineCommand loads the script once and calls it by sha (EVALSHA, EVAL on NOSCRIPT).
+    if (!(redis as unknown as Partial<AppendCommand>).syAppendEntries) {
+      redis.defineCommand('syAppendEntries', { numberOfKeys: 3, lua: APPEND_LUA });
+    }
+  }
+
+  /** Registers a run before its first entry; the keys expire on their own if nobody ends it. */
+  async createRun(runId: string, owner: string, threadId: string): Promise<void> {
+    const k = runKeys(runId);
+    await this.redis
+      .multi()
+      .hset(k.meta, { owner, threadId, seq: 0, bytes: 0, createdAt: Date.now() })
+      .expire(k.meta, this.limits.orphanTtlSeconds)
+      .exec();
+  }
+
+  async meta(runId: string): Promise<RunMeta | null> {
+    const h = await this.redis.hgetall(runKeys(runId).meta);
+    if (!h.owner || !h.threadId) return null;
+    return {
+      runId,
+      owner: h.owner,
+      threadId: h.threadId,
+      seq: Number(h.seq ?? 0),
+      bytes: Number(h.bytes ?? 0),
+      ...(h.ended ? { endedAt: Number(h.ended) } : {}),
+    };
+  }
+
+  /**
+   * Appends entries atomically and publishes them. Returns the first assigned seq, or 0 when
+   * `dedupeToken` was already used (a retried job re-appending the same events).
+   */
+  async append(runId: string, entries: PendingEntry[], opts: { dedupeToken?: string } = {}): Promise<number> {
+    if (entries.length === 0) return 0;
+    const k = runKeys(runId);
+    const hasEnd = entries.some((e) => e.kind === 'end');
+    const ttl = hasEnd ? this.limits.ttlSeconds : this.limits.orphanTtlSeconds;
+    const first = await (this.redis as unknown as AppendCommand).syAppendEntries(
+      k.log,
+      k.meta,
+      k.channel,
+      String(this.limits.maxEntries),
+      String(ttl),
+      opts.dedupeToken ?? '',
+      ...entries.map(encodeEntry),
+    );
+    if (first === -1) throw new RunEndedError(`run ${runId} already ended`);
+    return first;
+  }
+
+  /** Entries with seq > afterSeq, oldest first, up to `count`. */
+  async read(runId: string, afterSeq: number, count = 1_000): Promise<RunLogEntry[]> {
+    const rows = await this.redis.xrange(runKeys(runId).log, `(0-${afterSeq}`, '+', 'COUNT', count);
+    return rows.map(([id, fields]) => decodeEntry(Number(id.slice(2)), fields[1] ?? ''));
+  }
+
+  /** Frees a run's keys right away (tests and operators; normal runs simply expire). */
+  async drop(runId: string): Promise<void> {
+    const k = runKeys(runId);
+    await this.redis.del(k.log, k.meta);
+  }
+}

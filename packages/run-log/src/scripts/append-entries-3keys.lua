@@ -1,0 +1,33 @@
+-- Appends a batch of entries to one run's log and announces them, atomically.
+-- KEYS[1] run log stream, KEYS[2] run meta hash, KEYS[3] shard channel (all share {run:<id>}).
+-- ARGV[1] max log entries (approximate trim), ARGV[2] ttl seconds for log and meta,
+-- ARGV[3] dedupe token ('' = none): a token already seen makes the whole call a no-op,
+-- ARGV[4..] entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
+-- Returns the seq of the first entry, 0 for a deduplicated call, -1 when the run already ended.
+if redis.call('HGET', KEYS[2], 'ended') then
+  return -1
+end
+if ARGV[3] ~= '' then
+  if redis.call('HSETNX', KEYS[2], 'dedupe:' .. ARGV[3], 1) == 0 then
+    return 0
+  end
+end
+local first = 0
+local parts = {}
+local bytes = 0
+for i = 4, #ARGV do
+  local entry = ARGV[i]
+  local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+  if first == 0 then first = seq end
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '0-' .. seq, 'd', entry)
+  bytes = bytes + #entry
+  parts[#parts + 1] = entry
+  if string.sub(entry, 1, 1) == 'x' then
+    redis.call('HSET', KEYS[2], 'ended', seq)
+  end
+end
+redis.call('HINCRBY', KEYS[2], 'bytes', bytes)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('SPUBLISH', KEYS[3], first .. '\n' .. table.concat(parts, '\n'))
+return first

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedis, type RedisClient } from '@switchyard/redis-connection';
+import { startRedisServer, type RedisServerHandle } from '@switchyard/redis-server';
+import { RunEventSequencer, RunLog, RunLogSubscriber, runKeys, type RunLogEntry } from '../src/index.ts';
+
+let server: RedisServerHandle;
+let redis: RedisClient;
+let sub: RedisClient;
+let log: RunLog;
+let subscriber: RunLogSubscriber;
+const limits = { maxEntries: 10_000, ttlSeconds: 60, orphanTtlSeconds: 600 };
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = createRedis(server.url, { name: 'test' });
+  sub = createRedis(server.url, { name: 'test-sub' });
+  log = new RunLog(redis, limits);
+  subscriber = new RunLogSubscriber(log, sub);
+});
+
+afterAll(async () => {
+  redis.disconnect();
+  sub.disconnect();
+  await server.stop();
+});
+
+const ev = (n: number) => JSON.stringify({ type: 'progress_update', text: `step ${n}` });
+
+function collector() {
+  const entries: RunLogEntry[] = [];
+  let resolveEnd!: () => void;
+  const ended = new Promise<void>((r) => (resolveEnd = r));
+  return {
+    entries,
+    ended,
+    sink: {
+      onEntry(e: RunLogEntry) {
+        entries.push(e);
+        if (e.kind === 'end') resolveEnd();
+      },
+      onError(err: Error) {
+        throw err;
+      },
+    },
+  };
+}
+
+describe('run log', () => {
+  it('assigns consecutive seqs across batches and reads after a seq', async () => {
+    await log.createRun('r1', 'alice', 'thr_1');
+    expect(await log.append('r1', [{ kind: 'event', json: ev(1) }, { kind: 'event', json: ev(2) }])).toBe(1);
+    expect(await log.append('r1', [{ kind: 'event', json: ev(3) }])).toBe(3);
+    const after1 = await log.read('r1', 1);
+    expect(after1.map((e) => e.seq)).toEqual([2, 3]);
+    expect(after1[0]).toEqual({ seq: 2, kind: 'event', json: ev(2) });
+    const meta = await log.meta('r1');
+    expect(meta).toMatchObject({ owner: 'alice', threadId: 'thr_1', seq: 3 });
+  });
+
+  it('refuses appends after the terminal entry and shortens the ttl', async () => {
+    await log.createRun('r2', 'alice', 'thr_1');
+    await log.append('r2', [{ kind: 'event', json: ev(1) }, { kind: 'end', end: { outcome: 'completed' } }]);
+    await expect(log.append('r2', [{ kind: 'event', json: ev(2) }])).rejects.toThrow(/already ended/);
+    expect(await redis.ttl(runKeys('r2').log)).toBeLessThanOrEqual(60);
+    expect((await log.meta('r2'))?.endedAt).toBe(2);
+  });
+
+  it('makes a deduplicated append a no-op', async () => {
+    await log.createRun('r3', 'alice', 'thr_1');
+    expect(await log.append('r3', [{ kind: 'event', json: ev(1) }], { dedupeToken: 'img-p0' })).toBe(1);
+    expect(await log.append('r3', [{ kind: 'event', json: ev(1) }], { dedupeToken: 'img-p0' })).toBe(0);
+    expect((await log.read('r3', 0)).length).toBe(1);
+  });
+});
+
+describe('attach', () => {
+  it('replays history then follows live entries, each seq once, until the end', async () => {
+    await log.createRun('r4', 'alice', 'thr_1');
+    await log.append('r4', [{ kind: 'event', json: ev(1) }, { kind: 'event', json: ev(2) }]);
+    const c = collector();
+    await subscriber.attach('r4', 0, c.sink);
+    await log.append('r4', [{ kind: 'event', json: ev(3) }]);
+    await log.append('r4', [{ kind: 'end', end: { outcome: 'completed' } }]);
+    await c.ended;
+    expect(c.entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(subscriber.activeChannels).toBe(0);
+  });
+
+  it('re-attaching after a seq yields exactly the missing entries', async () => {
+    await log.createRun('r5', 'alice', 'thr_1');
+    for (let i = 1; i <= 5; i++) await log.append('r5', [{ kind: 'event', json: ev(i) }]);
+    const c = collector();
+    const attachment = await subscriber.attach('r5', 3, c.sink);
+    expect(c.entries.map((e) => e.seq)).toEqual([4, 5]);
+    expect(attachment.lastSeq).toBe(5);
+    await log.append('r5', [{ kind: 'end', end: { outcome: 'completed' } }]);
+    await c.ended;
+    expect(c.entries.map((e) => e.seq)).toEqual([4, 5, 6]);
+  });
+
+  it('loses nothing when appends race the attach', async () => {
+    await log.createRun('r6', 'alice', 'thr_1');
+    const c = collector();
+    const writing = (async () => {
+      for (let i = 1; i <= 200; i++) await log.append('r6', [{ kind: 'event', json: ev(i) }]);
+      await log.append('r6', [{ kind: 'end', end: { outcome: 'completed' } }]);
+    })();
+    await new Promise((r) => setTimeout(r, 5));
+    await subscriber.attach('r6', 0, c.sink);
+    await writing;
+    await c.ended;
+    expect(c.entries.map((e) => e.seq)).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
+  });
+});
+
+describe('sequencer', () => {
+  it('coalesces deltas while an append is in flight and keeps steps in order', async () => {
+    await log.createRun('r7', 'alice', 'thr_1');
+    const seq = new RunEventSequencer(log, 'r7');
+    const order: string[] = [];
+    const render = (d: string) => JSON.stringify({ type: 'delta', delta: d });
+    seq.event(ev(0));
+    for (const ch of 'hello world') seq.delta('msg:0', ch, render);
+    seq.step(async () => {
+      order.push(`step after ${(await log.read('r7', 0)).length}`);
+    });
+    seq.event(ev(1));
+    await seq.end({ outcome: 'completed' });
+    const entries = await log.read('r7', 0);
+    const deltas = entries
+      .filter((e): e is Extract<RunLogEntry, { kind: 'event' }> => e.kind === 'event' && e.json.includes('"delta"'))
+      .map((e) => (JSON.parse(e.json) as { delta: string }).delta);
+    expect(deltas.join('')).toBe('hello world');
+    expect(deltas.length).toBeLessThan(11);
+    expect(order).toEqual([`step after ${1 + deltas.length}`]);
+    expect(entries[entries.length - 1]).toMatchObject({ kind: 'end' });
+  });
+});
