@@ -1,0 +1,272 @@
+// The scripted answer to one create request as a sequence of typed Responses stream events: a text
+// message, or an image_generation_call then a caption. Hand-written: no offline Responses server.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  Response,
+  ResponseCompletedEvent,
+  ResponseCreateParams,
+  ResponseOutputItem,
+  ResponseOutputMessage,
+  ResponseOutputText,
+  ResponseStatus,
+  ResponseStreamEvent,
+  ResponseUsage,
+  Tool,
+} from 'openai/resources/responses/responses';
+import { itemImage } from '../png.ts';
+import type { SentImage } from '../request-log.ts';
+import { asksForImage, imageGenerationTool } from './request.ts';
+import { IMAGE_CAPTION, answerText, splitDeltas } from './text.ts';
+
+export const DEFAULT_MODEL = 'gpt-test';
+/** The API allows 0–3 partial images per image_generation_call. */
+const MAX_PARTIAL_IMAGES = 3;
+/** Roughly what a 1024×1024 high-quality image bills as output tokens. */
+const IMAGE_OUTPUT_TOKENS = 4160;
+
+export interface FlowSettings {
+  imageBytes: number;
+  deltaDelayMs: number;
+  textDeltas: number;
+}
+
+export interface FlowRequest {
+  responseId: string;
+  body: ResponseCreateParams;
+  /** Streaming answers pace their deltas and send partial images; JSON answers do neither. */
+  streaming: boolean;
+  /** WebSocket `generate: false` warms up state: the response completes with no output. */
+  generate: boolean;
+  userText: string | null;
+}
+
+/** One event to send, plus the digest of the image it carries so the transport can log it once sent. */
+export interface FlowFrame {
+  event: ResponseStreamEvent;
+  image?: SentImage;
+}
+
+export function newId(prefix: 'resp' | 'msg' | 'ig'): string {
+  return `${prefix}_${randomBytes(16).toString('hex')}`;
+}
+
+/** Yields the whole answer; the last frame is always `response.completed`. */
+export async function* responseFlow(request: FlowRequest, settings: FlowSettings): AsyncGenerator<FlowFrame, void, undefined> {
+  const writer = new FlowWriter(request, settings);
+  yield writer.frame({ type: 'response.created', sequence_number: writer.seq(), response: writer.snapshot('in_progress') });
+  yield writer.frame({ type: 'response.in_progress', sequence_number: writer.seq(), response: writer.snapshot('in_progress') });
+  if (request.generate) {
+    const tool = imageGenerationTool(request.body);
+    // Image answers always end with a message: a response holding only an image_generation_call
+    // makes the Agents runner call the model again every turn (see PITFALLS).
+    if (tool && asksForImage(request.userText)) {
+      yield* writer.imageItem(tool);
+      yield* writer.messageItem(IMAGE_CAPTION, settings.textDeltas);
+    } else {
+      yield* writer.messageItem(answerText(request.userText), settings.textDeltas);
+    }
+  }
+  yield writer.frame(writer.completed());
+}
+
+class FlowWriter {
+  readonly #request: FlowRequest;
+  readonly #settings: FlowSettings;
+  readonly #createdAt = Math.floor(Date.now() / 1000);
+  readonly #output: ResponseOutputItem[] = [];
+  #sequence = 0;
+  #outputTokens = 0;
+
+  constructor(request: FlowRequest, settings: FlowSettings) {
+    this.#request = request;
+    this.#settings = settings;
+  }
+
+  seq(): number {
+    return this.#sequence++;
+  }
+
+  frame(event: ResponseStreamEvent, image?: SentImage): FlowFrame {
+    return image ? { event, image } : { event };
+  }
+
+  async *messageItem(text: string, deltaCount: number): AsyncGenerator<FlowFrame, void, undefined> {
+    const outputIndex = this.#output.length;
+    const id = newId('msg');
+    const item: ResponseOutputMessage = { id, type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+    yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item });
+    const emptyPart: ResponseOutputText = { type: 'output_text', text: '', annotations: [] };
+    yield this.frame({
+      type: 'response.content_part.added',
+      sequence_number: this.seq(),
+      item_id: id,
+      output_index: outputIndex,
+      content_index: 0,
+      part: emptyPart,
+    });
+    for (const delta of splitDeltas(text, deltaCount)) {
+      await this.#pace();
+      yield this.frame({
+        type: 'response.output_text.delta',
+        sequence_number: this.seq(),
+        item_id: id,
+        output_index: outputIndex,
+        content_index: 0,
+        delta,
+        logprobs: [],
+      });
+    }
+    yield this.frame({
+      type: 'response.output_text.done',
+      sequence_number: this.seq(),
+      item_id: id,
+      output_index: outputIndex,
+      content_index: 0,
+      text,
+      logprobs: [],
+    });
+    const part: ResponseOutputText = { type: 'output_text', text, annotations: [] };
+    yield this.frame({
+      type: 'response.content_part.done',
+      sequence_number: this.seq(),
+      item_id: id,
+      output_index: outputIndex,
+      content_index: 0,
+      part,
+    });
+    const done: ResponseOutputMessage = { ...item, status: 'completed', content: [part] };
+    this.#output.push(done);
+    this.#outputTokens += Math.ceil(text.length / 4);
+    yield this.frame({ type: 'response.output_item.done', sequence_number: this.seq(), output_index: outputIndex, item: done });
+  }
+
+  async *imageItem(tool: Tool.ImageGeneration): AsyncGenerator<FlowFrame, void, undefined> {
+    const outputIndex = this.#output.length;
+    const id = newId('ig');
+    // The API resolves `auto` to what it actually produced; report concrete values the same way.
+    const size = tool.size !== undefined && tool.size !== 'auto' ? tool.size : '1024x1024';
+    const quality = tool.quality !== undefined && tool.quality !== 'auto' ? tool.quality : 'high';
+    const background = tool.background === 'transparent' ? 'transparent' : 'opaque';
+    const partials = this.#request.streaming
+      ? Math.max(0, Math.min(MAX_PARTIAL_IMAGES, Math.floor(tool.partial_images ?? 0)))
+      : 0;
+    const added: ResponseOutputItem.ImageGenerationCall = { id, type: 'image_generation_call', status: 'in_progress', result: null };
+    const base = { item_id: id, output_index: outputIndex };
+    yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item: added });
+    yield this.frame({ type: 'response.image_generation_call.in_progress', sequence_number: this.seq(), ...base });
+    yield this.frame({ type: 'response.image_generation_call.generating', sequence_number: this.seq(), ...base });
+    for (let index = 0; index < partials; index++) {
+      await this.#pace();
+      // Partials are real PNGs too, growing towards the final size like a refining render.
+      const partial = itemImage(id, index, partials, this.#settings.imageBytes);
+      yield this.frame(
+        {
+          type: 'response.image_generation_call.partial_image',
+          sequence_number: this.seq(),
+          ...base,
+          partial_image_b64: partial.png.toString('base64'),
+          partial_image_index: index,
+          size,
+          quality,
+          background,
+          output_format: 'png',
+        },
+        { itemId: id, partialIndex: index, sha256: partial.sha256, bytes: partial.png.length },
+      );
+    }
+    await this.#pace();
+    const final = itemImage(id, null, partials, this.#settings.imageBytes);
+    yield this.frame({ type: 'response.image_generation_call.completed', sequence_number: this.seq(), ...base });
+    const done: ResponseOutputItem.ImageGenerationCall = {
+      id,
+      type: 'image_generation_call',
+      status: 'completed',
+      result: final.png.toString('base64'),
+      action: 'generate',
+      background,
+      output_format: 'png',
+      quality,
+      size,
+      revised_prompt: this.#request.userText,
+    };
+    this.#output.push(done);
+    this.#outputTokens += IMAGE_OUTPUT_TOKENS;
+    yield this.frame(
+      { type: 'response.output_item.done', sequence_number: this.seq(), output_index: outputIndex, item: done },
+      { itemId: id, partialIndex: null, sha256: final.sha256, bytes: final.png.length },
+    );
+  }
+
+  completed(): ResponseCompletedEvent {
+    const response = this.snapshot('completed');
+    response.completed_at = Math.floor(Date.now() / 1000);
+    response.usage = this.#usage();
+    return { type: 'response.completed', sequence_number: this.seq(), response };
+  }
+
+  /** The response object as the API reports it at this point: request settings echoed back. */
+  snapshot(status: ResponseStatus): Response {
+    const body = this.#request.body;
+    const output = [...this.#output];
+    const response: Response = {
+      id: this.#request.responseId,
+      object: 'response',
+      created_at: this.#createdAt,
+      status,
+      background: false,
+      error: null,
+      incomplete_details: null,
+      access_programs: null,
+      instructions: body.instructions ?? null,
+      max_output_tokens: body.max_output_tokens ?? null,
+      max_tool_calls: body.max_tool_calls ?? null,
+      metadata: body.metadata ?? {},
+      model: body.model ?? DEFAULT_MODEL,
+      output,
+      // Not on the real wire (the SDK derives it), but the type requires it and the SDK keeps a
+      // present value, so send the same concatenation it would compute.
+      output_text: outputText(output),
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      previous_response_id: body.previous_response_id ?? null,
+      prompt_cache_key: body.prompt_cache_key ?? null,
+      reasoning: body.reasoning ?? { effort: null, summary: null },
+      safety_identifier: body.safety_identifier ?? null,
+      service_tier: 'default',
+      temperature: body.temperature ?? 1,
+      text: body.text ?? { format: { type: 'text' } },
+      tool_choice: body.tool_choice ?? 'auto',
+      tools: body.tools ?? [],
+      top_logprobs: body.top_logprobs ?? 0,
+      top_p: body.top_p ?? 1,
+      truncation: body.truncation ?? 'disabled',
+    };
+    if (body.user !== undefined) response.user = body.user;
+    return response;
+  }
+
+  #usage(): ResponseUsage {
+    // Token counts are estimates (4 characters a token); tests only need them present and stable.
+    const inputTokens = Math.ceil(JSON.stringify(this.#request.body.input ?? '').length / 4);
+    return {
+      input_tokens: inputTokens,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: this.#outputTokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: inputTokens + this.#outputTokens,
+    };
+  }
+
+  async #pace(): Promise<void> {
+    if (this.#request.streaming && this.#settings.deltaDelayMs > 0) await sleep(this.#settings.deltaDelayMs);
+  }
+}
+
+function outputText(output: ResponseOutputItem[]): string {
+  let text = '';
+  for (const item of output) {
+    if (item.type !== 'message') continue;
+    for (const part of item.content) if (part.type === 'output_text') text += part.text;
+  }
+  return text;
+}

@@ -1,0 +1,10 @@
+// Public surface of @switchyard/model-test-server: an offline OpenAI Responses API (HTTP SSE/JSON and
+// WebSocket mode) for tests and `npm start`. Hand-written: no package provides one that runs offline.
+export { startModelTestServer } from './server.ts';
+export type { ModelTestServer, ModelTestServerOptions } from './server.ts';
+export type { RecordedRequest, SentImage } from './request-log.ts';
+export type { Fault } from './faults.ts';
+export { faultFromMarker, parseFault } from './faults.ts';
+export { itemImage, renderNoisePng } from './png.ts';
+export type { RenderedPng } from './png.ts';
+export { IMAGE_CAPTION, answerText, splitDeltas } from './flows/text.ts';

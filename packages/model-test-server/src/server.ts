@@ -1,0 +1,82 @@
+// Starts the offline OpenAI Responses API test server (HTTP + WebSocket mode on one port) that the
+// real `openai` and `@openai/agents` packages run against. Hand-written: no package provides one.
+import { createServer } from 'node:http';
+import { ResponsesCore } from './core.ts';
+import type { Fault } from './faults.ts';
+import { createHttpHandler } from './http-transport.ts';
+import type { RecordedRequest, SentImage } from './request-log.ts';
+import { attachWebSocketMode } from './ws-transport.ts';
+
+export interface ModelTestServerOptions {
+  port?: number;
+  /** Approximate size of the FINAL PNG in bytes (default 300,000); partials are smaller. */
+  imageBytes?: number;
+  /** Delay between text deltas and image frames when streaming (default 0; `npm start` uses ~20). */
+  deltaDelayMs?: number;
+  /** Number of deltas in a text answer (default 12). */
+  textDeltas?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Keep at most this many entries in `requests` and `sentImages`, oldest dropped (default unbounded). */
+  maxRecorded?: number;
+}
+
+export interface ModelTestServer {
+  /** `http://127.0.0.1:P/v1`: what `new OpenAI({ baseURL })` takes (WebSocket mode derives ws://…/v1/responses). */
+  baseURL: string;
+  port: number;
+  /** Every /v1/responses request in arrival order, both transports. */
+  requests: RecordedRequest[];
+  /** Every image frame sent (partials and finals), sha256 of the decoded bytes. */
+  sentImages: SentImage[];
+  /** Queues a fault for the next response request (either transport). */
+  queueFault(fault: Fault): void;
+  close(): Promise<void>;
+}
+
+export async function startModelTestServer(opts: ModelTestServerOptions = {}): Promise<ModelTestServer> {
+  const core = new ResponsesCore(
+    {
+      imageBytes: opts.imageBytes ?? 300_000,
+      deltaDelayMs: opts.deltaDelayMs ?? 0,
+      textDeltas: opts.textDeltas ?? 12,
+    },
+    opts.maxRecorded ?? Number.POSITIVE_INFINITY,
+  );
+  const server = createServer(createHttpHandler(core));
+  // Streams with paced deltas can idle longer than Node's default timeouts between events.
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  const wsMode = attachWebSocketMode(server, core);
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('model test server is not listening on TCP');
+  const { port } = address;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    baseURL: `http://${urlHost}:${port}/v1`,
+    port,
+    requests: core.requests,
+    sentImages: core.sentImages,
+    queueFault: (fault) => {
+      core.faults.push(fault);
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        wsMode.close();
+        server.close(() => resolve());
+        // Keep-alive and streaming connections would hold close() open until they time out.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
