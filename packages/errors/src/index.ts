@@ -93,3 +93,28 @@ export function httpErrorOf(err: unknown): HttpError {
   }
   return { status: 500, body: { error: { code: 'internal_error', message: 'Internal server error' } } };
 }
+
+/** The ChatKit `error` event for a failure inside a response (PROTOCOL §4.11, §6.1 step 4). */
+export interface ChatKitErrorEvent {
+  type: 'error';
+  code: 'stream.error' | 'custom';
+  message?: string;
+  allow_retry: boolean;
+}
+
+/** Custom, user-visible stream errors raised by apps ("Quota exceeded, try tomorrow."). */
+export class CustomStreamError extends Error {
+  override name = 'CustomStreamError';
+  constructor(
+    message: string,
+    readonly allowRetry = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps a failure inside a run to the event the client sees; details stay in the logs. */
+export function chatKitErrorEventOf(err: unknown): ChatKitErrorEvent {
+  if (err instanceof CustomStreamError) return { type: 'error', code: 'custom', message: err.message, allow_retry: err.allowRetry };
+  return { type: 'error', code: 'stream.error', allow_retry: true };
+}

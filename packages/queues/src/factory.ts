@@ -13,8 +13,8 @@ function bullConnection(redisUrl: string, name: string): RedisClient {
   return createRedis(redisUrl, { name, maxRetriesPerRequest: null });
 }
 
-export function createQueue<T>(name: QueueName, conn: QueueConnection): Queue<T> {
-  return new Queue<T>(name, {
+export function createQueue<T, R = unknown>(name: QueueName, conn: QueueConnection): Queue<T, R> {
+  return new Queue<T, R>(name, {
     connection: bullConnection(conn.redisUrl, `queue:${name}`),
     prefix: queuePrefix(name),
     defaultJobOptions: {

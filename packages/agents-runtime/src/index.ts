@@ -1,0 +1,5 @@
+export * from './response-stream-converter.ts';
+export * from './thread-input.ts';
+export * from './model-provider.ts';
+export * from './agent-run.ts';
+export * from './default-agent.ts';

@@ -1,0 +1,5 @@
+export * from './identity.ts';
+export * from './json-requests.ts';
+export * from './streaming-requests.ts';
+export * from './sse-attach.ts';
+export * from './chatkit-router.ts';

@@ -1,0 +1,50 @@
+// Hands generated image bytes to the ingest worker: decode base64 once, park the bytes under a
+// short-lived run-tagged Redis key, enqueue an idempotent ingest job, and wait for it (bounded).
+import type { Queue, QueueEvents } from 'bullmq';
+import { imageIngestJobId, type ImageIngestJobData, type ImageIngestResult } from '@switchyard/queues';
+import type { RedisClient } from '@switchyard/redis-connection';
+import { runKeys } from '@switchyard/run-log';
+
+export class ImageIngestTimeout extends Error {
+  override name = 'ImageIngestTimeout';
+}
+
+export interface ImageHandoffDeps {
+  redis: RedisClient;
+  queue: Queue<ImageIngestJobData, ImageIngestResult>;
+  queueEvents: QueueEvents;
+  bytesTtlSeconds: number;
+  timeoutMs: number;
+}
+
+export interface ImageHandoffInput extends Omit<ImageIngestJobData, 'bytesKey'> {
+  bytes: Buffer;
+}
+
+/** Starts storing the bytes now; the returned function enqueues and waits when its turn comes. */
+export function prepareImageHandoff(deps: ImageHandoffDeps, input: ImageHandoffInput): () => Promise<ImageIngestResult> {
+  const { bytes, ...rest } = input;
+  const bytesKey = runKeys(rest.runId).imageBytes(rest.imageId, rest.partialIndex);
+  const stored = deps.redis.set(bytesKey, bytes, 'EX', deps.bytesTtlSeconds);
+  stored.catch(() => undefined);
+  return async () => {
+    await stored;
+    const data: ImageIngestJobData = { ...rest, bytesKey };
+    const job = await deps.queue.add('ingest', data, {
+      jobId: imageIngestJobId(rest),
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 200 },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        job.waitUntilFinished(deps.queueEvents) as Promise<ImageIngestResult>,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ImageIngestTimeout(`image ingest ${job.id} did not finish in ${deps.timeoutMs} ms`)), deps.timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

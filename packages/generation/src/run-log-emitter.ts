@@ -1,0 +1,92 @@
+// The worker side of the response pipeline (PROTOCOL §6.1): persist first (done → add, removed →
+// delete, replaced → upsert), then forward to the run log, hidden items persisted silently; text
+// deltas coalesced; image frames routed through the ingest worker in stream order.
+import type { ChatKitEmitter, ImageFrame } from '@switchyard/agents-runtime';
+import { eventToWire, type ThreadItem, type ThreadStreamEvent } from '@switchyard/protocol';
+import type { RunEventSequencer } from '@switchyard/run-log';
+import type { ChatStore } from '@switchyard/store';
+import { prepareImageHandoff, type ImageHandoffDeps } from './image-handoff.ts';
+
+const HIDDEN_TYPES = new Set<ThreadItem['type']>(['hidden_context_item', 'sdk_hidden_context']);
+
+export interface RunContext {
+  runId: string;
+  owner: string;
+  threadId: string;
+  partialImages: number;
+}
+
+export class RunLogEmitter implements ChatKitEmitter {
+  /** Items added but not yet done/removed/replaced, with updates applied (for cancellation, §6.9). */
+  readonly pending = new Map<string, ThreadItem>();
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly seq: RunEventSequencer,
+    private readonly store: ChatStore,
+    private readonly images: ImageHandoffDeps,
+  ) {}
+
+  event(e: ThreadStreamEvent): void {
+    const { owner, threadId } = this.ctx;
+    switch (e.type) {
+      case 'thread.item.done': {
+        const item = e.item;
+        this.pending.delete(item.id);
+        this.seq.step(() => this.store.addItem(owner, threadId, item));
+        if (HIDDEN_TYPES.has(item.type)) return;
+        break;
+      }
+      case 'thread.item.removed': {
+        const id = e.item_id;
+        this.pending.delete(id);
+        this.seq.step(() => this.store.deleteThreadItem(owner, threadId, id));
+        break;
+      }
+      case 'thread.item.replaced': {
+        const item = e.item;
+        this.pending.delete(item.id);
+        this.seq.step(() => this.store.saveItem(owner, threadId, item));
+        break;
+      }
+      case 'thread.item.added':
+        this.pending.set(e.item.id, e.item);
+        break;
+      default:
+        break;
+    }
+    this.seq.event(JSON.stringify(eventToWire(e)));
+  }
+
+  textDelta(itemId: string, contentIndex: number, delta: string): void {
+    this.seq.delta(`${itemId}:${contentIndex}`, delta, (merged) =>
+      JSON.stringify({
+        type: 'thread.item.updated',
+        item_id: itemId,
+        update: { type: 'assistant_message.content_part.text_delta', content_index: contentIndex, delta: merged },
+      }),
+    );
+  }
+
+  imageFrame(frame: ImageFrame): void {
+    const { runId, owner, threadId, partialImages } = this.ctx;
+    if (frame.partialIndex === null) this.pending.delete(frame.item.id);
+    const ingest = prepareImageHandoff(this.images, {
+      runId,
+      owner,
+      threadId,
+      itemId: frame.item.id,
+      itemCreatedAt: frame.item.created_at,
+      imageId: frame.imageId,
+      partialIndex: frame.partialIndex,
+      partialImages,
+      expectedFormat: frame.format,
+      bytes: Buffer.from(frame.b64, 'base64'),
+    });
+    // The ingest worker appends the image's events itself; holding the sequencer here keeps them
+    // in stream order (a partial never after the final, the final before the text that follows).
+    this.seq.step(async () => {
+      await ingest();
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './image-validation.ts';
+export * from './ingest-processor.ts';

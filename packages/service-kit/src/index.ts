@@ -1,0 +1,134 @@
+// What every Switchyard process does the same way: open its dependencies from the validated
+// config, expose liveness/readiness, and shut down in order on SIGTERM/SIGINT.
+import { createServer, type Server } from 'node:http';
+import type { MongoClient } from 'mongodb';
+import { createGcsBlobStore, createLocalBlobStore, type BlobStore } from '@switchyard/blob';
+import { publicBaseUrl, type Config } from '@switchyard/config';
+import type { Logger } from '@switchyard/logging';
+import { createRedis, waitReady, type RedisClient } from '@switchyard/redis-connection';
+import { RunLog } from '@switchyard/run-log';
+import { ChatStore, connectMongo } from '@switchyard/store';
+
+export interface Dependencies {
+  redis: RedisClient;
+  mongo: MongoClient;
+  store: ChatStore;
+  blob: BlobStore;
+  runLog: RunLog;
+  close(): Promise<void>;
+}
+
+export function blobStoreFromConfig(cfg: Config): BlobStore {
+  if (cfg.BLOB_DRIVER === 'gcs') {
+    return createGcsBlobStore({
+      bucket: cfg.GCS_BUCKET!,
+      ...(cfg.GCS_API_ENDPOINT ? { apiEndpoint: cfg.GCS_API_ENDPOINT } : {}),
+      ...(cfg.GCS_PROJECT_ID ? { projectId: cfg.GCS_PROJECT_ID } : {}),
+      ...(cfg.GCS_KEY_FILE ? { keyFilename: cfg.GCS_KEY_FILE } : {}),
+    });
+  }
+  return createLocalBlobStore({ root: cfg.BLOB_LOCAL_ROOT, publicBaseUrl: publicBaseUrl(cfg), signingSecret: cfg.FILE_URL_SECRET! });
+}
+
+export async function openDependencies(cfg: Config, service: string): Promise<Dependencies> {
+  const redis = createRedis(cfg.REDIS_URL, { name: `${service}:main` });
+  await waitReady(redis);
+  const mongo = await connectMongo(cfg.MONGODB_URL, { appName: service });
+  const blob = blobStoreFromConfig(cfg);
+  const store = new ChatStore(mongo.db(cfg.MONGODB_DB), {
+    imageUrl: (ref) => blob.signedUrl(ref.name, { expiresInSeconds: cfg.SIGNED_URL_TTL_SECONDS }),
+  });
+  await store.ensureIndexes();
+  const runLog = new RunLog(redis, {
+    maxEntries: cfg.RUN_LOG_MAX_ENTRIES,
+    ttlSeconds: cfg.RUN_LOG_TTL_SECONDS,
+    orphanTtlSeconds: cfg.RUN_LOG_ORPHAN_TTL_SECONDS,
+  });
+  return {
+    redis,
+    mongo,
+    store,
+    blob,
+    runLog,
+    async close() {
+      await mongo.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export type Check = () => Promise<void>;
+
+/** Runs named checks; readiness is the conjunction, reported per dependency. */
+export async function runChecks(checks: Record<string, Check>, timeoutMs = 2_000): Promise<{ ok: boolean; checks: Record<string, string> }> {
+  const results: Record<string, string> = {};
+  await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          check(),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), timeoutMs))),
+        ]);
+        results[name] = 'ok';
+      } catch (err) {
+        results[name] = err instanceof Error ? err.message : String(err);
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return { ok: Object.values(results).every((r) => r === 'ok'), checks: results };
+}
+
+export function dependencyChecks(deps: Pick<Dependencies, 'redis' | 'store' | 'blob'>): Record<string, Check> {
+  return {
+    redis: async () => {
+      await deps.redis.ping();
+    },
+    mongodb: () => deps.store.ping(),
+    blob: () => deps.blob.ping(),
+  };
+}
+
+/** A bare health server for worker processes: `/healthz` (alive) and `/readyz` (dependencies). */
+export function startHealthServer(port: number, checks: Record<string, Check>, logger: Logger): Server {
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.url === '/readyz') {
+      void runChecks(checks).then((r) => {
+        res.writeHead(r.ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(r));
+      });
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  server.listen(port, () => logger.info({ port: (server.address() as { port: number }).port }, 'health server listening'));
+  return server;
+}
+
+/** Calls `shutdown` once on SIGTERM/SIGINT and exits when it resolves (or after `graceMs`). */
+export function onShutdown(logger: Logger, graceMs: number, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.warn('shutdown grace period exceeded; exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    shutdown()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

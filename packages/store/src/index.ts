@@ -1,0 +1,2 @@
+export * from './chat-store.ts';
+export * from './connect.ts';

@@ -1,0 +1,2 @@
+export * from './service-process.ts';
+export * from './embedded-dependencies.ts';

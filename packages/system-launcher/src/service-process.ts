@@ -1,0 +1,89 @@
+// Starting Switchyard's services as real child processes (for `npm start` and the end-to-end
+// suites): TypeScript run through tsx, env passed explicitly, output prefixed, stopped by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export type ServiceName = 'gateway' | 'generation-worker' | 'image-ingest-worker';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const require = createRequire(import.meta.url);
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Lines the process printed (kept for assertions and failure reports). */
+  output: string[];
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface SpawnOptions {
+  env: Record<string, string>;
+  /** A label for log prefixes, e.g. `gateway-b`. */
+  label?: string;
+  /** Forward output to this process's stdout (npm start) instead of only keeping it. */
+  inheritOutput?: boolean;
+  maxOutputLines?: number;
+}
+
+export function spawnService(service: ServiceName, opts: SpawnOptions): ServiceProcess {
+  const entry = join(REPO_ROOT, 'services', service, 'src', 'main.ts');
+  const tsx = require.resolve('tsx');
+  const child = spawn(process.execPath, ['--import', tsx, entry], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const label = opts.label ?? service;
+  const output: string[] = [];
+  const max = opts.maxOutputLines ?? 5_000;
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      output.push(line);
+      if (output.length > max) output.shift();
+      if (opts.inheritOutput) process.stdout.write(`[${label}] ${line}\n`);
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    name: label,
+    child,
+    pid: child.pid ?? -1,
+    output,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls a URL until it answers 200 (readiness), failing with the service output on timeout. */
+export async function waitForHttpOk(url: string, timeoutMs: number, services: ServiceProcess[] = []): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    for (const s of services) {
+      if (s.child.exitCode !== null) throw new Error(`${s.name} exited with ${s.child.exitCode}:\n${s.output.slice(-30).join('\n')}`);
+    }
+    try {
+      const res = await fetch(url);
+      last = `${res.status} ${await res.text()}`;
+      if (res.ok) return;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tails = services.map((s) => `--- ${s.name}\n${s.output.slice(-20).join('\n')}`).join('\n');
+  throw new Error(`${url} not ready after ${timeoutMs} ms (last: ${last})\n${tails}`);
+}

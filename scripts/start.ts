@@ -1,0 +1,62 @@
+// `npm start`: the whole system on this machine. Starts each embedded default that no setting
+// replaces, then the gateway, one generation worker and one image-ingest worker as child
+// processes, waits for /readyz and prints a curl that streams an answer with an image.
+import { join } from 'node:path';
+import { REPO_ROOT, spawnService, startEmbeddedDependencies, waitForHttpOk, type ServiceProcess } from '@switchyard/system-launcher';
+
+const announce = (line: string) => console.log(`[switchyard] ${line}`);
+const port = process.env.PORT ?? '8080';
+
+const embedded = await startEmbeddedDependencies({
+  env: process.env,
+  announce,
+  blobRoot: join(REPO_ROOT, '.data', 'blobs'),
+  model: { deltaDelayMs: 20, imageBytes: 400_000 },
+});
+const env: Record<string, string> = {
+  ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>),
+  ...embedded.env,
+  PORT: port,
+};
+if (!process.env.NODE_ENV) {
+  env.NODE_ENV = 'development';
+  announce('embedded default: NODE_ENV=development (requests without credentials act as user "dev"; X-Switchyard-User picks another)');
+}
+
+const services: ServiceProcess[] = [
+  spawnService('gateway', { env, inheritOutput: true }),
+  spawnService('generation-worker', { env, inheritOutput: true }),
+  spawnService('image-ingest-worker', { env, inheritOutput: true }),
+];
+
+let stopping = false;
+const stopAll = async (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(services.map((s) => s.stop()));
+  await embedded.stop();
+  process.exit(code);
+};
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+for (const s of services) {
+  void s.exited.then((code) => {
+    if (!stopping) {
+      announce(`${s.name} exited with code ${code}; stopping everything`);
+      void stopAll(1);
+    }
+  });
+}
+
+try {
+  await waitForHttpOk(`http://127.0.0.1:${port}/readyz`, 60_000, services);
+} catch (err) {
+  announce(String(err));
+  await stopAll(1);
+}
+announce(`ready: http://localhost:${port}  (GET /readyz answers 200)`);
+announce('stream an answer with a generated image:');
+console.log(
+  `\n  curl -N http://localhost:${port}/chatkit -H 'Content-Type: application/json' \\\n` +
+    `    -d '{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"Please draw a lighthouse at dusk"}],"attachments":[],"inference_options":{}}}}'\n`,
+);

@@ -1,0 +1,90 @@
+// Bad input gets the right status and a JSON error naming the problem, before any stream starts,
+// and writes nothing (issue 2, test 5). Also: every store read and write is scoped by owner.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postChatKit, postJson } from '../kit/sse-client.ts';
+import { startSystem, type System } from '../kit/system.ts';
+
+let sys: System;
+let gw: string;
+const userInput = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
+
+async function storeCounts(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of ['threads', 'items', 'attachments']) out[name] = await sys.db.collection(name).countDocuments({});
+  return out;
+}
+
+async function rawPost(body: string | Buffer, contentType = 'application/json') {
+  const res = await fetch(`${gw}/chatkit`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as { error: { code: string; message: string } } };
+}
+
+beforeAll(async () => {
+  sys = await startSystem({ transport: 'http' });
+  gw = sys.gateways[0]!.url;
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+describe('bad requests are refused before streaming and change nothing', () => {
+  const cases: Array<[string, string | Buffer, number, RegExp]> = [
+    ['malformed JSON', '{"type": "threads.create", ', 400, /not valid JSON/],
+    ['an empty body', '', 400, /not valid JSON/],
+    ['an unknown type', JSON.stringify({ type: 'threads.explode', params: {} }), 400, /threads\.explode/],
+    ['missing params', JSON.stringify({ type: 'threads.list' }), 400, /params/],
+    ['a missing thread_id', JSON.stringify({ type: 'threads.add_user_message', params: { input: userInput('hi') } }), 400, /thread_id/],
+    ['a missing input', JSON.stringify({ type: 'threads.create', params: {} }), 400, /input/],
+    ['a body over the limit', JSON.stringify({ type: 'threads.create', params: { input: userInput('x'.repeat(1_100_000)) } }), 413, /exceeds/],
+  ];
+  for (const [name, body, status, message] of cases) {
+    it(`${name} → ${status}`, async () => {
+      const before = await storeCounts();
+      const res = await rawPost(body);
+      expect(res.status).toBe(status);
+      expect(res.type).toContain('application/json');
+      expect(res.body.error.message).toMatch(message);
+      expect(await storeCounts()).toEqual(before);
+    });
+  }
+
+  it('an unknown thread → 404 for streaming and JSON requests alike', async () => {
+    const before = await storeCounts();
+    for (const body of [
+      { type: 'threads.add_user_message', params: { thread_id: 'thr_missing', input: userInput('hi') } },
+      { type: 'threads.get_by_id', params: { thread_id: 'thr_missing' } },
+      { type: 'items.list', params: { thread_id: 'thr_missing' } },
+    ]) {
+      const res = await postJson(gw, body);
+      expect(res.status).toBe(404);
+      expect((res.body as { error: { message: string } }).error.message).toMatch(/thr_missing/);
+    }
+    expect(await storeCounts()).toEqual(before);
+  });
+});
+
+describe('owner scoping', () => {
+  it("another user's thread is a 404 and absent from their list", async () => {
+    const s = await postChatKit(gw, { type: 'threads.create', params: { input: userInput('hello') } }, { 'X-Switchyard-User': 'alice' });
+    await s.done;
+    const threadId = ((s.events[0]!.data as { thread: { id: string } }).thread.id);
+    const mine = await postJson(gw, { type: 'threads.get_by_id', params: { thread_id: threadId } }, { 'X-Switchyard-User': 'alice' });
+    expect(mine.status).toBe(200);
+    const theirs = await postJson(gw, { type: 'threads.get_by_id', params: { thread_id: threadId } }, { 'X-Switchyard-User': 'bob' });
+    expect(theirs.status).toBe(404);
+    const add = await postJson(gw, { type: 'threads.add_user_message', params: { thread_id: threadId, input: userInput('hi') } }, { 'X-Switchyard-User': 'bob' });
+    expect(add.status).toBe(404);
+    const list = await postJson(gw, { type: 'threads.list', params: {} }, { 'X-Switchyard-User': 'bob' });
+    expect((list.body as { data: unknown[] }).data).toEqual([]);
+    const devList = await postJson(gw, { type: 'threads.list', params: {} });
+    expect((devList.body as { data: Array<{ id: string }> }).data.map((t) => t.id)).not.toContain(threadId);
+  });
+
+  it('a re-attach to another user’s run is a 404', async () => {
+    const s = await postChatKit(gw, { type: 'threads.create', params: { input: userInput('hello') } }, { 'X-Switchyard-User': 'alice' });
+    await s.done;
+    const runId = s.headers.get('x-switchyard-run-id');
+    const res = await fetch(`${gw}/chatkit/runs/${runId}/events`, { headers: { 'X-Switchyard-User': 'bob' } });
+    expect(res.status).toBe(404);
+  });
+});

@@ -1,0 +1,89 @@
+// Boots the whole system for an end-to-end suite: private Redis, the MongoDB test server (or
+// MONGODB_URL with a fresh database), the Responses API test server, and real service processes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MongoClient, type Db } from 'mongodb';
+import type { ModelTestServer } from '@switchyard/model-test-server';
+import { freePort } from '@switchyard/redis-server';
+import { spawnService, startEmbeddedDependencies, waitForHttpOk, type ServiceProcess } from '@switchyard/system-launcher';
+
+export interface SystemOptions {
+  transport: 'http' | 'websocket';
+  gateways?: number;
+  imageBytes?: number;
+  deltaDelayMs?: number;
+  textDeltas?: number;
+  env?: Record<string, string>;
+}
+
+export interface System {
+  gateways: Array<{ url: string; process: ServiceProcess }>;
+  worker: ServiceProcess;
+  ingest: ServiceProcess;
+  model: ModelTestServer;
+  redisUrl: string;
+  db: Db;
+  processes: ServiceProcess[];
+  stop(): Promise<void>;
+}
+
+export async function startSystem(opts: SystemOptions): Promise<System> {
+  const blobRoot = mkdtempSync(join(tmpdir(), 'switchyard-blobs-'));
+  const externalMongo = process.env.MONGODB_URL;
+  const embedded = await startEmbeddedDependencies({
+    env: externalMongo ? { MONGODB_URL: externalMongo } : {},
+    announce: () => undefined,
+    blobRoot,
+    model: { imageBytes: opts.imageBytes ?? 200_000, deltaDelayMs: opts.deltaDelayMs ?? 0, textDeltas: opts.textDeltas ?? 12 },
+  });
+  const dbName = `switchyard_e2e_${randomBytes(4).toString('hex')}`;
+  const mongoUrl = externalMongo ?? embedded.env.MONGODB_URL!;
+  const ports = await Promise.all(Array.from({ length: opts.gateways ?? 1 }, () => freePort()));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DEV_IDENTITY: 'true',
+    LOG_LEVEL: 'info',
+    ...embedded.env,
+    MONGODB_URL: mongoUrl,
+    MONGODB_DB: dbName,
+    MODEL_TRANSPORT: opts.transport,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${ports[0]}`,
+    SSE_HEARTBEAT_MS: '1000',
+    WORKER_CONCURRENCY: '8',
+    ...opts.env,
+  };
+  const gateways = ports.map((port, i) => ({
+    url: `http://127.0.0.1:${port}`,
+    process: spawnService('gateway', { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, label: `gateway-${i}` }),
+  }));
+  const worker = spawnService('generation-worker', { env });
+  const ingest = spawnService('image-ingest-worker', { env });
+  const processes = [...gateways.map((g) => g.process), worker, ingest];
+  const mongo = new MongoClient(mongoUrl);
+  try {
+    await Promise.all(gateways.map((g) => waitForHttpOk(`${g.url}/readyz`, 60_000, processes)));
+    await mongo.connect();
+  } catch (err) {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await embedded.stop();
+    throw err;
+  }
+  return {
+    gateways,
+    worker,
+    ingest,
+    model: embedded.model!,
+    redisUrl: embedded.env.REDIS_URL!,
+    db: mongo.db(dbName),
+    processes,
+    async stop() {
+      await Promise.all(processes.map((p) => p.stop()));
+      if (externalMongo) await mongo.db(dbName).dropDatabase().catch(() => undefined);
+      await mongo.close();
+      await embedded.stop();
+      rmSync(blobRoot, { recursive: true, force: true });
+    },
+  };
+}
