@@ -1,0 +1,75 @@
+// The gateway route (`/files/<name>?exp=&sig=`) that serves the local driver's objects to whoever
+// holds a signed URL. Range, conditional requests and HEAD come from express's `send` machinery.
+
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { BadRequest, Forbidden, httpErrorOf, NotFound } from '@switchyard/errors';
+import { LocalObjectFiles } from './local-object-files.ts';
+import { assertValidObjectName } from './object-names.ts';
+import { verifyLocalFileUrl } from './url-signing.ts';
+
+export interface LocalFilesRouterOptions {
+  root: string;
+  signingSecret: string;
+}
+
+/** Mount at `/files`: the local store signs URLs for `${publicBaseUrl}/files/<name>`. */
+export function createLocalFilesRouter(opts: LocalFilesRouterOptions): Router {
+  const files = new LocalObjectFiles(opts.root);
+  const router = express.Router();
+
+  router.get('/*name', async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      // The wildcard gives decoded segments; the signature covers the name they spell.
+      const segments = (req.params as { name?: string[] }).name ?? [];
+      const name = segments.join('/');
+      const check = verifyLocalFileUrl({ name, exp: req.query.exp, sig: req.query.sig, secret: opts.signingSecret });
+      if (!check.ok) {
+        throw new Forbidden(check.reason === 'expired' ? 'This file URL has expired' : 'This file URL is not validly signed');
+      }
+      // Only names that passed validation were ever signed; this is defence in depth.
+      assertValidObjectName(name);
+      const sidecar = await files.readSidecar(name);
+      if (!sidecar) throw new NotFound(`File ${name} not found`);
+
+      const maxAge = Math.max(0, check.exp - Math.floor(Date.now() / 1000));
+      // `send` keeps a Content-Type that is already set, so the stored type wins over the extension.
+      res.setHeader('Content-Type', sidecar.contentType);
+      // Shared caches must not keep a response that only a signed URL may fetch, nor past its expiry.
+      res.setHeader('Cache-Control', `private, max-age=${maxAge}`);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      // Uploaded attachments are served from the gateway's origin: never let one run as a page there.
+      res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+      res.sendFile(name, { root: files.objectsDir, acceptRanges: true, cacheControl: false, lastModified: true, dotfiles: 'deny' }, (err?: Error) => {
+        if (!err || res.headersSent) return;
+        const status = (err as { status?: unknown }).status;
+        if (status === 416) {
+          const range = (err as { headers?: Record<string, string> }).headers?.['Content-Range'];
+          if (range) res.setHeader('Content-Range', range);
+          sendError(res, 416, { error: { code: 'range_not_satisfiable', message: 'The requested range is not satisfiable' } });
+        } else if (status === 404 || (err as { code?: unknown }).code === 'ENOENT') {
+          // Deleted between the sidecar read and the open.
+          respond(res, new NotFound(`File ${name} not found`));
+        } else if ((err as { code?: unknown }).code !== 'ECONNABORTED') {
+          next(err);
+        }
+      });
+    } catch (err) {
+      if (err instanceof Forbidden || err instanceof NotFound || err instanceof BadRequest) respond(res, err);
+      else next(err);
+    }
+  });
+
+  return router;
+}
+
+function respond(res: Response, err: unknown): void {
+  const { status, body } = httpErrorOf(err);
+  sendError(res, status, body);
+}
+
+function sendError(res: Response, status: number, body: { error: { code: string; message: string } }): void {
+  // Drop what was set for the file (its type, caching, validators) before answering with JSON.
+  for (const header of ['Content-Type', 'Cache-Control', 'Content-Security-Policy', 'ETag', 'Last-Modified']) res.removeHeader(header);
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(status).json(body);
+}
