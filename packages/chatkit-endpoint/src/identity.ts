@@ -6,7 +6,8 @@ import { BadRequest, Unauthorized } from '@switchyard/errors';
 
 export const DEV_USER = 'dev';
 export const USER_HEADER = 'x-switchyard-user';
-const OWNER_PATTERN = /^[A-Za-z0-9_.@-]{1,128}$/;
+// Owners name blob folders too: no leading dot or dash, no `..` (the blob store refuses those).
+const OWNER_PATTERN = /^(?!.*\.\.)[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}$/;
 
 export interface IdentityOptions {
   devIdentity: boolean;

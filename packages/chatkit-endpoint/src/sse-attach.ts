@@ -23,7 +23,7 @@ export async function attachSse(
 ): Promise<void> {
   let headersSent = false;
   let closed = false;
-  let heartbeat: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined = undefined;
   const sendHeaders = () => {
     if (headersSent) return;
     headersSent = true;

@@ -193,7 +193,7 @@ function afterFilter(order: Order, at: Date, idField: string, id: string): Recor
   return { $or: [{ created_at: { [op]: at } }, { created_at: at, [idField]: { [op]: id } }] };
 }
 
-function toPage<D, T = D>(docs: D[], limit: number, idOf: (d: D) => string): Page<D> {
+function toPage<D>(docs: D[], limit: number, idOf: (d: D) => string): Page<D> {
   const hasMore = docs.length > limit;
   const data = hasMore ? docs.slice(0, limit) : docs;
   const last = data[data.length - 1];

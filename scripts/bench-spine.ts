@@ -1,0 +1,101 @@
+// Spine benchmark (issue 2 figures; prints numbers, asserts nothing): enqueue → worker-start
+// latency, POST → first SSE byte, relay latency between a run-log append and the client receiving
+// the event at 100 concurrent streams, and peak RSS of every process.
+// Usage: npm run bench -- [--transport http|websocket] [--streams 100] [--deltas 100]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { createRedis } from '@switchyard/redis-connection';
+import { decodeBatch, runKeys } from '@switchyard/run-log';
+import { queuePrefix, RUNS_QUEUE } from '@switchyard/queues';
+import { postChatKit } from '../test/kit/sse-client.ts';
+import { startSystem } from '../test/kit/system.ts';
+
+const { values } = parseArgs({
+  options: {
+    transport: { type: 'string', default: 'http' },
+    streams: { type: 'string', default: '100' },
+    deltas: { type: 'string', default: '100' },
+    sequential: { type: 'string', default: '40' },
+  },
+});
+const transport = values.transport === 'websocket' ? 'websocket' : 'http';
+const streams = Number(values.streams);
+const sequential = Number(values.sequential);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+};
+const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms  (n=${xs.length})`;
+const peakRss = (pid: number) => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? `${(Number(m[1]) / 1024).toFixed(0)} MiB` : '?';
+};
+const input = (text: string) => ({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } } });
+
+const sys = await startSystem({
+  transport,
+  deltaDelayMs: 20,
+  textDeltas: Number(values.deltas),
+  env: { WORKER_CONCURRENCY: String(streams), LOG_LEVEL: 'warn', SSE_HEARTBEAT_MS: '15000' },
+});
+const gw = sys.gateways[0]!.url;
+const runsQueue = new Queue(RUNS_QUEUE, { connection: createRedis(sys.redisUrl, { name: 'bench', maxRetriesPerRequest: null }), prefix: queuePrefix(RUNS_QUEUE) });
+
+try {
+  // 1. Light load: one stream at a time.
+  const firstByte: number[] = [];
+  for (let i = 0; i < sequential; i++) {
+    const t0 = performance.now();
+    const s = await postChatKit(gw, input(`hello ${i}`));
+    firstByte.push(performance.now() - t0);
+    await s.done;
+  }
+  const jobs = await runsQueue.getJobs(['completed'], 0, sequential);
+  const enqueueToStart = jobs.map((j) => (j.processedOn ?? 0) - j.timestamp);
+
+  // 2. 100 concurrent streams: relay latency from the run-log publish to the client.
+  const sub = createRedis(sys.redisUrl, { name: 'bench-sub' });
+  const published = new Map<string, number>();
+  sub.on('smessage', (channel: string, message: string) => {
+    const now = performance.now();
+    for (const e of decodeBatch(message)) published.set(`${channel}#${e.seq}`, now);
+  });
+  const relay: number[] = [];
+  const t0 = performance.now();
+  const concurrentFirstByte: number[] = [];
+  await Promise.all(
+    Array.from({ length: streams }, async (_, i) => {
+      const start = performance.now();
+      const s = await postChatKit(gw, input(`tell me a long story ${i}`));
+      concurrentFirstByte.push(performance.now() - start);
+      const channel = runKeys(s.headers.get('x-switchyard-run-id')!).channel;
+      await sub.ssubscribe(channel);
+      let seen = 0;
+      const check = () => {
+        for (; seen < s.events.length; seen++) {
+          const sent = published.get(`${channel}#${s.events[seen]!.id}`);
+          if (sent !== undefined) relay.push(performance.now() - sent);
+        }
+      };
+      const timer = setInterval(check, 1);
+      await s.done;
+      clearInterval(timer);
+      await sub.sunsubscribe(channel);
+    }),
+  );
+  const wall = performance.now() - t0;
+  sub.disconnect();
+
+  console.log(`\nSwitchyard spine benchmark — transport ${transport}, ${streams} concurrent streams × ${values.deltas} deltas at 20 ms`);
+  console.log(`enqueue → worker start (light load):   ${fmt(enqueueToStart)}`);
+  console.log(`POST → first SSE byte (light load):    ${fmt(firstByte)}`);
+  console.log(`POST → first SSE byte (${streams} streams):    ${fmt(concurrentFirstByte)}`);
+  console.log(`relay: run-log publish → client event: ${fmt(relay)}`);
+  console.log(`${streams} streams finished in ${(wall / 1000).toFixed(1)} s`);
+  for (const p of sys.processes) console.log(`peak RSS ${p.name.padEnd(20)} ${peakRss(p.pid)}`);
+} finally {
+  await runsQueue.close();
+  await sys.stop();
+}
