@@ -4,10 +4,9 @@
 // Usage: npm run bench -- [--transport http|websocket] [--streams 100] [--deltas 100]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Queue } from 'bullmq';
 import { createRedis } from '@switchyard/redis-connection';
 import { decodeBatch, runKeys } from '@switchyard/run-log';
-import { queuePrefix, RUNS_QUEUE } from '@switchyard/queues';
+import { createQueue, RUNS_QUEUE } from '@switchyard/queues';
 import { postChatKit } from '../test/kit/sse-client.ts';
 import { startSystem } from '../test/kit/system.ts';
 
@@ -41,7 +40,7 @@ const sys = await startSystem({
   env: { WORKER_CONCURRENCY: String(streams), LOG_LEVEL: 'warn', SSE_HEARTBEAT_MS: '15000' },
 });
 const gw = sys.gateways[0]!.url;
-const runsQueue = new Queue(RUNS_QUEUE, { connection: createRedis(sys.redisUrl, { name: 'bench', maxRetriesPerRequest: null }), prefix: queuePrefix(RUNS_QUEUE) });
+const runsQueue = createQueue(RUNS_QUEUE, { redisUrl: sys.redisUrl });
 
 try {
   // 1. Light load: one stream at a time.

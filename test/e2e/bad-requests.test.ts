@@ -88,3 +88,18 @@ describe('owner scoping', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('upstream faults end the run with one clear error event', () => {
+  for (const marker of ['[fault:500]', '[fault:429:1]', '[fault:drop:3]']) {
+    it(`${marker}: the stream ends with stream.error and the user message stays`, async () => {
+      const s = await postChatKit(gw, { type: 'threads.create', params: { input: userInput(`hello ${marker}`) } });
+      await s.done;
+      const events = s.events.map((e) => e.data as { type: string; code?: string; allow_retry?: boolean; thread?: { id: string } });
+      const errors = events.filter((e) => e.type === 'error');
+      expect(errors).toEqual([{ type: 'error', code: 'stream.error', allow_retry: true }]);
+      expect(events[events.length - 1]!.type).toBe('error');
+      const got = await postJson(gw, { type: 'threads.get_by_id', params: { thread_id: events[0]!.thread!.id } });
+      expect(((got.body as { items: { data: Array<{ type: string }> } }).items.data).map((i) => i.type)).toEqual(['user_message']);
+    });
+  }
+});

@@ -3,7 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { startGcsTestServer, type GcsTestServer } from '@switchyard/gcs-test-server';
 import { MongoClient, type Db } from 'mongodb';
 import type { ModelTestServer } from '@switchyard/model-test-server';
 import { freePort } from '@switchyard/redis-server';
@@ -15,6 +17,8 @@ export interface SystemOptions {
   imageBytes?: number;
   deltaDelayMs?: number;
   textDeltas?: number;
+  /** `gcs` runs the blob store on @google-cloud/storage against the GCS test server. */
+  blob?: 'local' | 'gcs';
   env?: Record<string, string>;
 }
 
@@ -23,6 +27,7 @@ export interface System {
   worker: ServiceProcess;
   ingest: ServiceProcess;
   model: ModelTestServer;
+  gcs?: GcsTestServer;
   redisUrl: string;
   db: Db;
   processes: ServiceProcess[];
@@ -40,12 +45,30 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   });
   const dbName = `switchyard_e2e_${randomBytes(4).toString('hex')}`;
   const mongoUrl = externalMongo ?? embedded.env.MONGODB_URL!;
+  let gcs: GcsTestServer | undefined;
+  const blobEnv: Record<string, string> = {};
+  if (opts.blob === 'gcs') {
+    gcs = await startGcsTestServer({ buckets: ['switchyard-test'] });
+    // Signing is local and needs a credential: a throwaway service-account key, never committed.
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyFile = join(blobRoot, 'throwaway-key.json');
+    writeFileSync(keyFile, JSON.stringify({
+      type: 'service_account',
+      project_id: 'switchyard-test',
+      private_key_id: 'throwaway',
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      client_email: 'switchyard-test@switchyard-test.iam.gserviceaccount.com',
+      client_id: '1',
+    }));
+    Object.assign(blobEnv, { BLOB_DRIVER: 'gcs', GCS_BUCKET: 'switchyard-test', GCS_API_ENDPOINT: gcs.url, GCS_PROJECT_ID: 'switchyard-test', GCS_KEY_FILE: keyFile });
+  }
   const ports = await Promise.all(Array.from({ length: opts.gateways ?? 1 }, () => freePort()));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     DEV_IDENTITY: 'true',
     LOG_LEVEL: 'info',
     ...embedded.env,
+    ...blobEnv,
     MONGODB_URL: mongoUrl,
     MONGODB_DB: dbName,
     MODEL_TRANSPORT: opts.transport,
@@ -68,6 +91,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   } catch (err) {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     await embedded.stop();
+    await gcs?.close();
     throw err;
   }
   return {
@@ -75,6 +99,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     worker,
     ingest,
     model: embedded.model!,
+    ...(gcs ? { gcs } : {}),
     redisUrl: embedded.env.REDIS_URL!,
     db: mongo.db(dbName),
     processes,
@@ -83,6 +108,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       if (externalMongo) await mongo.db(dbName).dropDatabase().catch(() => undefined);
       await mongo.close();
       await embedded.stop();
+      await gcs?.close();
       rmSync(blobRoot, { recursive: true, force: true });
     },
   };

@@ -13,16 +13,27 @@ function bullConnection(redisUrl: string, name: string): RedisClient {
   return createRedis(redisUrl, { name, maxRetriesPerRequest: null });
 }
 
+/** BullMQ leaves a connection it was handed open on close(); ours are private, so close them too. */
+function closingConnection<C extends { close(): Promise<void> }>(owner: C, connection: RedisClient): C {
+  const close = owner.close.bind(owner);
+  owner.close = async () => {
+    await close();
+    connection.disconnect();
+  };
+  return owner;
+}
+
 export function createQueue<T, R = unknown>(name: QueueName, conn: QueueConnection): Queue<T, R> {
-  return new Queue<T, R>(name, {
-    connection: bullConnection(conn.redisUrl, `queue:${name}`),
+  const connection = bullConnection(conn.redisUrl, `queue:${name}`);
+  return closingConnection(new Queue<T, R>(name, {
+    connection,
     prefix: queuePrefix(name),
     defaultJobOptions: {
       // Keep a bounded tail of finished jobs for dashboards, never an unbounded history.
       removeOnComplete: { count: 1_000, age: 3_600 },
       removeOnFail: { count: 5_000, age: 24 * 3_600 },
     },
-  });
+  }), connection);
 }
 
 export interface WorkerSettings {
@@ -40,8 +51,9 @@ export function createWorker<T, R>(
   processor: Processor<T, R>,
   settings: WorkerSettings,
 ): Worker<T, R> {
+  const connection = bullConnection(conn.redisUrl, `worker:${name}`);
   const opts: WorkerOptions = {
-    connection: bullConnection(conn.redisUrl, `worker:${name}`),
+    connection,
     prefix: queuePrefix(name),
     concurrency: settings.concurrency,
     lockDuration: settings.lockDurationMs ?? 30_000,
@@ -49,15 +61,16 @@ export function createWorker<T, R>(
     maxStalledCount: settings.maxStalledCount ?? 1,
     autorun: true,
   };
-  return new Worker<T, R>(name, processor, opts);
+  return closingConnection(new Worker<T, R>(name, processor, opts), connection);
 }
 
 export function createQueueEvents(name: QueueName, conn: QueueConnection): QueueEvents {
-  return new QueueEvents(name, {
-    connection: bullConnection(conn.redisUrl, `events:${name}`),
+  const connection = bullConnection(conn.redisUrl, `events:${name}`);
+  return closingConnection(new QueueEvents(name, {
+    connection,
     prefix: queuePrefix(name),
     // Read from the start of the retained events stream: with '$' a completion that lands right
     // after start-up can be missed (seen on Redis Cluster, PITFALLS).
     lastEventId: '0',
-  });
+  }), connection);
 }

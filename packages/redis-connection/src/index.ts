@@ -33,6 +33,8 @@ export interface RedisConnectOptions {
   /** BullMQ requires `null` (retry forever) on its connections. */
   maxRetriesPerRequest?: number | null;
   lazyConnect?: boolean;
+  /** Connection errors while reconnecting; readiness reports outages, so the default is quiet. */
+  onError?: (err: Error) => void;
 }
 
 /** Opens a connection; reconnects forever with capped backoff so an outage never crashes a process. */
@@ -45,15 +47,19 @@ export function createRedis(url: string, opts: RedisConnectOptions): RedisClient
     lazyConnect: opts.lazyConnect ?? false,
     retryStrategy,
   };
+  let client: RedisClient;
   if (target.cluster) {
-    return new Cluster(target.nodes, {
+    client = new Cluster(target.nodes, {
       redisOptions: common,
       clusterRetryStrategy: retryStrategy,
       shardedSubscribers: true,
       maxRedirections: 16,
     });
+  } else {
+    client = new Redis(url, common);
   }
-  return new Redis(url, common);
+  client.on('error', opts.onError ?? (() => undefined));
+  return client;
 }
 
 export function isCluster(client: RedisClient): client is Cluster {
