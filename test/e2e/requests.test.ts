@@ -1,6 +1,7 @@
-// Bad input gets the right status and a JSON error naming the problem, before any stream starts,
+// JSON requests answer exactly as the protocol pages them; bad input gets the right status and a JSON error naming the problem, before any stream starts,
 // and writes nothing (issue 2, test 5). Also: every store read and write is scoped by owner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validatePageOfThreadItems, validatePageOfThreads } from '@switchyard/protocol/schema-validation';
 import { postChatKit, postJson } from '../kit/sse-client.ts';
 import { startSystem, type System } from '../kit/system.ts';
 
@@ -102,4 +103,40 @@ describe('upstream faults end the run with one clear error event', () => {
       expect(((got.body as { items: { data: Array<{ type: string }> } }).items.data).map((i) => i.type)).toEqual(['user_message']);
     });
   }
+});
+
+describe('JSON requests page like the reference', () => {
+  const user = { 'X-Switchyard-User': 'pager' };
+  it('threads.list: 25 threads come back newest first as 20 then 5; items.list pages both orders', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const s = await postChatKit(gw, { type: 'threads.create', params: { input: userInput(`thread ${i}`) } }, user);
+      await s.done;
+      ids.push((s.events[0]!.data as { thread: { id: string } }).thread.id);
+    }
+    const first = await postJson(gw, { type: 'threads.list', params: {} }, user);
+    validatePageOfThreads(first.body);
+    const p1 = first.body as { data: Array<{ id: string; title?: string; items: unknown }>; has_more: boolean; after?: string };
+    expect(p1.data.map((t) => t.id)).toEqual([...ids].reverse().slice(0, 20));
+    expect(p1.has_more).toBe(true);
+    expect(p1.after).toBe(ids[5]);
+    expect(p1.data[0]).not.toHaveProperty('title');
+    expect(p1.data[0]!.items).toEqual({ data: [], has_more: false });
+    const second = await postJson(gw, { type: 'threads.list', params: { after: p1.after } }, user);
+    const p2 = second.body as { data: Array<{ id: string }>; has_more: boolean };
+    expect(p2.data.map((t) => t.id)).toEqual([...ids].reverse().slice(20));
+    expect(p2).toEqual({ data: expect.any(Array), has_more: false });
+
+    const threadId = ids[0]!;
+    const desc = await postJson(gw, { type: 'items.list', params: { thread_id: threadId, limit: 1 } }, user);
+    validatePageOfThreadItems(desc.body);
+    const d = desc.body as { data: Array<{ type: string; id: string }>; has_more: boolean; after?: string };
+    expect(d.data.map((i) => i.type)).toEqual(['assistant_message']);
+    expect(d.has_more).toBe(true);
+    expect(d.after).toBe(d.data[0]!.id);
+    const asc = await postJson(gw, { type: 'items.list', params: { thread_id: threadId, order: 'asc' } }, user);
+    const a = asc.body as { data: Array<{ type: string }>; has_more: boolean; after?: string };
+    expect(a.data.map((i) => i.type)).toEqual(['user_message', 'assistant_message']);
+    expect(a).not.toHaveProperty('after');
+  });
 });
