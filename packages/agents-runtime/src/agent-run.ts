@@ -20,7 +20,7 @@ export interface AgentRunOutcome {
   responses: number;
 }
 
-export async function runAgentToChatKit(args: AgentRunArgs): Promise<AgentRunOutcome> {
+export async function agentRunner(args: AgentRunArgs): Promise<AgentRunOutcome> {
   const runner = new Runner({ modelProvider: args.provider, tracingDisabled: true });
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(args.signal?.reason);

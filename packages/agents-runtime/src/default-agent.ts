@@ -1,7 +1,27 @@
-// The built-in agent used when no app module is configured: a helpful assistant that can draw,
-// with the hosted image_generation tool streaming `partial_images` previews.
+// The built-in app used when no SWITCHYARD_APP module is configured: a concise assistant that can
+// draw, with the hosted image_generation tool streaming `partial_images` previews.
 import { Agent } from '@openai/agents';
 import { imageGenerationTool } from '@openai/agents-openai';
+import { defineApp, type AppRuntime, type SwitchyardApp } from '@switchyard/app-api';
+import type { GeneratedImageItem } from '@switchyard/protocol';
+import { agentResponder } from './agent-responder.ts';
+import type { ModelProviderPool } from './model-provider.ts';
+import type { ThreadInputOptions } from './thread-input.ts';
+
+/** What the generation worker provides to agent apps through `AppRuntime.services`. */
+export interface AgentAppServices {
+  providers: ModelProviderPool;
+  model: string;
+  partialImages: number;
+  imageInput(owner: string, threadId: string, item: GeneratedImageItem): Promise<string | null>;
+  attachmentInput?(owner: string): NonNullable<ThreadInputOptions['attachmentInput']>;
+}
+
+/** The agent services, or null in processes that do not run models (the gateway). */
+export function agentServicesOf(runtime: AppRuntime): AgentAppServices | null {
+  const s = runtime.services as Partial<AgentAppServices>;
+  return s.providers && s.imageInput ? (s as AgentAppServices) : null;
+}
 
 export function createDefaultAgent(opts: { model: string; partialImages: number }): Agent {
   return new Agent({
@@ -11,3 +31,23 @@ export function createDefaultAgent(opts: { model: string; partialImages: number 
     tools: [imageGenerationTool({ partialImages: opts.partialImages, outputFormat: 'png' })],
   });
 }
+
+const notInThisProcess = async function* (): AsyncGenerator<never> {
+  throw new Error('respond runs in the generation worker');
+};
+
+export const defaultApp = defineApp((runtime): SwitchyardApp => {
+  const services = agentServicesOf(runtime);
+  if (!services) return { name: 'switchyard-default', respond: notInThisProcess };
+  const agent = createDefaultAgent({ model: services.model, partialImages: services.partialImages });
+  return {
+    name: 'switchyard-default',
+    respond: agentResponder({
+      agent,
+      providers: services.providers,
+      partialImages: services.partialImages,
+      imageInput: (args, item) => services.imageInput(args.context.owner, args.thread.id, item),
+      ...(services.attachmentInput ? { attachmentInput: (args, a) => services.attachmentInput!(args.context.owner)(a) } : {}),
+    }),
+  };
+});

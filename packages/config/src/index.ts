@@ -41,6 +41,14 @@ export const configSchema = z.object({
   GCS_PROJECT_ID: z.string().optional(),
   GCS_KEY_FILE: z.string().optional(),
 
+  // App
+  /** Path of the deployer's app module (default export: defineApp(...)); the built-in agent app without it. */
+  SWITCHYARD_APP: z.string().optional(),
+  /** What a client disconnect means for its run: cancel (the reference), detach, or grace. */
+  DISCONNECT_POLICY: z.enum(['cancel', 'detach', 'grace']).default('grace'),
+  DISCONNECT_GRACE_MS: int(10_000),
+  MAX_UPLOAD_BYTES: int(20 * 1024 * 1024),
+
   // Model
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),

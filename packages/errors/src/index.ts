@@ -113,8 +113,20 @@ export class CustomStreamError extends Error {
   }
 }
 
+/** A coded stream error: the client localizes `stream.error` itself (no message is sent). */
+export class StreamError extends Error {
+  override name = 'StreamError';
+  constructor(
+    readonly code: 'stream.error' = 'stream.error',
+    readonly allowRetry = true,
+  ) {
+    super(code);
+  }
+}
+
 /** Maps a failure inside a run to the event the client sees; details stay in the logs. */
 export function chatKitErrorEventOf(err: unknown): ChatKitErrorEvent {
   if (err instanceof CustomStreamError) return { type: 'error', code: 'custom', message: err.message, allow_retry: err.allowRetry };
+  if (err instanceof StreamError) return { type: 'error', code: err.code, allow_retry: err.allowRetry };
   return { type: 'error', code: 'stream.error', allow_retry: true };
 }

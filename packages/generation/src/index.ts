@@ -1,3 +1,3 @@
 export * from './run-log-emitter.ts';
 export * from './image-handoff.ts';
-export * from './run-processor.ts';
+export * from './response-pipeline.ts';

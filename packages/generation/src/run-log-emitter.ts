@@ -1,8 +1,8 @@
 // The worker side of the response pipeline (PROTOCOL §6.1): persist first (done → add, removed →
 // delete, replaced → upsert), then forward to the run log, hidden items persisted silently; text
-// deltas coalesced; image frames routed through the ingest worker in stream order.
-import type { ChatKitEmitter, ImageFrame } from '@switchyard/agents-runtime';
-import { eventToWire, type ThreadItem, type ThreadStreamEvent } from '@switchyard/protocol';
+// deltas coalesced when the app allows; image frames routed through the ingest worker in order.
+import type { ImageFrameEvent } from '@switchyard/app-api';
+import { applyItemUpdate, eventToWire, type ThreadItem, type ThreadStreamEvent } from '@switchyard/protocol';
 import type { RunEventSequencer } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
 import { prepareImageHandoff, type ImageHandoffDeps } from './image-handoff.ts';
@@ -14,9 +14,10 @@ export interface RunContext {
   owner: string;
   threadId: string;
   partialImages: number;
+  coalesceTextDeltas: boolean;
 }
 
-export class RunLogEmitter implements ChatKitEmitter {
+export class RunLogEmitter {
   /** Items added but not yet done/removed/replaced, with updates applied (for cancellation, §6.9). */
   readonly pending = new Map<string, ThreadItem>();
 
@@ -31,7 +32,7 @@ export class RunLogEmitter implements ChatKitEmitter {
     const { owner, threadId } = this.ctx;
     switch (e.type) {
       case 'thread.item.done': {
-        const item = e.item;
+        const item = structuredClone(e.item);
         this.pending.delete(item.id);
         this.seq.step(() => this.store.addItem(owner, threadId, item));
         if (HIDDEN_TYPES.has(item.type)) return;
@@ -44,21 +45,32 @@ export class RunLogEmitter implements ChatKitEmitter {
         break;
       }
       case 'thread.item.replaced': {
-        const item = e.item;
+        const item = structuredClone(e.item);
         this.pending.delete(item.id);
         this.seq.step(() => this.store.saveItem(owner, threadId, item));
         break;
       }
       case 'thread.item.added':
-        this.pending.set(e.item.id, e.item);
+        // A private copy: the app may keep mutating its own object (SCENARIOS C7).
+        this.pending.set(e.item.id, structuredClone(e.item));
         break;
+      case 'thread.item.updated': {
+        const item = this.pending.get(e.item_id);
+        if (item) this.pending.set(e.item_id, applyItemUpdate(item, e.update));
+        const u = e.update;
+        if (u.type === 'assistant_message.content_part.text_delta' && this.ctx.coalesceTextDeltas) {
+          this.textDelta(e.item_id, u.content_index, u.delta);
+          return;
+        }
+        break;
+      }
       default:
         break;
     }
     this.seq.event(JSON.stringify(eventToWire(e)));
   }
 
-  textDelta(itemId: string, contentIndex: number, delta: string): void {
+  private textDelta(itemId: string, contentIndex: number, delta: string): void {
     this.seq.delta(`${itemId}:${contentIndex}`, delta, (merged) =>
       JSON.stringify({
         type: 'thread.item.updated',
@@ -68,7 +80,7 @@ export class RunLogEmitter implements ChatKitEmitter {
     );
   }
 
-  imageFrame(frame: ImageFrame): void {
+  imageFrame(frame: ImageFrameEvent): void {
     const { runId, owner, threadId, partialImages } = this.ctx;
     if (frame.partialIndex === null) this.pending.delete(frame.item.id);
     const ingest = prepareImageHandoff(this.images, {

@@ -10,6 +10,11 @@ export interface RunJobData {
   request: string;
   /** The user item this run answers, when the request carried one. */
   inputItemId?: string;
+  /** `threads.custom_action`: the action and the widget that sent it. */
+  action?: { type: string; payload?: unknown };
+  senderItemId?: string;
+  /** The request's `metadata` object, handed to the app. */
+  metadata?: Record<string, unknown>;
   enqueuedAt: number;
 }
 

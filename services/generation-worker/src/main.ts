@@ -1,6 +1,8 @@
-// Generation worker process: takes `runs` jobs, runs the agent on the Responses API (HTTP or
-// WebSocket transport), streams ChatKit events into each run's log. Drains on SIGTERM.
-import { createDefaultAgent, createModelProviderPool } from '@switchyard/agents-runtime';
+// Generation worker process: takes `runs` jobs and runs the configured app (SWITCHYARD_APP, or the
+// built-in agent app) on the Responses API over HTTP or WebSocket, streaming ChatKit events into
+// each run's log. Drains on SIGTERM.
+import { createModelProviderPool, defaultApp, type AgentAppServices } from '@switchyard/agents-runtime';
+import { loadAppFactory } from '@switchyard/app-api';
 import { loadConfig } from '@switchyard/config';
 import { processRun } from '@switchyard/generation';
 import { createLogger } from '@switchyard/logging';
@@ -14,12 +16,15 @@ import {
   type ImageIngestResult,
   type RunJobData,
 } from '@switchyard/queues';
+import { createRedis } from '@switchyard/redis-connection';
+import { RunControl } from '@switchyard/run-log';
 import { dependencyChecks, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
 
 const cfg = loadConfig();
 const logger = createLogger('generation-worker', { level: cfg.LOG_LEVEL });
 if (!cfg.OPENAI_API_KEY) throw new Error('OPENAI_API_KEY is required (npm start sets a placeholder for the embedded model)');
 const deps = await openDependencies(cfg, 'generation-worker');
+const control = new RunControl(deps.redis, createRedis(cfg.REDIS_URL, { name: 'generation-worker:control' }));
 const queueConn = { redisUrl: cfg.REDIS_URL };
 const ingestQueue = createQueue<ImageIngestJobData, ImageIngestResult>(IMAGE_INGEST_QUEUE, queueConn);
 const ingestEvents = createQueueEvents(IMAGE_INGEST_QUEUE, queueConn);
@@ -30,7 +35,21 @@ const providers = createModelProviderPool({
   transport: cfg.MODEL_TRANSPORT,
   concurrency: cfg.WORKER_CONCURRENCY,
 });
-const agent = createDefaultAgent({ model: cfg.MODEL, partialImages: cfg.IMAGE_PARTIAL_IMAGES });
+
+const services: AgentAppServices = {
+  providers,
+  model: cfg.MODEL,
+  partialImages: cfg.IMAGE_PARTIAL_IMAGES,
+  async imageInput(owner, threadId, item) {
+    const ref = await deps.store.loadItemBlob(owner, threadId, item.id);
+    if (!ref) return item.image?.url ?? null;
+    if (cfg.MODEL_IMAGE_INPUT === 'signed_url') return deps.blob.signedUrl(ref.name, { expiresInSeconds: 600 });
+    const bytes = await deps.blob.get(ref.name);
+    return `data:${ref.contentType};base64,${bytes.toString('base64')}`;
+  },
+};
+const factory = cfg.SWITCHYARD_APP ? await loadAppFactory(cfg.SWITCHYARD_APP) : defaultApp;
+const app = await factory({ role: 'generation-worker', env: process.env, services: { ...services } });
 
 const worker = createWorker<RunJobData, string>(
   RUNS_QUEUE,
@@ -38,9 +57,10 @@ const worker = createWorker<RunJobData, string>(
   async (job, _token, signal) =>
     processRun(
       {
+        app,
         runLog: deps.runLog,
+        control,
         store: deps.store,
-        blob: deps.blob,
         images: {
           redis: deps.redis,
           queue: ingestQueue,
@@ -48,10 +68,7 @@ const worker = createWorker<RunJobData, string>(
           bytesTtlSeconds: cfg.IMAGE_BYTES_TTL_SECONDS,
           timeoutMs: cfg.INGEST_TIMEOUT_MS,
         },
-        providers,
-        agent,
         partialImages: cfg.IMAGE_PARTIAL_IMAGES,
-        modelImageInput: cfg.MODEL_IMAGE_INPUT,
         logger: logger.child({ jobId: job.id }),
       },
       job.data,
@@ -61,7 +78,7 @@ const worker = createWorker<RunJobData, string>(
 );
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 await worker.waitUntilReady();
-logger.info({ transport: providers.transport, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL }, 'generation worker ready');
+logger.info({ app: app.name, transport: providers.transport, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL }, 'generation worker ready');
 
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 

@@ -1,0 +1,122 @@
+// The deployer's API: one module that tells Switchyard how to respond, handle widget actions
+// (streaming and sync), feedback, transcription and stream options. The gateway and the workers
+// load the same module (SWITCHYARD_APP) so JSON hooks and streaming hooks see one app.
+import type {
+  Action,
+  FeedbackKind,
+  IdPrefix,
+  ThreadItem,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  UserMessageItem,
+  WidgetItem,
+} from '@switchyard/protocol';
+
+export { CustomStreamError, StreamError } from '@switchyard/errors';
+
+/** Who is asking and what the client sent alongside the request. */
+export interface RequestContext {
+  owner: string;
+  /** The request's `metadata` object (opaque, integration-defined). */
+  metadata: Record<string, unknown>;
+  runId?: string;
+}
+
+/** A generated image frame: routed through the ingest worker instead of being inlined. */
+export interface ImageFrameEvent {
+  type: 'switchyard.image_frame';
+  item: Extract<ThreadItem, { type: 'generated_image' }>;
+  imageId: string;
+  partialIndex: number | null;
+  b64: string;
+  format: string;
+}
+
+export type ResponseEvent = ThreadStreamEvent | ImageFrameEvent;
+
+/** Read access to the thread being answered, scoped to its owner. */
+export interface ThreadReader {
+  /** Items oldest first, the newest `limit` of them. */
+  loadItems(limit?: number): Promise<ThreadItem[]>;
+  loadItem(itemId: string): Promise<ThreadItem>;
+}
+
+export interface ResponseArgs {
+  /** Mutable: title, status, allowed_image_domains and metadata changes are saved and streamed. */
+  thread: ThreadMetadata;
+  context: RequestContext;
+  items: ThreadReader;
+  newId(prefix: IdPrefix): string;
+  /** Aborted when the run is cancelled (client stop, operator cancel). */
+  signal: AbortSignal;
+}
+
+export interface RespondArgs extends ResponseArgs {
+  /** The user message to answer; null when continuing (client tool output, structured input). */
+  input: UserMessageItem | null;
+}
+
+export interface ActionArgs extends ResponseArgs {
+  action: Action;
+  sender: WidgetItem | null;
+}
+
+export interface SyncActionArgs {
+  thread: ThreadMetadata;
+  action: Action;
+  sender: WidgetItem | null;
+  context: RequestContext;
+}
+
+export interface FeedbackArgs {
+  threadId: string;
+  itemIds: string[];
+  kind: FeedbackKind;
+  context: RequestContext;
+}
+
+export interface TranscribeArgs {
+  audio: Buffer;
+  /** As sent, e.g. `audio/webm;codecs=opus`. */
+  mimeType: string;
+  /** Parameters stripped, e.g. `audio/webm`. */
+  mediaType: string;
+  context: RequestContext;
+}
+
+export interface SwitchyardApp {
+  name: string;
+  respond(args: RespondArgs): AsyncIterable<ResponseEvent>;
+  action?(args: ActionArgs): AsyncIterable<ResponseEvent>;
+  syncAction?(args: SyncActionArgs): Promise<ThreadItem | null>;
+  feedback?(args: FeedbackArgs): Promise<void>;
+  transcribe?(args: TranscribeArgs): Promise<string>;
+  streamOptions?(args: { thread: ThreadMetadata; context: RequestContext }): { allow_cancel: boolean };
+  /**
+   * Merge consecutive text deltas while a run-log append is in flight (default true). Turn it off
+   * when every delta must reach the client as its own event (conformance tests).
+   */
+  coalesceTextDeltas?: boolean;
+}
+
+/** What a process hands an app factory: the services it may use. */
+export interface AppRuntime {
+  /** Process role: apps may skip model set-up in the gateway. */
+  role: 'gateway' | 'generation-worker';
+  env: Record<string, string | undefined>;
+  /** Model access etc., provided by the generation worker (absent in the gateway). */
+  services: Record<string, unknown>;
+}
+
+export type AppFactory = (runtime: AppRuntime) => SwitchyardApp | Promise<SwitchyardApp>;
+
+export function defineApp(factory: AppFactory): AppFactory {
+  return factory;
+}
+
+/** Loads an app module (default export: an AppFactory). */
+export async function loadAppFactory(modulePath: string): Promise<AppFactory> {
+  const mod = (await import(modulePath)) as { default?: unknown };
+  if (typeof mod.default !== 'function') throw new Error(`app module ${modulePath} must default-export defineApp(...)`);
+  return mod.default as AppFactory;
+}
