@@ -32,9 +32,9 @@ export function createDefaultAgent(opts: { model: string; partialImages: number 
   });
 }
 
-const notInThisProcess = async function* (): AsyncGenerator<never> {
-  throw new Error('respond runs in the generation worker');
-};
+const notInThisProcess = (): AsyncIterable<never> => ({
+  [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('respond runs in the generation worker')) }),
+});
 
 export const defaultApp = defineApp((runtime): SwitchyardApp => {
   const services = agentServicesOf(runtime);

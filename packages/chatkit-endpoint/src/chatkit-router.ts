@@ -1,28 +1,39 @@
-// The one ChatKit endpoint: `POST /chatkit` (JSON or SSE by request type) plus the re-attach route
-// `GET /chatkit/runs/:runId/events`. Bad input is answered with a JSON error before any stream
-// starts; `httpErrorOf` is the only place errors become HTTP.
+// The one ChatKit endpoint: `POST /chatkit` (JSON or SSE by request type), plus the run routes
+// `GET /chatkit/runs/:runId/events` (re-attach) and `POST /chatkit/runs/:runId/cancel`. Bad input
+// is answered with a JSON error before any stream starts; `httpErrorOf` is the only place errors
+// become HTTP.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Queue } from 'bullmq';
+import type { RequestContext, SwitchyardApp } from '@switchyard/app-api';
 import { BadRequest, NotFound, PayloadTooLarge, httpErrorOf } from '@switchyard/errors';
 import type { Logger } from '@switchyard/logging';
 import { isStreamingRequest, parseChatKitRequest, parseJsonBody } from '@switchyard/protocol';
 import type { RunJobData } from '@switchyard/queues';
-import type { RunLog, RunLogSubscriber } from '@switchyard/run-log';
+import type { RunControl, RunLog, RunLogSubscriber } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
+import { createUploadRouter, type AttachmentDeps } from './attachments/index.ts';
 import { ownerOf, type IdentityOptions } from './identity.ts';
 import { handleJsonRequest } from './json-requests.ts';
-import { attachSse } from './sse-attach.ts';
+import { attachSse, RUN_ID_HEADER } from './sse-attach.ts';
 import { startStreamingRequest } from './streaming-requests.ts';
+import type { Transcriber } from './transcription.ts';
+
+export type DisconnectPolicy = 'cancel' | 'detach' | 'grace';
 
 export interface ChatKitRouterDeps {
   store: ChatStore;
   runLog: RunLog;
+  control: RunControl;
   subscriber: RunLogSubscriber;
   runsQueue: Queue<RunJobData>;
+  app: SwitchyardApp;
+  attachments: AttachmentDeps;
+  transcriber: Transcriber | null;
   logger: Logger;
   identity: IdentityOptions;
   bodyLimitBytes: number;
   heartbeatMs: number;
+  disconnect: { policy: DisconnectPolicy; graceMs: number };
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -36,10 +47,34 @@ function lastEventId(req: Request): number {
 
 export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
   const router = express.Router();
-  const sse = { heartbeatMs: deps.heartbeatMs, logger: deps.logger };
   // Raw bytes, parsed by us: a bad body gets a message naming the problem, not a parser's default.
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
   const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) => h(req, res).catch(next);
+
+  /** What a client going away means for its run (ARCHITECTURE §6). */
+  const onClientGone = (runId: string) => () => {
+    const { policy, graceMs } = deps.disconnect;
+    if (policy === 'detach') return;
+    const cancel = () => deps.control.requestCancel(runId, 'client disconnected');
+    if (policy === 'cancel') {
+      void cancel().catch((err: unknown) => deps.logger.warn({ err, runId }, 'cancel on disconnect failed'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      void (async () => {
+        const meta = await deps.runLog.meta(runId);
+        if (!meta || meta.endedAt !== undefined) return;
+        if ((await deps.runLog.attachedCount(runId)) <= 0) await cancel();
+      })().catch((err: unknown) => deps.logger.warn({ err, runId }, 'grace cancel check failed'));
+    }, graceMs);
+    timer.unref();
+  };
+
+  const stream = async (req: Request, res: Response, runId: string, after: number) => {
+    await deps.runLog.adjustAttached(runId, 1);
+    res.on('close', () => void deps.runLog.adjustAttached(runId, -1).catch(() => undefined));
+    await attachSse(req, res, deps.subscriber, runId, after, { heartbeatMs: deps.heartbeatMs, logger: deps.logger, onClientGone: onClientGone(runId) });
+  };
 
   router.post(
     '/chatkit',
@@ -48,28 +83,50 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       const owner = ownerOf(req, deps.identity);
       const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const request = parseChatKitRequest(parseJsonBody(text));
+      const context: RequestContext = { owner, metadata: request.metadata as Record<string, unknown> };
       if (isStreamingRequest(request)) {
         const run = await startStreamingRequest(deps, owner, request);
+        if (run.runId === null) {
+          // retry_after_item with an unknown item: an empty stream, as the reference answers (§6.6).
+          res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }).end();
+          return;
+        }
         req.log?.info({ runId: run.runId, threadId: run.threadId, request: request.type }, 'run started');
-        await attachSse(req, res, deps.subscriber, run.runId, 0, sse);
+        await stream(req, res, run.runId, 0);
         return;
       }
-      res.json(await handleJsonRequest(deps.store, owner, request));
+      res.json(await handleJsonRequest({ ...deps, maxAudioBytes: deps.bodyLimitBytes }, context, request));
     }),
   );
+
+  const ownedRun = async (req: Request) => {
+    const owner = ownerOf(req, deps.identity);
+    const runId = String(req.params.runId);
+    const meta = await deps.runLog.meta(runId);
+    // Another owner's run is indistinguishable from a missing one.
+    if (!meta || meta.owner !== owner) throw new NotFound(`run ${runId} not found`);
+    return meta;
+  };
 
   router.get(
     '/chatkit/runs/:runId/events',
     wrap(async (req, res) => {
-      const owner = ownerOf(req, deps.identity);
-      const runId = String(req.params.runId);
       const after = lastEventId(req);
-      const meta = await deps.runLog.meta(runId);
-      // Another owner's run is indistinguishable from a missing one.
-      if (!meta || meta.owner !== owner) throw new NotFound(`run ${runId} not found`);
-      await attachSse(req, res, deps.subscriber, runId, after, sse);
+      const meta = await ownedRun(req);
+      await stream(req, res, meta.runId, after);
     }),
   );
+
+  router.post(
+    '/chatkit/runs/:runId/cancel',
+    wrap(async (req, res) => {
+      const meta = await ownedRun(req);
+      if (meta.endedAt === undefined) await deps.control.requestCancel(meta.runId, 'cancelled by request');
+      res.status(202).set(RUN_ID_HEADER, meta.runId).json({});
+    }),
+  );
+
+  router.use(createUploadRouter({ ...deps.attachments, ownerOf: (req) => ownerOf(req, deps.identity) }));
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     void next;

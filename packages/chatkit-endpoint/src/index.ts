@@ -3,3 +3,5 @@ export * from './json-requests.ts';
 export * from './streaming-requests.ts';
 export * from './sse-attach.ts';
 export * from './chatkit-router.ts';
+export * from './transcription.ts';
+export * from './attachments/index.ts';

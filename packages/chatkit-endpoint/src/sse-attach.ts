@@ -9,6 +9,8 @@ import type { RunLogSubscriber } from '@switchyard/run-log';
 export interface SseAttachOptions {
   heartbeatMs: number;
   logger: Logger;
+  /** Called when the client goes away before the run's terminal entry. */
+  onClientGone?: () => void;
 }
 
 export const RUN_ID_HEADER = 'X-Switchyard-Run-Id';
@@ -79,5 +81,6 @@ export async function attachSse(
     closed = true;
     clearInterval(heartbeat);
     attachment.detach();
+    opts.onClientGone?.();
   });
 }

@@ -1,18 +1,24 @@
-// The synchronous prefix of a streaming request (ARCHITECTURE §3 step 2): validate against the
-// store, create the thread, persist the user item, open the run log with the first events, and
-// enqueue the run. Every check that can fail runs before the first write.
+// The synchronous prefix of every streaming request (ARCHITECTURE §3 step 2, PROTOCOL §6.2–6.7):
+// validate against the store, make the request's own writes, open the run log with the first
+// events and enqueue the run. Every check that can fail runs before the first write, so bad input
+// gets a JSON error (where the reference aborts the stream) and changes nothing.
 import type { Queue } from 'bullmq';
-import { BadRequest } from '@switchyard/errors';
+import type { RequestContext, SwitchyardApp } from '@switchyard/app-api';
+import { BadRequest, Conflict } from '@switchyard/errors';
 import {
   eventToWire,
   newId,
-  type ChatKitRequest,
+  type ChatKitRequestOf,
+  type StreamingRequest,
+  type StructuredInputSubmission,
+  type ThreadItem,
   type ThreadMetadata,
   type ThreadStreamEvent,
   type UserMessageInput,
   type UserMessageItem,
 } from '@switchyard/protocol';
 import type { RunJobData } from '@switchyard/queues';
+import { itemForWire, type AttachmentDeps } from './attachments/index.ts';
 import type { RunLog } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
 
@@ -20,13 +26,15 @@ export interface StreamingDeps {
   store: ChatStore;
   runLog: RunLog;
   runsQueue: Queue<RunJobData>;
+  app: SwitchyardApp;
+  attachments: AttachmentDeps;
   now?: () => string;
 }
 
-export interface StartedRun {
-  runId: string;
-  threadId: string;
-}
+/** A run was started, or (retry of an unknown item) the answer is an empty stream. */
+export type StartedRun = { runId: string; threadId: string } | { runId: null; threadId: string };
+
+type StructuredInputItem = Extract<ThreadItem, { type: 'structured_input' }>;
 
 async function buildUserMessage(
   deps: StreamingDeps,
@@ -35,7 +43,7 @@ async function buildUserMessage(
   input: UserMessageInput,
   createdAt: string,
 ): Promise<UserMessageItem> {
-  const attachments = await Promise.all((input.attachments ?? []).map((id) => deps.store.loadAttachment(owner, id)));
+  const attachments = await Promise.all(input.attachments.map((id) => deps.store.loadAttachment(owner, id)));
   return {
     id: newId('msg'),
     thread_id: threadId,
@@ -44,46 +52,150 @@ async function buildUserMessage(
     content: input.content,
     attachments: attachments.map((a) => ({ ...a, thread_id: threadId })),
     ...(input.quoted_text != null ? { quoted_text: input.quoted_text } : {}),
-    inference_options: input.inference_options ?? {},
+    inference_options: input.inference_options,
   };
 }
 
-async function openRun(deps: StreamingDeps, owner: string, threadId: string, request: string, events: ThreadStreamEvent[], inputItemId?: string): Promise<StartedRun> {
-  const runId = newId('run');
-  await deps.runLog.createRun(runId, owner, threadId);
-  const streamOptions: ThreadStreamEvent = { type: 'stream_options', stream_options: { allow_cancel: true } };
-  await deps.runLog.append(
-    runId,
-    [...events, streamOptions].map((e) => ({ kind: 'event' as const, json: JSON.stringify(eventToWire(e)) })),
-  );
-  const data: RunJobData = { runId, owner, threadId, request, enqueuedAt: Date.now(), ...(inputItemId ? { inputItemId } : {}) };
-  await deps.runsQueue.add('run', data, { jobId: runId });
-  return { runId, threadId };
+async function saveUserMessage(deps: StreamingDeps, owner: string, user: UserMessageItem): Promise<void> {
+  // Attachments learn their thread when the message that uses them is stored (1.6.0 upsert).
+  for (const a of user.attachments) await deps.store.saveAttachment(owner, a);
+  await deps.store.addItem(owner, user.thread_id, user);
 }
 
-export async function startStreamingRequest(deps: StreamingDeps, owner: string, req: ChatKitRequest): Promise<StartedRun> {
+interface RunPlan {
+  before?: ThreadStreamEvent[];
+  after?: ThreadStreamEvent[];
+  job?: Partial<Pick<RunJobData, 'inputItemId' | 'action' | 'senderItemId'>>;
+  /** Answer with these events and end, without a worker (set-up outcomes the reference streams). */
+  only?: ThreadStreamEvent[];
+}
+
+async function openRun(deps: StreamingDeps, owner: string, thread: ThreadMetadata, req: StreamingRequest, plan: RunPlan): Promise<StartedRun> {
+  const runId = newId('run');
+  const context: RequestContext = { owner, metadata: req.metadata as Record<string, unknown>, runId };
+  await deps.runLog.createRun(runId, owner, thread.id);
+  const toEntry = (e: ThreadStreamEvent) => ({ kind: 'event' as const, json: JSON.stringify(eventToWire(e)) });
+  if (plan.only) {
+    await deps.runLog.append(runId, [...plan.only.map(toEntry), { kind: 'end', end: { outcome: 'completed' } }]);
+    return { runId, threadId: thread.id };
+  }
+  const streamOptions: ThreadStreamEvent = {
+    type: 'stream_options',
+    stream_options: deps.app.streamOptions?.({ thread, context }) ?? { allow_cancel: true },
+  };
+  await deps.runLog.append(runId, [...(plan.before ?? []), streamOptions, ...(plan.after ?? [])].map(toEntry));
+  const data: RunJobData = {
+    runId,
+    owner,
+    threadId: thread.id,
+    request: req.type,
+    enqueuedAt: Date.now(),
+    metadata: context.metadata,
+    ...plan.job,
+  };
+  await deps.runsQueue.add('run', data, { jobId: runId });
+  return { runId, threadId: thread.id };
+}
+
+/** §6.5: answers per question, the reference's rules for skipped, missing and single choice. */
+export function answerStructuredInput(item: StructuredInputItem, submission: StructuredInputSubmission): StructuredInputItem {
+  const inputs = item.inputs.map((q) => {
+    const a = submission.answers[q.id];
+    if (submission.status === 'skipped' || !a || a.skipped || a.values.length === 0) {
+      return { ...q, answer: { values: [], skipped: true } };
+    }
+    const values = q.type === 'multiple_choice' && !q.multiple ? a.values.slice(0, 1) : a.values;
+    return { ...q, answer: { values, skipped: false } };
+  });
+  return { ...item, status: submission.status, inputs };
+}
+
+export async function startStreamingRequest(deps: StreamingDeps, owner: string, req: StreamingRequest): Promise<StartedRun> {
   const now = () => deps.now?.() ?? new Date().toISOString();
+  const { store } = deps;
   switch (req.type) {
     case 'threads.create': {
       const thread: ThreadMetadata = { id: newId('thr'), created_at: now(), status: { type: 'active' }, metadata: {} };
       // Attachment ids are checked before the thread exists, so a bad id leaves nothing behind.
       const user = await buildUserMessage(deps, owner, thread.id, req.params.input, now());
-      await deps.store.saveThread(owner, thread);
-      for (const a of user.attachments) await deps.store.saveAttachment(owner, a);
-      await deps.store.addItem(owner, thread.id, user);
-      return openRun(deps, owner, thread.id, req.type, [
-        { type: 'thread.created', thread: { ...thread, items: { data: [], has_more: false } } },
-        { type: 'thread.item.done', item: user },
-      ], user.id);
+      await store.saveThread(owner, thread);
+      await saveUserMessage(deps, owner, user);
+      return openRun(deps, owner, thread, req, {
+        before: [
+          { type: 'thread.created', thread: { ...thread, items: { data: [], has_more: false } } },
+          { type: 'thread.item.done', item: await itemForWire(deps.attachments, owner, user) },
+        ],
+        job: { inputItemId: user.id },
+      });
     }
     case 'threads.add_user_message': {
-      const thread = await deps.store.loadThread(owner, req.params.thread_id);
+      const thread = await store.loadThread(owner, req.params.thread_id);
       const user = await buildUserMessage(deps, owner, thread.id, req.params.input, now());
-      for (const a of user.attachments) await deps.store.saveAttachment(owner, a);
-      await deps.store.addItem(owner, thread.id, user);
-      return openRun(deps, owner, thread.id, req.type, [{ type: 'thread.item.done', item: user }], user.id);
+      await saveUserMessage(deps, owner, user);
+      return openRun(deps, owner, thread, req, {
+        before: [{ type: 'thread.item.done', item: await itemForWire(deps.attachments, owner, user) }],
+        job: { inputItemId: user.id },
+      });
     }
-    default:
-      throw new BadRequest(`request type "${req.type}" is not supported by this server yet`);
+    case 'threads.add_client_tool_output':
+      return addClientToolOutput(deps, owner, req);
+    case 'threads.add_structured_input': {
+      const thread = await store.loadThread(owner, req.params.thread_id);
+      const item = await store.loadItem(owner, thread.id, req.params.item_id);
+      if (item.type !== 'structured_input') throw new BadRequest(`item ${item.id} is not a structured_input item`);
+      if (item.status !== 'pending') throw new Conflict(`structured input ${item.id} is not pending (status ${item.status})`);
+      const answered = answerStructuredInput(item, req.params.input);
+      await store.saveItem(owner, thread.id, answered);
+      return openRun(deps, owner, thread, req, { after: [{ type: 'thread.item.replaced', item: answered }] });
+    }
+    case 'threads.retry_after_item':
+      return retryAfterItem(deps, owner, req);
+    case 'threads.custom_action': {
+      const thread = await store.loadThread(owner, req.params.thread_id);
+      const sender = req.params.item_id ? await store.loadItem(owner, thread.id, req.params.item_id) : null;
+      if (sender && sender.type !== 'widget') {
+        // The one set-up failure the reference reports in the stream (§6.7): an error, no stream_options.
+        return openRun(deps, owner, thread, req, { only: [{ type: 'error', code: 'stream.error', allow_retry: false }] });
+      }
+      return openRun(deps, owner, thread, req, { job: { action: req.params.action, ...(sender ? { senderItemId: sender.id } : {}) } });
+    }
   }
+}
+
+async function addClientToolOutput(deps: StreamingDeps, owner: string, req: ChatKitRequestOf<'threads.add_client_tool_output'>): Promise<StartedRun> {
+  const thread = await deps.store.loadThread(owner, req.params.thread_id);
+  const recent = (await deps.store.loadThreadItems(owner, thread.id, { limit: 20, order: 'desc' })).data;
+  const newest = recent[0];
+  if (!newest || newest.type !== 'client_tool_call' || newest.status !== 'pending') {
+    throw new Conflict(`thread ${thread.id} has no pending client tool call as its newest item`);
+  }
+  // §6.4: the completed call is saved silently; the client already knows the result.
+  await deps.store.saveItem(owner, thread.id, { ...newest, status: 'completed', output: req.params.result });
+  for (const stale of recent.slice(1)) {
+    if (stale.type === 'client_tool_call' && stale.status === 'pending') await deps.store.deleteThreadItem(owner, thread.id, stale.id);
+  }
+  return openRun(deps, owner, thread, req, {});
+}
+
+async function retryAfterItem(deps: StreamingDeps, owner: string, req: ChatKitRequestOf<'threads.retry_after_item'>): Promise<StartedRun> {
+  const thread = await deps.store.loadThread(owner, req.params.thread_id);
+  const newer: ThreadItem[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page = await deps.store.loadThreadItems(owner, thread.id, { limit: 20, order: 'desc', after });
+    for (const item of page.data) {
+      if (item.id !== req.params.item_id) {
+        newer.push(item);
+        continue;
+      }
+      if (item.type !== 'user_message') throw new BadRequest(`item ${item.id} is not a user message`);
+      // §6.6: delete everything newer, without removed events (the client already dropped them).
+      for (const n of newer) await deps.store.deleteThreadItem(owner, thread.id, n.id);
+      return openRun(deps, owner, thread, req, { job: { inputItemId: item.id } });
+    }
+    if (!page.has_more || !page.after) break;
+    after = page.after;
+  }
+  // §6.6: an unknown item id is an empty stream, nothing deleted.
+  return { runId: null, threadId: thread.id };
 }

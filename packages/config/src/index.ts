@@ -48,6 +48,9 @@ export const configSchema = z.object({
   DISCONNECT_POLICY: z.enum(['cancel', 'detach', 'grace']).default('grace'),
   DISCONNECT_GRACE_MS: int(10_000),
   MAX_UPLOAD_BYTES: int(20 * 1024 * 1024),
+  /** HMAC key for two-phase upload tokens; FILE_URL_SECRET is used when unset. */
+  UPLOAD_TOKEN_SECRET: z.string().min(16).optional(),
+  TRANSCRIPTION_MODEL: z.string().default('gpt-4o-mini-transcribe'),
 
   // Model
   OPENAI_API_KEY: z.string().optional(),
@@ -93,6 +96,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function devIdentityEnabled(cfg: Config): boolean {
   if (cfg.NODE_ENV === 'production') return false;
   return cfg.DEV_IDENTITY ?? true;
+}
+
+export function uploadTokenSecret(cfg: Config): string {
+  const secret = cfg.UPLOAD_TOKEN_SECRET ?? cfg.FILE_URL_SECRET;
+  if (!secret) throw new ConfigError('invalid configuration: UPLOAD_TOKEN_SECRET (16+ chars) is required');
+  return secret;
 }
 
 export function publicBaseUrl(cfg: Config): string {

@@ -6,6 +6,7 @@ import { httpFaultAnswer, invalidRequestBody, parseFault } from './faults.ts';
 import type { OpenAIErrorBody } from './faults.ts';
 import { isCreateParams } from './flows/request.ts';
 import type { FlowFrame } from './flows/response-flow.ts';
+import { handleTranscription, TRANSCRIPTION_PATHS, type TranscriptionLog } from './transcriptions.ts';
 
 /** Inputs can carry images as data URLs; allow bodies well past what the SDKs send in tests. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -21,9 +22,11 @@ class HttpError extends Error {
   }
 }
 
-export function createHttpHandler(core: ResponsesCore): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHttpHandler(core: ResponsesCore, transcriptions?: TranscriptionLog): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    route(core, req, res).catch((error: unknown) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const handled = transcriptions && TRANSCRIPTION_PATHS.has(path) ? handleTranscription(transcriptions, req, res) : route(core, req, res);
+    handled.catch((error: unknown) => {
       const answer =
         error instanceof HttpError
           ? error

@@ -4,6 +4,8 @@ export { startModelTestServer } from './server.ts';
 export type { ModelTestServer, ModelTestServerOptions } from './server.ts';
 export type { RecordedRequest, SentImage } from './request-log.ts';
 export type { Fault } from './faults.ts';
+export { transcriptText } from './transcriptions.ts';
+export type { RecordedTranscription } from './transcriptions.ts';
 export { faultFromMarker, parseFault } from './faults.ts';
 export { itemImage, renderNoisePng } from './png.ts';
 export type { RenderedPng } from './png.ts';

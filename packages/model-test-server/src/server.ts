@@ -5,6 +5,7 @@ import { ResponsesCore } from './core.ts';
 import type { Fault } from './faults.ts';
 import { createHttpHandler } from './http-transport.ts';
 import type { RecordedRequest, SentImage } from './request-log.ts';
+import { TranscriptionLog, type RecordedTranscription } from './transcriptions.ts';
 import { attachWebSocketMode } from './ws-transport.ts';
 
 export interface ModelTestServerOptions {
@@ -17,7 +18,7 @@ export interface ModelTestServerOptions {
   textDeltas?: number;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
-  /** Keep at most this many entries in `requests` and `sentImages`, oldest dropped (default unbounded). */
+  /** Keep at most this many entries in `requests`, `sentImages` and `transcriptions`, oldest dropped (default unbounded). */
   maxRecorded?: number;
 }
 
@@ -29,6 +30,8 @@ export interface ModelTestServer {
   requests: RecordedRequest[];
   /** Every image frame sent (partials and finals), sha256 of the decoded bytes. */
   sentImages: SentImage[];
+  /** Every successful POST /v1/audio/transcriptions in arrival order (answered `transcript of <n> bytes of <mime>`). */
+  transcriptions: RecordedTranscription[];
   /** Queues a fault for the next response request (either transport). */
   queueFault(fault: Fault): void;
   close(): Promise<void>;
@@ -43,7 +46,8 @@ export async function startModelTestServer(opts: ModelTestServerOptions = {}): P
     },
     opts.maxRecorded ?? Number.POSITIVE_INFINITY,
   );
-  const server = createServer(createHttpHandler(core));
+  const transcriptions = new TranscriptionLog(opts.maxRecorded ?? Number.POSITIVE_INFINITY);
+  const server = createServer(createHttpHandler(core, transcriptions));
   // Streams with paced deltas can idle longer than Node's default timeouts between events.
   server.requestTimeout = 0;
   server.headersTimeout = 0;
@@ -66,6 +70,7 @@ export async function startModelTestServer(opts: ModelTestServerOptions = {}): P
     port,
     requests: core.requests,
     sentImages: core.sentImages,
+    transcriptions: transcriptions.entries,
     queueFault: (fault) => {
       core.faults.push(fault);
     },

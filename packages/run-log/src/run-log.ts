@@ -93,6 +93,15 @@ export class RunLog {
     return rows.map(([id, fields]) => decodeEntry(Number(id.slice(2)), fields[1] ?? ''));
   }
 
+  /** Counts SSE clients attached to a run across gateways (the grace disconnect policy reads it). */
+  async adjustAttached(runId: string, delta: number): Promise<number> {
+    return this.redis.hincrby(runKeys(runId).meta, 'attached', delta);
+  }
+
+  async attachedCount(runId: string): Promise<number> {
+    return Number((await this.redis.hget(runKeys(runId).meta, 'attached')) ?? 0);
+  }
+
   /** Frees a run's keys right away (tests and operators; normal runs simply expire). */
   async drop(runId: string): Promise<void> {
     const k = runKeys(runId);

@@ -162,12 +162,18 @@ export class ChatStore {
 
   // ── attachments ────────────────────────────────────────────────────────────────────────────
 
+  /** Upsert; the stored bytes' reference is kept unless a new one is given. */
   async saveAttachment(owner: string, attachment: Attachment, blob?: BlobRef): Promise<void> {
-    await this.attachments.replaceOne(
+    await this.attachments.updateOne(
       { _id: attachment.id, owner },
-      { owner, attachment, ...(blob ? { blob } : {}) },
+      { $set: { owner, attachment, ...(blob ? { blob } : {}) } },
       { upsert: true },
     );
+  }
+
+  async loadAttachmentBlob(owner: string, attachmentId: string): Promise<BlobRef | undefined> {
+    const doc = await this.attachments.findOne({ _id: attachmentId, owner }, { projection: { blob: 1 } });
+    return doc?.blob;
   }
 
   async loadAttachment(owner: string, attachmentId: string): Promise<Attachment> {

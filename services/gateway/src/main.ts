@@ -1,9 +1,13 @@
-// Gateway process: loads config, opens Redis/MongoDB/blob, serves HTTP, drains on SIGTERM.
-import { loadConfig, devIdentityEnabled } from '@switchyard/config';
+// Gateway process: loads config and the app module, opens Redis/MongoDB/blob, serves HTTP,
+// drains on SIGTERM.
+import { defaultApp } from '@switchyard/agents-runtime';
+import { loadAppFactory } from '@switchyard/app-api';
+import { openAITranscriber } from '@switchyard/chatkit-endpoint';
+import { devIdentityEnabled, loadConfig, publicBaseUrl, uploadTokenSecret } from '@switchyard/config';
 import { createLogger } from '@switchyard/logging';
 import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE, type RunJobData } from '@switchyard/queues';
 import { createRedis } from '@switchyard/redis-connection';
-import { RunLogSubscriber } from '@switchyard/run-log';
+import { RunControl, RunLogSubscriber } from '@switchyard/run-log';
 import { dependencyChecks, onShutdown, openDependencies } from '@switchyard/service-kit';
 import { createGatewayApp } from './app.ts';
 
@@ -11,9 +15,13 @@ const cfg = loadConfig();
 const logger = createLogger('gateway', { level: cfg.LOG_LEVEL });
 const deps = await openDependencies(cfg, 'gateway');
 const sub = createRedis(cfg.REDIS_URL, { name: 'gateway:subscriber' });
+const controlSub = createRedis(cfg.REDIS_URL, { name: 'gateway:control' });
 const subscriber = new RunLogSubscriber(deps.runLog, sub);
+const control = new RunControl(deps.redis, controlSub);
 const runsQueue = createQueue<RunJobData>(RUNS_QUEUE, { redisUrl: cfg.REDIS_URL });
 const ingestQueue = createQueue(IMAGE_INGEST_QUEUE, { redisUrl: cfg.REDIS_URL });
+const factory = cfg.SWITCHYARD_APP ? await loadAppFactory(cfg.SWITCHYARD_APP) : defaultApp;
+const chatApp = await factory({ role: 'gateway', env: process.env, services: {} });
 
 const workersPresent = (queue: typeof runsQueue | typeof ingestQueue, label: string) => async () => {
   const n = await queue.getWorkersCount();
@@ -23,12 +31,26 @@ const workersPresent = (queue: typeof runsQueue | typeof ingestQueue, label: str
 const app = createGatewayApp({
   store: deps.store,
   runLog: deps.runLog,
+  control,
   subscriber,
   runsQueue,
+  app: chatApp,
+  attachments: {
+    store: deps.store,
+    blob: deps.blob,
+    publicBaseUrl: publicBaseUrl(cfg),
+    maxUploadBytes: cfg.MAX_UPLOAD_BYTES,
+    urlTtlSeconds: cfg.SIGNED_URL_TTL_SECONDS,
+    uploadTokenSecret: uploadTokenSecret(cfg),
+  },
+  transcriber: cfg.OPENAI_API_KEY
+    ? openAITranscriber({ apiKey: cfg.OPENAI_API_KEY, ...(cfg.OPENAI_BASE_URL ? { baseURL: cfg.OPENAI_BASE_URL } : {}), model: cfg.TRANSCRIPTION_MODEL })
+    : null,
   logger,
   identity: { devIdentity: devIdentityEnabled(cfg) },
   bodyLimitBytes: cfg.BODY_LIMIT_BYTES,
   heartbeatMs: cfg.SSE_HEARTBEAT_MS,
+  disconnect: { policy: cfg.DISCONNECT_POLICY, graceMs: cfg.DISCONNECT_GRACE_MS },
   ...(cfg.BLOB_DRIVER === 'local' ? { localFiles: { root: cfg.BLOB_LOCAL_ROOT, signingSecret: cfg.FILE_URL_SECRET! } } : {}),
   readiness: {
     ...dependencyChecks(deps),
@@ -38,7 +60,7 @@ const app = createGatewayApp({
 });
 
 const server = app.listen(cfg.PORT, cfg.HOST, () => {
-  logger.info({ port: cfg.PORT, host: cfg.HOST }, 'gateway listening');
+  logger.info({ port: cfg.PORT, host: cfg.HOST, app: chatApp.name, disconnectPolicy: cfg.DISCONNECT_POLICY }, 'gateway listening');
 });
 
 onShutdown(logger, 25_000, async () => {
@@ -46,5 +68,6 @@ onShutdown(logger, 25_000, async () => {
   await runsQueue.close();
   await ingestQueue.close();
   sub.disconnect();
+  controlSub.disconnect();
   await deps.close();
 });

@@ -3,7 +3,8 @@
 // each run's log. Drains on SIGTERM.
 import { createModelProviderPool, defaultApp, type AgentAppServices } from '@switchyard/agents-runtime';
 import { loadAppFactory } from '@switchyard/app-api';
-import { loadConfig } from '@switchyard/config';
+import { attachmentToModelInput, type AttachmentDeps } from '@switchyard/chatkit-endpoint';
+import { loadConfig, publicBaseUrl } from '@switchyard/config';
 import { processRun } from '@switchyard/generation';
 import { createLogger } from '@switchyard/logging';
 import {
@@ -36,7 +37,17 @@ const providers = createModelProviderPool({
   concurrency: cfg.WORKER_CONCURRENCY,
 });
 
+const attachmentDeps: AttachmentDeps = {
+  store: deps.store,
+  blob: deps.blob,
+  publicBaseUrl: publicBaseUrl(cfg),
+  maxUploadBytes: cfg.MAX_UPLOAD_BYTES,
+  urlTtlSeconds: 600,
+  // Model input only reads bytes and signs URLs; upload tokens are the gateway's business.
+  uploadTokenSecret: cfg.UPLOAD_TOKEN_SECRET ?? cfg.FILE_URL_SECRET ?? '',
+};
 const services: AgentAppServices = {
+  attachmentInput: (owner) => (a) => attachmentToModelInput(attachmentDeps, owner, a, cfg.MODEL_IMAGE_INPUT),
   providers,
   model: cfg.MODEL,
   partialImages: cfg.IMAGE_PARTIAL_IMAGES,
