@@ -120,3 +120,4 @@ export async function loadAppFactory(modulePath: string): Promise<AppFactory> {
   if (typeof mod.default !== 'function') throw new Error(`app module ${modulePath} must default-export defineApp(...)`);
   return mod.default as AppFactory;
 }
+export { diffWidget, streamWidget } from './widget-stream.ts';
