@@ -18,6 +18,10 @@ const env: Record<string, string> = {
   ...embedded.env,
   PORT: port,
 };
+if (!process.env.SWITCHYARD_APP) {
+  env.SWITCHYARD_APP = join(REPO_ROOT, 'examples', 'image-designer', 'src', 'app.ts');
+  announce('embedded default: the example app examples/image-designer (image designer agent, palette widget, client tool); set SWITCHYARD_APP to your own module');
+}
 if (!process.env.NODE_ENV) {
   env.NODE_ENV = 'development';
   announce('embedded default: NODE_ENV=development (requests without credentials act as user "dev"; X-Switchyard-User picks another)');

@@ -12,6 +12,8 @@ export interface AgentRunArgs {
   converter: ResponseStreamConverter;
   signal?: AbortSignal;
   maxTurns?: number;
+  /** Handed to tools as `runContext.context`. */
+  context?: unknown;
 }
 
 export interface AgentRunOutcome {
@@ -29,7 +31,7 @@ export async function agentRunner(args: AgentRunArgs): Promise<AgentRunOutcome> 
   let stoppedAfterImage = false;
   let responses = 0;
   try {
-    const result = await runner.run(args.agent, args.input, { stream: true, signal: abort.signal, maxTurns: args.maxTurns ?? 10 });
+    const result = await runner.run(args.agent, args.input, { stream: true, signal: abort.signal, maxTurns: args.maxTurns ?? 10, ...(args.context !== undefined ? { context: args.context } : {}) });
     // Keep a rejected `completed` from surfacing as unhandled when we stop the run ourselves.
     result.completed.catch(() => undefined);
     for await (const ev of result) {

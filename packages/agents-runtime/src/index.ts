@@ -5,3 +5,4 @@ export * from './agent-run.ts';
 export * from './default-agent.ts';
 export * from './agent-responder.ts';
 export * from './async-queue.ts';
+export * from './chat-context.ts';

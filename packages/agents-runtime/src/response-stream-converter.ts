@@ -73,6 +73,8 @@ export class ResponseStreamConverter {
   /** True once an image finished and no message has started since (PITFALLS: image-only loops). */
   imageDoneWithoutMessage = false;
   messagesDone = 0;
+  /** Function calls the model made, by tool name (a client tool call reuses their ids, §7.6). */
+  readonly functionCalls = new Map<string, { itemId: string; callId: string }>();
 
   constructor(
     private readonly out: ChatKitEmitter,
@@ -86,6 +88,13 @@ export class ResponseStreamConverter {
   /** Feeds one Agents SDK stream event; non-Responses events are ignored here. */
   handle(event: RunStreamEvent): void {
     if (isOpenAIResponsesRawModelStreamEvent(event)) this.handleRaw(event.data.event);
+    else if (event.type === 'run_item_stream_event' && event.item.type === 'tool_call_item') {
+      const raw = event.item.rawItem;
+      if (raw.type === 'function_call' && raw.id) {
+        this.functionCalls.set(raw.name, { itemId: raw.id, callId: raw.callId });
+        this.producedItemIds.add(raw.id);
+      }
+    }
   }
 
   handleRaw(e: ResponseStreamEvent): void {

@@ -83,8 +83,32 @@ export async function threadItemsToAgentInput(items: ThreadItem[], opts: ThreadI
       case 'sdk_hidden_context':
         out.push(hidden(item.content));
         break;
+      case 'widget':
+        out.push({
+          role: 'user',
+          type: 'message',
+          content: [{ type: 'input_text', text: `The following graphical UI widget (id: ${item.id}) was displayed to the user:${JSON.stringify(item.widget)}` }],
+        });
+        break;
+      case 'structured_input': {
+        const lines = item.inputs.map((q) => {
+          const a = q.answer;
+          const answer = !a ? '(not answered yet)' : a.skipped ? '(skipped)' : a.values.join(', ');
+          return `Q: ${q.question}\nA: ${answer}`;
+        });
+        out.push({ role: 'user', type: 'message', content: [{ type: 'input_text', text: `Structured input (${item.status}):\n${lines.join('\n')}` }] });
+        break;
+      }
+      case 'task':
+        if (item.task.type === 'custom' && (item.task.title || item.task.content)) out.push(hidden([item.task.title, item.task.content].filter(Boolean).join(': ')));
+        break;
+      case 'workflow':
+        for (const task of item.workflow.tasks) {
+          if (task.type === 'custom' && (task.title || task.content)) out.push(hidden([task.title, task.content].filter(Boolean).join(': ')));
+        }
+        break;
       default:
-        // Widgets, workflows, tasks and structured input convert in the agents bridge (issue 4).
+        // end_of_turn contributes nothing.
         break;
     }
   }
