@@ -29,14 +29,18 @@ function walkStrings(v: unknown, visit: (s: string) => void): void {
   else if (v && typeof v === 'object') Object.values(v).forEach((x) => walkStrings(x, visit));
 }
 
-describe.each(['http', 'websocket'] as const)('spine over %s transport', (transport) => {
+describe.each([
+  ['http', false],
+  ['websocket', false],
+  ['http', true],
+] as const)('spine over %s transport (Redis Cluster: %s)', (transport, redisCluster) => {
   let sys: System;
   let gw: string;
   let threadId: string;
   let firstTurn: SseEvent[];
 
   beforeAll(async () => {
-    sys = await startSystem({ transport, gateways: 2, imageBytes: 300_000, deltaDelayMs: 15 });
+    sys = await startSystem({ transport, gateways: 2, imageBytes: 300_000, deltaDelayMs: 15, redisCluster });
     gw = sys.gateways[0]!.url;
   });
   afterAll(async () => {

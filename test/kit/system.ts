@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { startGcsTestServer, type GcsTestServer } from '@switchyard/gcs-test-server';
 import { MongoClient, type Db } from 'mongodb';
 import type { ModelTestServer } from '@switchyard/model-test-server';
-import { freePort } from '@switchyard/redis-server';
+import { freePort, startRedisCluster } from '@switchyard/redis-server';
 import { spawnService, startEmbeddedDependencies, waitForHttpOk, type ServiceProcess } from '@switchyard/system-launcher';
 
 export interface SystemOptions {
@@ -17,6 +17,8 @@ export interface SystemOptions {
   imageBytes?: number;
   deltaDelayMs?: number;
   textDeltas?: number;
+  /** Run on a private 3-master Redis Cluster instead of a single node. */
+  redisCluster?: boolean;
   /** `gcs` runs the blob store on @google-cloud/storage against the GCS test server. */
   blob?: 'local' | 'gcs';
   env?: Record<string, string>;
@@ -37,8 +39,9 @@ export interface System {
 export async function startSystem(opts: SystemOptions): Promise<System> {
   const blobRoot = mkdtempSync(join(tmpdir(), 'switchyard-blobs-'));
   const externalMongo = process.env.MONGODB_URL;
+  const cluster = opts.redisCluster ? await startRedisCluster() : undefined;
   const embedded = await startEmbeddedDependencies({
-    env: externalMongo ? { MONGODB_URL: externalMongo } : {},
+    env: { ...(externalMongo ? { MONGODB_URL: externalMongo } : {}), ...(cluster ? { REDIS_URL: cluster.url } : {}) },
     announce: () => undefined,
     blobRoot,
     model: { imageBytes: opts.imageBytes ?? 200_000, deltaDelayMs: opts.deltaDelayMs ?? 0, textDeltas: opts.textDeltas ?? 12 },
@@ -68,6 +71,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     DEV_IDENTITY: 'true',
     LOG_LEVEL: 'info',
     ...embedded.env,
+    ...(cluster ? { REDIS_URL: cluster.url } : {}),
     ...blobEnv,
     MONGODB_URL: mongoUrl,
     MONGODB_DB: dbName,
@@ -92,6 +96,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     await embedded.stop();
     await gcs?.close();
+    await cluster?.stop();
     throw err;
   }
   return {
@@ -100,7 +105,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     ingest,
     model: embedded.model!,
     ...(gcs ? { gcs } : {}),
-    redisUrl: embedded.env.REDIS_URL!,
+    redisUrl: cluster?.url ?? embedded.env.REDIS_URL!,
     db: mongo.db(dbName),
     processes,
     async stop() {
@@ -109,6 +114,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       await mongo.close();
       await embedded.stop();
       await gcs?.close();
+      await cluster?.stop();
       rmSync(blobRoot, { recursive: true, force: true });
     },
   };
