@@ -37,7 +37,7 @@ const sys = await startSystem({
   transport,
   deltaDelayMs: 20,
   textDeltas: Number(values.deltas),
-  env: { WORKER_CONCURRENCY: String(streams), LOG_LEVEL: 'warn', SSE_HEARTBEAT_MS: '15000' },
+  env: { WORKER_CONCURRENCY: String(streams), LOG_LEVEL: 'warn', SSE_HEARTBEAT_MS: '15000', MAX_CONCURRENT_RUNS_PER_USER: '0', RATE_LIMIT_PER_MINUTE: '0' },
 });
 const gw = sys.gateways[0]!.url;
 const runsQueue = createQueue(RUNS_QUEUE, { redisUrl: sys.redisUrl });

@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Queue } from 'bullmq';
 import type { RequestContext, SwitchyardApp } from '@switchyard/app-api';
 import { BadRequest, NotFound, PayloadTooLarge, httpErrorOf } from '@switchyard/errors';
+import type { Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
 import { isStreamingRequest, parseChatKitRequest, parseJsonBody } from '@switchyard/protocol';
 import type { RunJobData } from '@switchyard/queues';
@@ -14,7 +15,7 @@ import type { ChatStore } from '@switchyard/store';
 import { createUploadRouter, type AttachmentDeps } from './attachments/index.ts';
 import { ownerOf, type IdentityOptions } from './identity.ts';
 import { handleJsonRequest } from './json-requests.ts';
-import { attachSse, RUN_ID_HEADER } from './sse-attach.ts';
+import { attachSse, RUN_ID_HEADER, type SseStreams } from './sse-attach.ts';
 import { startStreamingRequest } from './streaming-requests.ts';
 import type { Transcriber } from './transcription.ts';
 
@@ -34,6 +35,8 @@ export interface ChatKitRouterDeps {
   bodyLimitBytes: number;
   heartbeatMs: number;
   disconnect: { policy: DisconnectPolicy; graceMs: number };
+  limits: Limits;
+  sse: { maxBufferedBytes: number; registry: SseStreams };
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -73,7 +76,13 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
   const stream = async (req: Request, res: Response, runId: string, after: number) => {
     await deps.runLog.adjustAttached(runId, 1);
     res.on('close', () => void deps.runLog.adjustAttached(runId, -1).catch(() => undefined));
-    await attachSse(req, res, deps.subscriber, runId, after, { heartbeatMs: deps.heartbeatMs, logger: deps.logger, onClientGone: onClientGone(runId) });
+    await attachSse(req, res, deps.subscriber, runId, after, {
+      heartbeatMs: deps.heartbeatMs,
+      logger: deps.logger,
+      maxBufferedBytes: deps.sse.maxBufferedBytes,
+      registry: deps.sse.registry,
+      onClientGone: onClientGone(runId),
+    });
   };
 
   router.post(
@@ -81,6 +90,7 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
     rawBody,
     wrap(async (req, res) => {
       const owner = ownerOf(req, deps.identity);
+      await deps.limits.consumeRequest(owner);
       const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const request = parseChatKitRequest(parseJsonBody(text));
       const context: RequestContext = { owner, metadata: request.metadata as Record<string, unknown> };

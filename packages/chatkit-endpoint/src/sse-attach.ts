@@ -1,19 +1,45 @@
 // Serving a run's events as SSE from any gateway: `id: <seq>` on every frame so the client can
-// re-attach with Last-Event-ID, `: ping` comments to keep proxies from cutting idle streams, and
-// the response ends at the run's terminal entry.
+// re-attach with Last-Event-ID, `: ping` comments to keep proxies from cutting idle streams, the
+// response ends at the run's terminal entry. A client that reads slower than the run writes gets
+// a bounded buffer, then its connection is closed so it re-attaches from its last event.
 import type { Request, Response } from 'express';
 import { ServiceUnavailable } from '@switchyard/errors';
 import type { Logger } from '@switchyard/logging';
-import type { RunLogSubscriber } from '@switchyard/run-log';
+import type { Attachment, RunLogSubscriber } from '@switchyard/run-log';
 
 export interface SseAttachOptions {
   heartbeatMs: number;
   logger: Logger;
+  /** Bytes a connection may have waiting in its socket buffer before it is closed. */
+  maxBufferedBytes: number;
   /** Called when the client goes away before the run's terminal entry. */
   onClientGone?: () => void;
+  /** Live streams of this process, so a draining gateway can hand them off. */
+  registry?: SseStreams;
 }
 
 export const RUN_ID_HEADER = 'X-Switchyard-Run-Id';
+
+/** The open SSE responses of one gateway process. */
+export class SseStreams {
+  private readonly open = new Set<(reason: string) => void>();
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  add(close: (reason: string) => void): () => void {
+    this.open.add(close);
+    return () => {
+      this.open.delete(close);
+    };
+  }
+
+  /** Ends every stream; clients re-attach (Last-Event-ID) on another gateway. */
+  closeAll(reason: string): void {
+    for (const close of [...this.open]) close(reason);
+  }
+}
 
 export async function attachSse(
   _req: Request,
@@ -26,6 +52,8 @@ export async function attachSse(
   let headersSent = false;
   let closed = false;
   let heartbeat: NodeJS.Timeout | undefined = undefined;
+  let attachment: Attachment | undefined = undefined;
+  let unregister: () => void = () => undefined;
   const sendHeaders = () => {
     if (headersSent) return;
     headersSent = true;
@@ -37,22 +65,33 @@ export async function attachSse(
       [RUN_ID_HEADER]: runId,
     });
   };
-  const finish = () => {
+  /** Server-side end: at the terminal entry, on a log error, when draining, or for a slow client. */
+  const finish = (how: 'end' | 'destroy' = 'end') => {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
+    unregister();
+    attachment?.detach();
     sendHeaders();
-    res.end();
+    if (how === 'destroy') res.destroy();
+    else res.end();
+  };
+  const write = (chunk: string) => {
+    res.write(chunk);
+    if (res.writableLength > opts.maxBufferedBytes) {
+      opts.logger.warn({ runId, buffered: res.writableLength }, 'slow SSE client: buffer limit reached, closing so it re-attaches');
+      // Destroy rather than end: ending would wait for a buffer the client is not reading.
+      finish('destroy');
+    }
   };
 
-  let attachment;
   try {
     attachment = await subscriber.attach(runId, afterSeq, {
       onEntry(entry) {
         if (closed) return;
         sendHeaders();
         if (entry.kind === 'end') finish();
-        else res.write(`id: ${entry.seq}\ndata: ${entry.json}\n\n`);
+        else write(`id: ${entry.seq}\ndata: ${entry.json}\n\n`);
       },
       onError(err) {
         opts.logger.warn({ err, runId }, 'run log attach failed; closing stream so the client re-attaches');
@@ -70,17 +109,20 @@ export async function attachSse(
   sendHeaders();
   // Flush headers now so the client sees the stream open even before the first model event.
   res.flushHeaders();
+  if (opts.registry) unregister = opts.registry.add(() => finish());
+  const live = attachment;
   heartbeat = setInterval(() => {
     if (closed) return;
-    res.write(': ping\n\n');
-    void attachment.resync();
+    write(': ping\n\n');
+    void live.resync();
   }, opts.heartbeatMs);
   // `res` closes when the response ends or the client goes away (`req` closes once the body is read).
   res.on('close', () => {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
-    attachment.detach();
+    unregister();
+    live.detach();
     opts.onClientGone?.();
   });
 }

@@ -17,6 +17,7 @@ import {
   type UserMessageInput,
   type UserMessageItem,
 } from '@switchyard/protocol';
+import type { Limits } from '@switchyard/limits';
 import type { RunJobData } from '@switchyard/queues';
 import { itemForWire, type AttachmentDeps } from './attachments/index.ts';
 import type { RunLog } from '@switchyard/run-log';
@@ -28,6 +29,7 @@ export interface StreamingDeps {
   runsQueue: Queue<RunJobData>;
   app: SwitchyardApp;
   attachments: AttachmentDeps;
+  limits: Limits;
   now?: () => string;
 }
 
@@ -70,8 +72,26 @@ interface RunPlan {
   only?: ThreadStreamEvent[];
 }
 
-async function openRun(deps: StreamingDeps, owner: string, thread: ThreadMetadata, req: StreamingRequest, plan: RunPlan): Promise<StartedRun> {
-  const runId = newId('run');
+/**
+ * Reserves the thread (one active run) and one of the user's run slots before anything is
+ * written; the worker releases both when the run ends (leases expire if it dies).
+ */
+async function reserve(deps: StreamingDeps, owner: string, threadId: string, runId: string): Promise<void> {
+  await deps.limits.acquireThread(threadId, runId);
+  try {
+    await deps.limits.acquireRunSlot(owner, runId);
+  } catch (err) {
+    await deps.limits.releaseThread(threadId, runId);
+    throw err;
+  }
+}
+
+async function release(deps: StreamingDeps, owner: string, threadId: string, runId: string): Promise<void> {
+  await deps.limits.releaseRunSlot(owner, runId);
+  await deps.limits.releaseThread(threadId, runId);
+}
+
+async function openRun(deps: StreamingDeps, owner: string, thread: ThreadMetadata, req: StreamingRequest, plan: RunPlan, runId = newId('run')): Promise<StartedRun> {
   const context: RequestContext = { owner, metadata: req.metadata as Record<string, unknown>, runId };
   await deps.runLog.createRun(runId, owner, thread.id);
   const toEntry = (e: ThreadStreamEvent) => ({ kind: 'event' as const, json: JSON.stringify(eventToWire(e)) });
@@ -111,6 +131,22 @@ export function answerStructuredInput(item: StructuredInputItem, submission: Str
 }
 
 export async function startStreamingRequest(deps: StreamingDeps, owner: string, req: StreamingRequest): Promise<StartedRun> {
+  if (req.type === 'threads.create') return setUp(deps, owner, req, newId('run'));
+  // Existing threads: look the thread up first (404 wins over 409), then reserve before any write.
+  const thread = await deps.store.loadThread(owner, req.params.thread_id);
+  const runId = newId('run');
+  await reserve(deps, owner, thread.id, runId);
+  try {
+    const started = await setUp(deps, owner, req, runId);
+    if (started.runId === null || started.runId !== runId) await release(deps, owner, thread.id, runId);
+    return started;
+  } catch (err) {
+    await release(deps, owner, thread.id, runId);
+    throw err;
+  }
+}
+
+async function setUp(deps: StreamingDeps, owner: string, req: StreamingRequest, runId: string): Promise<StartedRun> {
   const now = () => deps.now?.() ?? new Date().toISOString();
   const { store } = deps;
   switch (req.type) {
@@ -118,6 +154,8 @@ export async function startStreamingRequest(deps: StreamingDeps, owner: string, 
       const thread: ThreadMetadata = { id: newId('thr'), created_at: now(), status: { type: 'active' }, metadata: {} };
       // Attachment ids are checked before the thread exists, so a bad id leaves nothing behind.
       const user = await buildUserMessage(deps, owner, thread.id, req.params.input, now());
+      await deps.limits.acquireRunSlot(owner, runId);
+      await deps.limits.acquireThread(thread.id, runId);
       await store.saveThread(owner, thread);
       await saveUserMessage(deps, owner, user);
       return openRun(deps, owner, thread, req, {
@@ -126,7 +164,7 @@ export async function startStreamingRequest(deps: StreamingDeps, owner: string, 
           { type: 'thread.item.done', item: await itemForWire(deps.attachments, owner, user) },
         ],
         job: { inputItemId: user.id },
-      });
+      }, runId);
     }
     case 'threads.add_user_message': {
       const thread = await store.loadThread(owner, req.params.thread_id);
@@ -135,10 +173,10 @@ export async function startStreamingRequest(deps: StreamingDeps, owner: string, 
       return openRun(deps, owner, thread, req, {
         before: [{ type: 'thread.item.done', item: await itemForWire(deps.attachments, owner, user) }],
         job: { inputItemId: user.id },
-      });
+      }, runId);
     }
     case 'threads.add_client_tool_output':
-      return addClientToolOutput(deps, owner, req);
+      return addClientToolOutput(deps, owner, req, runId);
     case 'threads.add_structured_input': {
       const thread = await store.loadThread(owner, req.params.thread_id);
       const item = await store.loadItem(owner, thread.id, req.params.item_id);
@@ -146,23 +184,24 @@ export async function startStreamingRequest(deps: StreamingDeps, owner: string, 
       if (item.status !== 'pending') throw new Conflict(`structured input ${item.id} is not pending (status ${item.status})`);
       const answered = answerStructuredInput(item, req.params.input);
       await store.saveItem(owner, thread.id, answered);
-      return openRun(deps, owner, thread, req, { after: [{ type: 'thread.item.replaced', item: answered }] });
+      return openRun(deps, owner, thread, req, { after: [{ type: 'thread.item.replaced', item: answered }] }, runId);
     }
     case 'threads.retry_after_item':
-      return retryAfterItem(deps, owner, req);
+      return retryAfterItem(deps, owner, req, runId);
     case 'threads.custom_action': {
       const thread = await store.loadThread(owner, req.params.thread_id);
       const sender = req.params.item_id ? await store.loadItem(owner, thread.id, req.params.item_id) : null;
       if (sender && sender.type !== 'widget') {
         // The one set-up failure the reference reports in the stream (§6.7): an error, no stream_options.
+        // No worker will run it, so the reservation goes back at once (a fresh run id marks that).
         return openRun(deps, owner, thread, req, { only: [{ type: 'error', code: 'stream.error', allow_retry: false }] });
       }
-      return openRun(deps, owner, thread, req, { job: { action: req.params.action, ...(sender ? { senderItemId: sender.id } : {}) } });
+      return openRun(deps, owner, thread, req, { job: { action: req.params.action, ...(sender ? { senderItemId: sender.id } : {}) } }, runId);
     }
   }
 }
 
-async function addClientToolOutput(deps: StreamingDeps, owner: string, req: ChatKitRequestOf<'threads.add_client_tool_output'>): Promise<StartedRun> {
+async function addClientToolOutput(deps: StreamingDeps, owner: string, req: ChatKitRequestOf<'threads.add_client_tool_output'>, runId: string): Promise<StartedRun> {
   const thread = await deps.store.loadThread(owner, req.params.thread_id);
   const recent = (await deps.store.loadThreadItems(owner, thread.id, { limit: 20, order: 'desc' })).data;
   const newest = recent[0];
@@ -174,10 +213,10 @@ async function addClientToolOutput(deps: StreamingDeps, owner: string, req: Chat
   for (const stale of recent.slice(1)) {
     if (stale.type === 'client_tool_call' && stale.status === 'pending') await deps.store.deleteThreadItem(owner, thread.id, stale.id);
   }
-  return openRun(deps, owner, thread, req, {});
+  return openRun(deps, owner, thread, req, {}, runId);
 }
 
-async function retryAfterItem(deps: StreamingDeps, owner: string, req: ChatKitRequestOf<'threads.retry_after_item'>): Promise<StartedRun> {
+async function retryAfterItem(deps: StreamingDeps, owner: string, req: ChatKitRequestOf<'threads.retry_after_item'>, runId: string): Promise<StartedRun> {
   const thread = await deps.store.loadThread(owner, req.params.thread_id);
   const newer: ThreadItem[] = [];
   let after: string | null = null;
@@ -191,7 +230,7 @@ async function retryAfterItem(deps: StreamingDeps, owner: string, req: ChatKitRe
       if (item.type !== 'user_message') throw new BadRequest(`item ${item.id} is not a user message`);
       // §6.6: delete everything newer, without removed events (the client already dropped them).
       for (const n of newer) await deps.store.deleteThreadItem(owner, thread.id, n.id);
-      return openRun(deps, owner, thread, req, { job: { inputItemId: item.id } });
+      return openRun(deps, owner, thread, req, { job: { inputItemId: item.id } }, runId);
     }
     if (!page.has_more || !page.after) break;
     after = page.after;

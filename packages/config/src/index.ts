@@ -48,6 +48,14 @@ export const configSchema = z.object({
   DISCONNECT_POLICY: z.enum(['cancel', 'detach', 'grace']).default('grace'),
   DISCONNECT_GRACE_MS: int(10_000),
   MAX_UPLOAD_BYTES: int(20 * 1024 * 1024),
+  /** POSTs to /chatkit per user per minute, across gateways (0 = off). */
+  RATE_LIMIT_PER_MINUTE: int(600),
+  /** Responses one user may have in progress at once (0 = off). */
+  MAX_CONCURRENT_RUNS_PER_USER: int(8),
+  /** Lease of a run's thread lock and user slot if no worker releases them (a crash). */
+  RUN_LEASE_MS: int(15 * 60_000),
+  /** Bytes an SSE connection may have unsent before it is closed for the client to re-attach. */
+  SSE_MAX_BUFFER_BYTES: int(1_048_576),
   /** HMAC key for two-phase upload tokens; FILE_URL_SECRET is used when unset. */
   UPLOAD_TOKEN_SECRET: z.string().min(16).optional(),
   TRANSCRIPTION_MODEL: z.string().default('gpt-4o-mini-transcribe'),

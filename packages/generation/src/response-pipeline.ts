@@ -28,6 +28,8 @@ export interface PipelineDeps {
   images: ImageHandoffDeps;
   partialImages: number;
   logger: Logger;
+  /** Gives back the thread lock and the user's run slot; runs before the terminal entry. */
+  releaseReservation?: (data: RunJobData) => Promise<void>;
 }
 
 export type ProcessResult = RunOutcome | 'already-ended';
@@ -66,6 +68,10 @@ export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal
   const unwatch = await deps.control.watch(runId, (req) => abort.abort(new RunCancelled(req.reason)));
 
   const seq = new RunEventSequencer(deps.runLog, runId);
+  // The next request on this thread may arrive the moment the client sees the end: free it first.
+  const release = async () => {
+    await deps.releaseReservation?.(data);
+  };
   const emitter = new RunLogEmitter(
     { runId, owner, threadId, partialImages: deps.partialImages, coalesceTextDeltas: deps.app.coalesceTextDeltas ?? true },
     seq,
@@ -113,6 +119,7 @@ export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal
       threadChanged();
     }
     threadChanged();
+    seq.step(release);
     await seq.end({ outcome: 'completed' });
   } catch (err) {
     if (abort.signal.aborted) {
@@ -126,6 +133,7 @@ export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal
       }
       const note: ThreadItem = { id: newId('shcx'), thread_id: threadId, created_at: new Date().toISOString(), type: 'sdk_hidden_context', content: STREAM_CANCELLED_CONTEXT };
       seq.step(() => deps.store.addItem(owner, threadId, note));
+      seq.step(release);
       await seq.end({ outcome: 'cancelled', reason: (abort.signal.reason as Error)?.message ?? 'cancelled' });
     } else {
       outcome = 'failed';
@@ -136,9 +144,11 @@ export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal
         seq.event(errorEvent);
         thread = args.thread;
         threadChanged();
+        seq.step(release);
         await seq.end({ outcome: 'failed', reason });
       } else {
         // The sequencer itself broke (Redis or a step): write the error and the end directly.
+        await release().catch(() => undefined);
         await deps.runLog.append(runId, [
           { kind: 'event', json: errorEvent },
           { kind: 'end', end: { outcome: 'failed', reason } },

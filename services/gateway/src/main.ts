@@ -2,7 +2,8 @@
 // drains on SIGTERM.
 import { defaultApp } from '@switchyard/agents-runtime';
 import { loadAppFactory } from '@switchyard/app-api';
-import { openAITranscriber } from '@switchyard/chatkit-endpoint';
+import { openAITranscriber, SseStreams } from '@switchyard/chatkit-endpoint';
+import { Limits } from '@switchyard/limits';
 import { devIdentityEnabled, loadConfig, publicBaseUrl, uploadTokenSecret } from '@switchyard/config';
 import { createLogger } from '@switchyard/logging';
 import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE, type RunJobData } from '@switchyard/queues';
@@ -23,6 +24,8 @@ const ingestQueue = createQueue(IMAGE_INGEST_QUEUE, { redisUrl: cfg.REDIS_URL })
 const factory = cfg.SWITCHYARD_APP ? await loadAppFactory(cfg.SWITCHYARD_APP) : defaultApp;
 const chatApp = await factory({ role: 'gateway', env: process.env, services: {} });
 
+const sseStreams = new SseStreams();
+let draining = false;
 const workersPresent = (queue: typeof runsQueue | typeof ingestQueue, label: string) => async () => {
   const n = await queue.getWorkersCount();
   if (n === 0) throw new Error(`no ${label} worker connected`);
@@ -51,8 +54,17 @@ const app = createGatewayApp({
   bodyLimitBytes: cfg.BODY_LIMIT_BYTES,
   heartbeatMs: cfg.SSE_HEARTBEAT_MS,
   disconnect: { policy: cfg.DISCONNECT_POLICY, graceMs: cfg.DISCONNECT_GRACE_MS },
+  limits: new Limits(deps.redis, {
+    requestsPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
+    concurrentRunsPerUser: cfg.MAX_CONCURRENT_RUNS_PER_USER,
+    leaseMs: cfg.RUN_LEASE_MS,
+  }),
+  sse: { maxBufferedBytes: cfg.SSE_MAX_BUFFER_BYTES, registry: sseStreams },
   ...(cfg.BLOB_DRIVER === 'local' ? { localFiles: { root: cfg.BLOB_LOCAL_ROOT, signingSecret: cfg.FILE_URL_SECRET! } } : {}),
   readiness: {
+    draining: async () => {
+      if (draining) throw new Error('gateway is draining');
+    },
     ...dependencyChecks(deps),
     generationWorkers: workersPresent(runsQueue, 'generation'),
     ingestWorkers: workersPresent(ingestQueue, 'image-ingest'),
@@ -64,7 +76,13 @@ const server = app.listen(cfg.PORT, cfg.HOST, () => {
 });
 
 onShutdown(logger, 25_000, async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  // Drain: refuse new work, hand live streams off (clients re-attach with Last-Event-ID elsewhere).
+  draining = true;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  logger.info({ streams: sseStreams.size }, 'closing live streams for hand-off');
+  sseStreams.closeAll('gateway draining');
+  server.closeIdleConnections();
+  await closed;
   await runsQueue.close();
   await ingestQueue.close();
   sub.disconnect();

@@ -19,6 +19,7 @@ import {
 } from '@switchyard/queues';
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl } from '@switchyard/run-log';
+import { Limits } from '@switchyard/limits';
 import { dependencyChecks, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
 
 const cfg = loadConfig();
@@ -26,6 +27,11 @@ const logger = createLogger('generation-worker', { level: cfg.LOG_LEVEL });
 if (!cfg.OPENAI_API_KEY) throw new Error('OPENAI_API_KEY is required (npm start sets a placeholder for the embedded model)');
 const deps = await openDependencies(cfg, 'generation-worker');
 const control = new RunControl(deps.redis, createRedis(cfg.REDIS_URL, { name: 'generation-worker:control' }));
+const limits = new Limits(deps.redis, {
+  requestsPerMinute: 0,
+  concurrentRunsPerUser: cfg.MAX_CONCURRENT_RUNS_PER_USER,
+  leaseMs: cfg.RUN_LEASE_MS,
+});
 const queueConn = { redisUrl: cfg.REDIS_URL };
 const ingestQueue = createQueue<ImageIngestJobData, ImageIngestResult>(IMAGE_INGEST_QUEUE, queueConn);
 const ingestEvents = createQueueEvents(IMAGE_INGEST_QUEUE, queueConn);
@@ -81,6 +87,10 @@ const worker = createWorker<RunJobData, string>(
         },
         partialImages: cfg.IMAGE_PARTIAL_IMAGES,
         logger: logger.child({ jobId: job.id }),
+        releaseReservation: async (d) => {
+          await limits.releaseRunSlot(d.owner, d.runId);
+          await limits.releaseThread(d.threadId, d.runId);
+        },
       },
       job.data,
       signal,

@@ -1,0 +1,85 @@
+// Per-user and per-thread limits enforced in Redis, so every gateway sees the same counts: a
+// request rate (rate-limiter-flexible), concurrent runs per user (leased slots that expire if a
+// worker dies), and one active run per thread. Breaches are TooManyRequests/Conflict with Retry-After.
+import { readFileSync } from 'node:fs';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { Conflict, TooManyRequests } from '@switchyard/errors';
+import type { RedisClient } from '@switchyard/redis-connection';
+
+const RELEASE_LUA = readFileSync(new URL('./scripts/release-if-holder-1key.lua', import.meta.url), 'utf8');
+const ACQUIRE_SLOT_LUA = readFileSync(new URL('./scripts/acquire-run-slot-1key.lua', import.meta.url), 'utf8');
+
+interface LimitCommands {
+  syReleaseIfHolder(key: string, holder: string): Promise<number>;
+  syAcquireRunSlot(key: string, now: string, expiry: string, runId: string, limit: string): Promise<number>;
+}
+
+export interface LimitSettings {
+  /** POSTs to /chatkit per user per minute (0 = off). */
+  requestsPerMinute: number;
+  /** Runs a user may have in progress at once (0 = off). */
+  concurrentRunsPerUser: number;
+  /** How long a slot or thread lock lives if nobody releases it (a crashed worker). */
+  leaseMs: number;
+}
+
+const threadKey = (threadId: string) => `{thread:${threadId}}:active-run`;
+const slotsKey = (owner: string) => `{user:${owner}}:run-slots`;
+
+function tooMany(message: string, retryAfterMs: number): TooManyRequests {
+  const err = new TooManyRequests(message);
+  err.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return err;
+}
+
+export class Limits {
+  private readonly rate: RateLimiterRedis | null;
+  private readonly cmd: LimitCommands;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly settings: LimitSettings,
+  ) {
+    this.rate =
+      settings.requestsPerMinute > 0
+        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: 'sy-rate', points: settings.requestsPerMinute, duration: 60 })
+        : null;
+    const r = redis as unknown as Partial<LimitCommands>;
+    if (!r.syReleaseIfHolder) redis.defineCommand('syReleaseIfHolder', { numberOfKeys: 1, lua: RELEASE_LUA });
+    if (!r.syAcquireRunSlot) redis.defineCommand('syAcquireRunSlot', { numberOfKeys: 1, lua: ACQUIRE_SLOT_LUA });
+    this.cmd = redis as unknown as LimitCommands;
+  }
+
+  /** Counts one request against the user's rate. */
+  async consumeRequest(owner: string): Promise<void> {
+    if (!this.rate) return;
+    try {
+      await this.rate.consume(owner);
+    } catch (res) {
+      if (res instanceof RateLimiterRes) throw tooMany(`rate limit of ${this.settings.requestsPerMinute} requests per minute reached`, res.msBeforeNext);
+      throw res;
+    }
+  }
+
+  /** One active run per thread: refuses a second streaming request while one is in progress. */
+  async acquireThread(threadId: string, runId: string): Promise<void> {
+    const ok = await this.redis.set(threadKey(threadId), runId, 'PX', this.settings.leaseMs, 'NX');
+    if (ok !== 'OK') throw new Conflict(`thread ${threadId} already has a response in progress; wait for it to finish or cancel it`);
+  }
+
+  async releaseThread(threadId: string, runId: string): Promise<void> {
+    await this.cmd.syReleaseIfHolder(threadKey(threadId), runId);
+  }
+
+  async acquireRunSlot(owner: string, runId: string): Promise<void> {
+    const limit = this.settings.concurrentRunsPerUser;
+    if (limit <= 0) return;
+    const now = Date.now();
+    const wait = await this.cmd.syAcquireRunSlot(slotsKey(owner), String(now), String(now + this.settings.leaseMs), runId, String(limit));
+    if (wait > 0) throw tooMany(`at most ${limit} responses may run at once for one user`, Math.min(wait, 10_000));
+  }
+
+  async releaseRunSlot(owner: string, runId: string): Promise<void> {
+    await this.redis.zrem(slotsKey(owner), runId);
+  }
+}
