@@ -14,6 +14,8 @@ import { spawnService, startEmbeddedDependencies, waitForHttpOk, type ServicePro
 export interface SystemOptions {
   transport: 'http' | 'websocket';
   gateways?: number;
+  /** Generation workers (default 1). */
+  workers?: number;
   imageBytes?: number;
   deltaDelayMs?: number;
   textDeltas?: number;
@@ -27,6 +29,7 @@ export interface SystemOptions {
 export interface System {
   gateways: Array<{ url: string; process: ServiceProcess }>;
   worker: ServiceProcess;
+  workers: ServiceProcess[];
   ingest: ServiceProcess;
   model: ModelTestServer;
   gcs?: GcsTestServer;
@@ -85,9 +88,10 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     url: `http://127.0.0.1:${port}`,
     process: spawnService('gateway', { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, label: `gateway-${i}` }),
   }));
-  const worker = spawnService('generation-worker', { env });
+  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => spawnService('generation-worker', { env, label: `generation-worker-${i}` }));
+  const worker = workers[0]!;
   const ingest = spawnService('image-ingest-worker', { env });
-  const processes = [...gateways.map((g) => g.process), worker, ingest];
+  const processes = [...gateways.map((g) => g.process), ...workers, ingest];
   const mongo = new MongoClient(mongoUrl);
   try {
     await Promise.all(gateways.map((g) => waitForHttpOk(`${g.url}/readyz`, 60_000, processes)));
@@ -102,6 +106,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   return {
     gateways,
     worker,
+    workers,
     ingest,
     model: embedded.model!,
     ...(gcs ? { gcs } : {}),

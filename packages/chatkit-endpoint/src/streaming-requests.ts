@@ -103,7 +103,9 @@ async function openRun(deps: StreamingDeps, owner: string, thread: ThreadMetadat
     type: 'stream_options',
     stream_options: deps.app.streamOptions?.({ thread, context }) ?? { allow_cancel: true },
   };
-  await deps.runLog.append(runId, [...(plan.before ?? []), streamOptions, ...(plan.after ?? [])].map(toEntry));
+  const prefix = [...(plan.before ?? []), streamOptions, ...(plan.after ?? [])];
+  const first = await deps.runLog.append(runId, prefix.map(toEntry));
+  await deps.runLog.markPrefixEnd(runId, first + prefix.length - 1);
   const data: RunJobData = {
     runId,
     owner,

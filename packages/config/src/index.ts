@@ -71,6 +71,9 @@ export const configSchema = z.object({
 
   // Workers
   WORKER_CONCURRENCY: int(16),
+  /** A run whose worker stops renewing its lock this long is handed to another worker. */
+  WORKER_LOCK_MS: int(30_000),
+  WORKER_STALLED_INTERVAL_MS: int(15_000),
   INGEST_CONCURRENCY: int(4),
   INGEST_TIMEOUT_MS: int(60_000),
   IMAGE_MAX_BYTES: int(20 * 1024 * 1024),

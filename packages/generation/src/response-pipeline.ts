@@ -15,7 +15,7 @@ import {
   type WidgetItem,
 } from '@switchyard/protocol';
 import type { RunJobData } from '@switchyard/queues';
-import { RunEventSequencer, type RunControl, type RunLog, type RunOutcome } from '@switchyard/run-log';
+import { RunEventSequencer, RunFencedError, type RunControl, type RunLog, type RunOutcome } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
 import type { ImageHandoffDeps } from './image-handoff.ts';
 import { RunLogEmitter } from './run-log-emitter.ts';
@@ -32,7 +32,7 @@ export interface PipelineDeps {
   releaseReservation?: (data: RunJobData) => Promise<void>;
 }
 
-export type ProcessResult = RunOutcome | 'already-ended';
+export type ProcessResult = RunOutcome | 'already-ended' | 'taken-over';
 
 class RunCancelled extends Error {
   override name = 'RunCancelled';
@@ -55,7 +55,31 @@ async function* generatorFor(deps: PipelineDeps, data: RunJobData, base: Respons
   yield* deps.app.respond({ ...base, input });
 }
 
-export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal?: AbortSignal): Promise<ProcessResult> {
+/**
+ * A worker taking over a run (the previous one stalled or died) regenerates the answer: items the
+ * previous attempt showed the client are removed from the store and from the client's view first.
+ */
+async function forgetPreviousAttempt(deps: PipelineDeps, data: RunJobData, seq: RunEventSequencer, afterSeq: number): Promise<number> {
+  const shown = new Set<string>();
+  for (let after = afterSeq; ; ) {
+    const page = await deps.runLog.read(data.runId, after, 1_000);
+    for (const entry of page) {
+      if (entry.kind !== 'event') continue;
+      const e = JSON.parse(entry.json) as { type: string; item?: { id: string }; item_id?: string };
+      if ((e.type === 'thread.item.added' || e.type === 'thread.item.done') && e.item) shown.add(e.item.id);
+      if (e.type === 'thread.item.removed' && e.item_id) shown.delete(e.item_id);
+    }
+    if (page.length < 1_000) break;
+    after = page[page.length - 1]!.seq;
+  }
+  for (const id of shown) {
+    seq.step(() => deps.store.deleteThreadItem(data.owner, data.threadId, id));
+    seq.event(JSON.stringify({ type: 'thread.item.removed', item_id: id }));
+  }
+  return shown.size;
+}
+
+export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal?: AbortSignal, attempt?: string): Promise<ProcessResult> {
   const { runId, owner, threadId } = data;
   const log = deps.logger.child({ runId, threadId });
   const meta = await deps.runLog.meta(runId);
@@ -67,7 +91,14 @@ export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal
   jobSignal?.addEventListener('abort', onJobAbort, { once: true });
   const unwatch = await deps.control.watch(runId, (req) => abort.abort(new RunCancelled(req.reason)));
 
-  const seq = new RunEventSequencer(deps.runLog, runId);
+  log.info({ request: data.request, waitedMs: Date.now() - data.enqueuedAt }, 'run started');
+  const fence = attempt ?? newId('run');
+  const claim = await deps.runLog.claim(runId, fence);
+  const seq = new RunEventSequencer(deps.runLog, runId, { fence });
+  if (claim.previousFence !== null && claim.seq > claim.prefixEnd) {
+    const removed = await forgetPreviousAttempt(deps, data, seq, claim.prefixEnd);
+    log.warn({ removed, previousSeq: claim.seq }, 'took over a run from a stalled worker; regenerating');
+  }
   // The next request on this thread may arrive the moment the client sees the end: free it first.
   const release = async () => {
     await deps.releaseReservation?.(data);
@@ -122,6 +153,14 @@ export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal
     seq.step(release);
     await seq.end({ outcome: 'completed' });
   } catch (err) {
+    if (err instanceof RunFencedError || seq.failed instanceof RunFencedError) {
+      // Another worker owns the run now; anything this attempt still writes would contradict it.
+      log.warn('run taken over by another worker; stopping this attempt');
+      abort.abort(new RunCancelled('taken over'));
+      void events.return?.(undefined).catch(() => undefined);
+      unwatch();
+      return 'taken-over';
+    }
     if (abort.signal.aborted) {
       outcome = 'cancelled';
       // Let the app's generator run its cleanup (the agent run sees the aborted signal).

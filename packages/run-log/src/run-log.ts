@@ -31,6 +31,11 @@ export class RunEndedError extends Error {
   override name = 'RunEndedError';
 }
 
+/** Another attempt owns the run now (this worker stalled and the job was handed over). */
+export class RunFencedError extends Error {
+  override name = 'RunFencedError';
+}
+
 export class RunLog {
   constructor(
     readonly redis: RedisClient,
@@ -69,7 +74,7 @@ export class RunLog {
    * Appends entries atomically and publishes them. Returns the first assigned seq, or 0 when
    * `dedupeToken` was already used (a retried job re-appending the same events).
    */
-  async append(runId: string, entries: PendingEntry[], opts: { dedupeToken?: string } = {}): Promise<number> {
+  async append(runId: string, entries: PendingEntry[], opts: { dedupeToken?: string; fence?: string } = {}): Promise<number> {
     if (entries.length === 0) return 0;
     const k = runKeys(runId);
     const hasEnd = entries.some((e) => e.kind === 'end');
@@ -81,9 +86,11 @@ export class RunLog {
       String(this.limits.maxEntries),
       String(ttl),
       opts.dedupeToken ?? '',
+      opts.fence ?? '',
       ...entries.map(encodeEntry),
     );
     if (first === -1) throw new RunEndedError(`run ${runId} already ended`);
+    if (first === -2) throw new RunFencedError(`run ${runId} is owned by another attempt`);
     return first;
   }
 
@@ -91,6 +98,22 @@ export class RunLog {
   async read(runId: string, afterSeq: number, count = 1_000): Promise<RunLogEntry[]> {
     const rows = await this.redis.xrange(runKeys(runId).log, `(0-${afterSeq}`, '+', 'COUNT', count);
     return rows.map(([id, fields]) => decodeEntry(Number(id.slice(2)), fields[1] ?? ''));
+  }
+
+  /**
+   * Makes `fence` the run's owning attempt and returns the seq the previous owner reached, so a
+   * worker taking a run over knows what the client may already have seen.
+   */
+  async claim(runId: string, fence: string): Promise<{ previousFence: string | null; seq: number; prefixEnd: number }> {
+    const k = runKeys(runId);
+    const [prev, seq, prefixEnd] = await this.redis.hmget(k.meta, 'fence', 'seq', 'prefixEnd');
+    await this.redis.hset(k.meta, 'fence', fence);
+    return { previousFence: prev ?? null, seq: Number(seq ?? 0), prefixEnd: Number(prefixEnd ?? 0) };
+  }
+
+  /** Marks the end of the gateway's set-up events; everything after belongs to a worker attempt. */
+  async markPrefixEnd(runId: string, seq: number): Promise<void> {
+    await this.redis.hset(runKeys(runId).meta, 'prefixEnd', seq);
   }
 
   /** Counts SSE clients attached to a run across gateways (the grace disconnect policy reads it). */

@@ -25,7 +25,7 @@ export class RunEventSequencer {
   constructor(
     private readonly log: RunLog,
     readonly runId: string,
-    private readonly opts: { maxBatchBytes?: number; onAppended?: (firstSeq: number, count: number) => void } = {},
+    private readonly opts: { maxBatchBytes?: number; fence?: string; onAppended?: (firstSeq: number, count: number) => void } = {},
   ) {}
 
   /** A complete ChatKit event in wire JSON. */
@@ -98,7 +98,7 @@ export class RunEventSequencer {
           bytes += json.length;
           batch.push({ kind: 'event', json });
         }
-        const first = await this.log.append(this.runId, batch);
+        const first = await this.log.append(this.runId, batch, this.opts.fence ? { fence: this.opts.fence } : {});
         this.stats.appends++;
         this.stats.entries += batch.length;
         this.opts.onAppended?.(first, batch.length);

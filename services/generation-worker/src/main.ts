@@ -71,7 +71,7 @@ const app = await factory({ role: 'generation-worker', env: process.env, service
 const worker = createWorker<RunJobData, string>(
   RUNS_QUEUE,
   queueConn,
-  async (job, _token, signal) =>
+  async (job, token, signal) =>
     processRun(
       {
         app,
@@ -94,8 +94,11 @@ const worker = createWorker<RunJobData, string>(
       },
       job.data,
       signal,
+      token,
     ),
-  { concurrency: cfg.WORKER_CONCURRENCY },
+  // Stall detection: a job whose worker stops renewing its lock for WORKER_LOCK_MS is handed to
+  // another worker within about WORKER_LOCK_MS + WORKER_STALLED_INTERVAL_MS.
+  { concurrency: cfg.WORKER_CONCURRENCY, lockDurationMs: cfg.WORKER_LOCK_MS, stalledIntervalMs: cfg.WORKER_STALLED_INTERVAL_MS, maxStalledCount: 2 },
 );
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 await worker.waitUntilReady();

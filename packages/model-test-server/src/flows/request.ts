@@ -67,3 +67,54 @@ export function wsEnvelope(message: object): { streamId: string | undefined; gen
     generate: Reflect.get(message, 'generate') !== false,
   };
 }
+
+export function offersFunctionTool(body: ResponseCreateParams, name: string): boolean {
+  return (body.tools ?? []).some((tool) => tool.type === 'function' && tool.name === name);
+}
+
+/** A function output the caller sent back, with the name of the call it answers when known. */
+export interface FunctionOutput {
+  callId: string;
+  name: string | null;
+  /** The output as text (text parts joined; other parts named by type). */
+  output: string;
+}
+
+/**
+ * The `function_call_output` items after the latest user message: present when the request
+ * continues a tool round trip, so the scripted model answers instead of calling again.
+ */
+export function functionOutputsSinceLastUser(body: ResponseCreateParams): FunctionOutput[] {
+  const input: unknown = body.input;
+  if (!Array.isArray(input)) return [];
+  const names = new Map<string, string>();
+  for (const item of input) {
+    if (typeof item !== 'object' || item === null || Reflect.get(item, 'type') !== 'function_call') continue;
+    const callId: unknown = Reflect.get(item, 'call_id');
+    const name: unknown = Reflect.get(item, 'name');
+    if (typeof callId === 'string' && typeof name === 'string') names.set(callId, name);
+  }
+  const outputs: FunctionOutput[] = [];
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item: unknown = input[i];
+    if (typeof item !== 'object' || item === null) continue;
+    if (Reflect.get(item, 'role') === 'user') break;
+    if (Reflect.get(item, 'type') !== 'function_call_output') continue;
+    const callId: unknown = Reflect.get(item, 'call_id');
+    if (typeof callId !== 'string') continue;
+    outputs.unshift({ callId, name: names.get(callId) ?? null, output: outputText(Reflect.get(item, 'output')) });
+  }
+  return outputs;
+}
+
+function outputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (!Array.isArray(output)) return JSON.stringify(output ?? null);
+  return output
+    .map((part: unknown) => {
+      if (typeof part !== 'object' || part === null) return '';
+      const text: unknown = Reflect.get(part, 'text');
+      return typeof text === 'string' ? text : `[${String(Reflect.get(part, 'type'))}]`;
+    })
+    .join('');
+}

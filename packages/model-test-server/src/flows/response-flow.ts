@@ -1,14 +1,17 @@
-// The scripted answer to one create request as a sequence of typed Responses stream events: a text
-// message, or an image_generation_call then a caption. Hand-written: no offline Responses server.
+// The scripted answer to one create request as a sequence of typed Responses stream events: the
+// output items a plan lists (reasoning, messages with annotations, function calls, images), each
+// derived from a script of scripts.ts. Hand-written: no offline Responses server.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Response,
   ResponseCompletedEvent,
   ResponseCreateParams,
+  ResponseFunctionToolCall,
   ResponseOutputItem,
   ResponseOutputMessage,
   ResponseOutputText,
+  ResponseReasoningItem,
   ResponseStatus,
   ResponseStreamEvent,
   ResponseUsage,
@@ -16,8 +19,11 @@ import type {
 } from 'openai/resources/responses/responses';
 import { itemImage } from '../png.ts';
 import type { SentImage } from '../request-log.ts';
-import { asksForImage, imageGenerationTool } from './request.ts';
-import { IMAGE_CAPTION, answerText, splitDeltas } from './text.ts';
+import { flowPlan } from './markers.ts';
+import { asksForImage, functionOutputsSinceLastUser, imageGenerationTool, offersFunctionTool } from './request.ts';
+import { NAMED_SCRIPTS, REASONING, textMessage } from './scripts.ts';
+import type { FunctionCallScript, ItemScript, MessageScript, ReasoningScript } from './scripts.ts';
+import { IMAGE_CAPTION, answerText, flowProblemText, functionResultText, splitDeltas } from './text.ts';
 
 export const DEFAULT_MODEL = 'gpt-test';
 /** The API allows 0–3 partial images per image_generation_call. */
@@ -47,7 +53,7 @@ export interface FlowFrame {
   image?: SentImage;
 }
 
-export function newId(prefix: 'resp' | 'msg' | 'ig'): string {
+export function newId(prefix: 'resp' | 'msg' | 'ig' | 'rs' | 'fc' | 'call'): string {
   return `${prefix}_${randomBytes(16).toString('hex')}`;
 }
 
@@ -57,17 +63,44 @@ export async function* responseFlow(request: FlowRequest, settings: FlowSettings
   yield writer.frame({ type: 'response.created', sequence_number: writer.seq(), response: writer.snapshot('in_progress') });
   yield writer.frame({ type: 'response.in_progress', sequence_number: writer.seq(), response: writer.snapshot('in_progress') });
   if (request.generate) {
-    const tool = imageGenerationTool(request.body);
-    // Image answers always end with a message: a response holding only an image_generation_call
-    // makes the Agents runner call the model again every turn (see PITFALLS).
-    if (tool && asksForImage(request.userText)) {
-      yield* writer.imageItem(tool);
-      yield* writer.messageItem(IMAGE_CAPTION, settings.textDeltas);
-    } else {
-      yield* writer.messageItem(answerText(request.userText), settings.textDeltas);
-    }
+    for (const script of planItems(request, settings)) yield* writer.item(script);
   }
   yield writer.frame(writer.completed());
+}
+
+/**
+ * What the answer holds, from the user's `[flow:…]` markers and the input. A request that brings
+ * function outputs back gets a text answer quoting them (the round trip ends); without markers the
+ * answer is text, or an image and a caption when the user asks to draw and the tool is offered.
+ */
+export function planItems(request: Pick<FlowRequest, 'body' | 'userText'>, settings: Pick<FlowSettings, 'textDeltas'>): ItemScript[] {
+  const text = (words: string): MessageScript => textMessage(splitDeltas(words, settings.textDeltas));
+  const plan = flowPlan(request.userText);
+  if (plan.problems.length > 0) return [text(flowProblemText(plan.problems))];
+  const items: ItemScript[] = plan.reasoning ? [REASONING] : [];
+  const outputs = functionOutputsSinceLastUser(request.body);
+  if (outputs.length > 0) {
+    items.push(text(outputs.map((o) => functionResultText(o.name, o.output)).join(' ')));
+    return items;
+  }
+  const tool = imageGenerationTool(request.body);
+  const body = plan.body;
+  if (body === null) {
+    // Image answers end with a message: a response holding only an image_generation_call makes
+    // the Agents runner call the model again every turn (see PITFALLS); [flow:image_only] does that.
+    if (tool && asksForImage(request.userText)) items.push({ type: 'image', tool }, text(IMAGE_CAPTION));
+    else items.push(text(answerText(request.userText)));
+  } else if (body.kind === 'script') {
+    items.push(...NAMED_SCRIPTS[body.name]);
+  } else if (body.kind === 'function_call') {
+    if (offersFunctionTool(request.body, body.name)) items.push({ type: 'function_call', name: body.name, arguments: body.arguments });
+    else items.push(text(flowProblemText([`no function tool named "${body.name}" was offered`])));
+  } else if (tool) {
+    items.push({ type: 'image', tool });
+  } else {
+    items.push(text(flowProblemText(['[flow:image_only] needs the image_generation tool'])));
+  }
+  return items;
 }
 
 class FlowWriter {
@@ -91,53 +124,97 @@ class FlowWriter {
     return image ? { event, image } : { event };
   }
 
-  async *messageItem(text: string, deltaCount: number): AsyncGenerator<FlowFrame, void, undefined> {
+  item(script: ItemScript): AsyncGenerator<FlowFrame, void, undefined> {
+    switch (script.type) {
+      case 'reasoning':
+        return this.reasoningItem(script);
+      case 'message':
+        return this.messageItem(script);
+      case 'function_call':
+        return this.functionCallItem(script);
+      case 'image':
+        return this.imageItem(script.tool);
+    }
+  }
+
+  async *reasoningItem(script: ReasoningScript): AsyncGenerator<FlowFrame, void, undefined> {
+    const outputIndex = this.#output.length;
+    const id = newId('rs');
+    const item: ResponseReasoningItem = { id, type: 'reasoning', summary: [], status: 'in_progress' };
+    const base = { item_id: id, output_index: outputIndex };
+    yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item });
+    const summary: ResponseReasoningItem.Summary[] = [];
+    for (const [summaryIndex, deltas] of script.summaries.entries()) {
+      yield this.frame({ type: 'response.reasoning_summary_part.added', sequence_number: this.seq(), ...base, summary_index: summaryIndex, part: { type: 'summary_text', text: '' } });
+      for (const delta of deltas) {
+        await this.#pace();
+        yield this.frame({ type: 'response.reasoning_summary_text.delta', sequence_number: this.seq(), ...base, summary_index: summaryIndex, delta });
+      }
+      const text = deltas.join('');
+      yield this.frame({ type: 'response.reasoning_summary_text.done', sequence_number: this.seq(), ...base, summary_index: summaryIndex, text });
+      yield this.frame({ type: 'response.reasoning_summary_part.done', sequence_number: this.seq(), ...base, summary_index: summaryIndex, part: { type: 'summary_text', text } });
+      summary.push({ type: 'summary_text', text });
+      this.#outputTokens += Math.ceil(text.length / 4);
+    }
+    const done: ResponseReasoningItem = { id, type: 'reasoning', summary, status: 'completed' };
+    this.#output.push(done);
+    yield this.frame({ type: 'response.output_item.done', sequence_number: this.seq(), output_index: outputIndex, item: done });
+  }
+
+  async *messageItem(script: MessageScript): AsyncGenerator<FlowFrame, void, undefined> {
     const outputIndex = this.#output.length;
     const id = newId('msg');
+    const partEvents = script.partEvents ?? true;
     const item: ResponseOutputMessage = { id, type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+    const base = { item_id: id, output_index: outputIndex };
     yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item });
-    const emptyPart: ResponseOutputText = { type: 'output_text', text: '', annotations: [] };
-    yield this.frame({
-      type: 'response.content_part.added',
-      sequence_number: this.seq(),
-      item_id: id,
-      output_index: outputIndex,
-      content_index: 0,
-      part: emptyPart,
-    });
-    for (const delta of splitDeltas(text, deltaCount)) {
-      await this.#pace();
-      yield this.frame({
-        type: 'response.output_text.delta',
-        sequence_number: this.seq(),
-        item_id: id,
-        output_index: outputIndex,
-        content_index: 0,
-        delta,
-        logprobs: [],
-      });
+    const parts: ResponseOutputText[] = [];
+    for (const [contentIndex, partScript] of script.parts.entries()) {
+      const text = partScript.deltas.join('');
+      const annotations = partScript.annotations ?? [];
+      if (partEvents) {
+        const emptyPart: ResponseOutputText = { type: 'output_text', text: '', annotations: [] };
+        yield this.frame({ type: 'response.content_part.added', sequence_number: this.seq(), ...base, content_index: contentIndex, part: emptyPart });
+      }
+      for (const delta of partScript.deltas) {
+        await this.#pace();
+        yield this.frame({ type: 'response.output_text.delta', sequence_number: this.seq(), ...base, content_index: contentIndex, delta, logprobs: [] });
+      }
+      for (const [annotationIndex, annotation] of annotations.entries()) {
+        yield this.frame({
+          type: 'response.output_text.annotation.added',
+          sequence_number: this.seq(),
+          ...base,
+          content_index: contentIndex,
+          annotation_index: annotationIndex,
+          annotation,
+        });
+      }
+      const part: ResponseOutputText = { type: 'output_text', text, annotations };
+      if (partEvents) {
+        yield this.frame({ type: 'response.output_text.done', sequence_number: this.seq(), ...base, content_index: contentIndex, text, logprobs: [] });
+        yield this.frame({ type: 'response.content_part.done', sequence_number: this.seq(), ...base, content_index: contentIndex, part });
+      }
+      parts.push(part);
+      this.#outputTokens += Math.ceil(text.length / 4);
     }
-    yield this.frame({
-      type: 'response.output_text.done',
-      sequence_number: this.seq(),
-      item_id: id,
-      output_index: outputIndex,
-      content_index: 0,
-      text,
-      logprobs: [],
-    });
-    const part: ResponseOutputText = { type: 'output_text', text, annotations: [] };
-    yield this.frame({
-      type: 'response.content_part.done',
-      sequence_number: this.seq(),
-      item_id: id,
-      output_index: outputIndex,
-      content_index: 0,
-      part,
-    });
-    const done: ResponseOutputMessage = { ...item, status: 'completed', content: [part] };
+    const done: ResponseOutputMessage = { ...item, status: 'completed', content: parts };
     this.#output.push(done);
-    this.#outputTokens += Math.ceil(text.length / 4);
+    yield this.frame({ type: 'response.output_item.done', sequence_number: this.seq(), output_index: outputIndex, item: done });
+  }
+
+  async *functionCallItem(script: FunctionCallScript): AsyncGenerator<FlowFrame, void, undefined> {
+    const outputIndex = this.#output.length;
+    const id = newId('fc');
+    const item: ResponseFunctionToolCall = { id, type: 'function_call', call_id: newId('call'), name: script.name, arguments: '', status: 'in_progress' };
+    const base = { item_id: id, output_index: outputIndex };
+    yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item });
+    await this.#pace();
+    yield this.frame({ type: 'response.function_call_arguments.delta', sequence_number: this.seq(), ...base, delta: script.arguments });
+    yield this.frame({ type: 'response.function_call_arguments.done', sequence_number: this.seq(), ...base, arguments: script.arguments });
+    const done: ResponseFunctionToolCall = { ...item, arguments: script.arguments, status: 'completed' };
+    this.#output.push(done);
+    this.#outputTokens += Math.ceil(script.arguments.length / 4);
     yield this.frame({ type: 'response.output_item.done', sequence_number: this.seq(), output_index: outputIndex, item: done });
   }
 

@@ -31,3 +31,13 @@ export function splitDeltas(text: string, count: number): string[] {
   }
   return deltas;
 }
+
+/** The scripted answer once a function's output came back (the output is quoted verbatim). */
+export function functionResultText(name: string | null, output: string): string {
+  return `The ${name ?? 'function'} tool returned: ${output}`;
+}
+
+/** The answer when a `[flow:…]` marker could not be followed (unknown flow, tool not offered…). */
+export function flowProblemText(problems: string[]): string {
+  return `The model test server could not follow the flow: ${problems.join('; ')}.`;
+}

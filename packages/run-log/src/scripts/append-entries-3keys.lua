@@ -2,10 +2,15 @@
 -- KEYS[1] run log stream, KEYS[2] run meta hash, KEYS[3] shard channel (all share {run:<id>}).
 -- ARGV[1] max log entries (approximate trim), ARGV[2] ttl seconds for log and meta,
 -- ARGV[3] dedupe token ('' = none): a token already seen makes the whole call a no-op,
--- ARGV[4..] entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
--- Returns the seq of the first entry, 0 for a deduplicated call, -1 when the run already ended.
+-- ARGV[4] fence ('' = none): the attempt that owns the run; a stale attempt is refused,
+-- ARGV[5..] entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
+-- Returns the seq of the first entry, 0 for a deduplicated call, -1 when the run already ended,
+-- -2 when the fence does not match (another worker took the run over).
 if redis.call('HGET', KEYS[2], 'ended') then
   return -1
+end
+if ARGV[4] ~= '' and redis.call('HGET', KEYS[2], 'fence') ~= ARGV[4] then
+  return -2
 end
 if ARGV[3] ~= '' then
   if redis.call('HSETNX', KEYS[2], 'dedupe:' .. ARGV[3], 1) == 0 then
@@ -15,7 +20,7 @@ end
 local first = 0
 local parts = {}
 local bytes = 0
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local entry = ARGV[i]
   local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
   if first == 0 then first = seq end
