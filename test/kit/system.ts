@@ -34,6 +34,8 @@ export interface System {
   model: ModelTestServer;
   gcs?: GcsTestServer;
   redisUrl: string;
+  /** The embedded dependencies, for outage tests (absent when external ones are used). */
+  embedded: import('@switchyard/system-launcher').EmbeddedDependencies;
   db: Db;
   processes: ServiceProcess[];
   stop(): Promise<void>;
@@ -111,6 +113,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     model: embedded.model!,
     ...(gcs ? { gcs } : {}),
     redisUrl: cluster?.url ?? embedded.env.REDIS_URL!,
+    embedded,
     db: mongo.db(dbName),
     processes,
     async stop() {

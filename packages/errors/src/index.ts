@@ -82,8 +82,30 @@ export interface HttpError {
   retryAfterSeconds?: number;
 }
 
-/** Maps any thrown value to the HTTP answer; unknown errors become an opaque 500. */
+/** Driver errors that mean a dependency is down or unreachable, not that the request was wrong. */
+const OUTAGE_ERRORS: Record<string, string> = {
+  MongoServerSelectionError: 'mongodb',
+  MongoNetworkError: 'mongodb',
+  MongoNetworkTimeoutError: 'mongodb',
+  MongoTopologyClosedError: 'mongodb',
+  MaxRetriesPerRequestError: 'redis',
+};
+
+function outageOf(err: unknown): string | null {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const dep = OUTAGE_ERRORS[e.name];
+    if (dep) return dep;
+    if (/Connection is closed|Stream isn't writeable/.test(e.message)) return 'redis';
+  }
+  return null;
+}
+
+/** Maps any thrown value to the HTTP answer; dependency outages are 503, unknown errors an opaque 500. */
 export function httpErrorOf(err: unknown): HttpError {
+  const outage = outageOf(err);
+  if (outage) {
+    return { status: 503, body: { error: { code: 'service_unavailable', message: `${outage} is unavailable; retry shortly` } }, retryAfterSeconds: 2 };
+  }
   if (err instanceof SwitchyardError) {
     return {
       status: err.status,

@@ -2,7 +2,7 @@
 // request rate (rate-limiter-flexible), concurrent runs per user (leased slots that expire if a
 // worker dies), and one active run per thread. Breaches are TooManyRequests/Conflict with Retry-After.
 import { readFileSync } from 'node:fs';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Conflict, TooManyRequests } from '@switchyard/errors';
 import type { RedisClient } from '@switchyard/redis-connection';
 
@@ -42,7 +42,14 @@ export class Limits {
   ) {
     this.rate =
       settings.requestsPerMinute > 0
-        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: 'sy-rate', points: settings.requestsPerMinute, duration: 60 })
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: 'sy-rate',
+            points: settings.requestsPerMinute,
+            duration: 60,
+            // While Redis is unreachable, count per process instead of refusing every request.
+            insuranceLimiter: new RateLimiterMemory({ points: settings.requestsPerMinute, duration: 60 }),
+          })
         : null;
     const r = redis as unknown as Partial<LimitCommands>;
     if (!r.syReleaseIfHolder) redis.defineCommand('syReleaseIfHolder', { numberOfKeys: 1, lua: RELEASE_LUA });
