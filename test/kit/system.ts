@@ -16,6 +16,8 @@ export interface SystemOptions {
   gateways?: number;
   /** Generation workers (default 1). */
   workers?: number;
+  /** Image-ingest workers (default 1). */
+  ingests?: number;
   imageBytes?: number;
   deltaDelayMs?: number;
   textDeltas?: number;
@@ -31,6 +33,7 @@ export interface System {
   worker: ServiceProcess;
   workers: ServiceProcess[];
   ingest: ServiceProcess;
+  ingests: ServiceProcess[];
   model: ModelTestServer;
   gcs?: GcsTestServer;
   redisUrl: string;
@@ -92,8 +95,9 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   }));
   const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => spawnService('generation-worker', { env, label: `generation-worker-${i}` }));
   const worker = workers[0]!;
-  const ingest = spawnService('image-ingest-worker', { env });
-  const processes = [...gateways.map((g) => g.process), ...workers, ingest];
+  const ingests = Array.from({ length: opts.ingests ?? 1 }, (_, i) => spawnService('image-ingest-worker', { env, label: `image-ingest-worker-${i}` }));
+  const ingest = ingests[0]!;
+  const processes = [...gateways.map((g) => g.process), ...workers, ...ingests];
   const mongo = new MongoClient(mongoUrl);
   try {
     await Promise.all(gateways.map((g) => waitForHttpOk(`${g.url}/readyz`, 60_000, processes)));
@@ -110,6 +114,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     worker,
     workers,
     ingest,
+    ingests,
     model: embedded.model!,
     ...(gcs ? { gcs } : {}),
     redisUrl: cluster?.url ?? embedded.env.REDIS_URL!,

@@ -81,6 +81,7 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       logger: deps.logger,
       maxBufferedBytes: deps.sse.maxBufferedBytes,
       registry: deps.sse.registry,
+      runExists: async () => (await deps.runLog.meta(runId)) !== null,
       onClientGone: onClientGone(runId),
     });
   };

@@ -16,7 +16,12 @@ export interface SseAttachOptions {
   onClientGone?: () => void;
   /** Live streams of this process, so a draining gateway can hand them off. */
   registry?: SseStreams;
+  /** Checked on heartbeats: false once the run's log is gone (expired, or Redis lost its data). */
+  runExists?: () => Promise<boolean>;
 }
+
+/** Sent when a run vanished under a client: the stream cannot finish, so say so and end it. */
+const RUN_LOST = `data: ${JSON.stringify({ type: 'error', code: 'stream.error', allow_retry: true })}\n\n`;
 
 export const RUN_ID_HEADER = 'X-Switchyard-Run-Id';
 
@@ -114,7 +119,14 @@ export async function attachSse(
   heartbeat = setInterval(() => {
     if (closed) return;
     write(': ping\n\n');
-    void live.resync();
+    void (async () => {
+      await live.resync();
+      if (!closed && opts.runExists && !(await opts.runExists())) {
+        opts.logger.warn({ runId }, 'run log vanished under an attached client; ending its stream with an error');
+        if (!closed) res.write(RUN_LOST);
+        finish();
+      }
+    })().catch(() => undefined);
   }, opts.heartbeatMs);
   // `res` closes when the response ends or the client goes away (`req` closes once the body is read).
   res.on('close', () => {
