@@ -11,7 +11,7 @@ const input = (text: string) => ({ content: [{ type: 'input_text', text }], atta
 
 beforeAll(async () => {
   // Slow answers (60 deltas × 30 ms) so there is time to act mid-stream.
-  sys = await startSystem({ transport: 'http', gateways: 2, deltaDelayMs: 30, textDeltas: 60, env: { MAX_CONCURRENT_RUNS_PER_USER: '2', DISCONNECT_POLICY: 'grace' } });
+  sys = await startSystem({ transport: 'http', gateways: 2, deltaDelayMs: 30, textDeltas: 60, env: { MAX_CONCURRENT_RUNS_PER_USER: '2', DISCONNECT_POLICY: 'grace', DISCONNECT_GRACE_MS: '700' } });
 });
 afterAll(async () => {
   await sys?.stop();
@@ -52,6 +52,29 @@ describe('cancel', () => {
     expect(res.status).toBe(404);
     await a.done;
     expect((a.events[a.events.length - 1]!.data as Json).type).toBe('thread.item.done');
+  });
+});
+
+describe('disconnect policy: grace', () => {
+  it("ChatKit's stop button (a disconnect) still stops the run once nobody re-attached", async () => {
+    const a = await postChatKit(sys.gateways[0]!.url, { type: 'threads.create', params: { input: input('keep talking') } }, { 'X-Switchyard-User': 'stopper' });
+    await a.waitForEvents(6);
+    const threadId = (((a.events[0]!.data as Json).thread as Json).id as string);
+    a.abort();
+    await a.done;
+    await waitFor(async () => ((await sys.db.collection('items').countDocuments({ thread_id: threadId, type: 'sdk_hidden_context' })) > 0 ? true : undefined));
+  });
+
+  it('a client that re-attaches within the window keeps the run alive to the end', async () => {
+    const a = await postChatKit(sys.gateways[0]!.url, { type: 'threads.create', params: { input: input('keep talking') } }, { 'X-Switchyard-User': 'reloader' });
+    const runId = a.headers.get('x-switchyard-run-id')!;
+    await a.waitForEvents(6);
+    a.abort();
+    await a.done;
+    const last = a.events[a.events.length - 1]!.id!;
+    const b = await openSse(`${sys.gateways[1]!.url}/chatkit/runs/${runId}/events`, { headers: { 'Last-Event-ID': last, 'X-Switchyard-User': 'reloader' } });
+    await b.done;
+    expect(((b.events[b.events.length - 1]!.data as Json).item as Json).type).toBe('assistant_message');
   });
 });
 

@@ -23,6 +23,8 @@ export const configSchema = z.object({
   // Redis
   REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://host:port or redis-cluster://h1:p1,h2:p2)'),
   RUN_LOG_MAX_ENTRIES: int(20_000),
+  /** Bytes one run may append to its log (images are URLs there, never bytes). */
+  RUN_LOG_MAX_BYTES: int(16 * 1024 * 1024),
   RUN_LOG_TTL_SECONDS: int(3_600),
   /** A running run's keys expire after this long if its worker vanished without ending it. */
   RUN_LOG_ORPHAN_TTL_SECONDS: int(86_400),

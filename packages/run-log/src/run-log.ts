@@ -23,12 +23,19 @@ export interface RunMeta {
 
 export interface RunLogLimits {
   maxEntries: number;
+  /** Bytes of entries one run may append; beyond it only an ending batch is accepted. */
+  maxBytes?: number;
   ttlSeconds: number;
   orphanTtlSeconds: number;
 }
 
 export class RunEndedError extends Error {
   override name = 'RunEndedError';
+}
+
+/** The run reached its byte budget (RUN_LOG_MAX_BYTES); only its end can still be appended. */
+export class RunLogFullError extends Error {
+  override name = 'RunLogFullError';
 }
 
 /** Another attempt owns the run now (this worker stalled and the job was handed over). */
@@ -87,10 +94,12 @@ export class RunLog {
       String(ttl),
       opts.dedupeToken ?? '',
       opts.fence ?? '',
+      String(this.limits.maxBytes ?? 64 * 1024 * 1024),
       ...entries.map(encodeEntry),
     );
     if (first === -1) throw new RunEndedError(`run ${runId} already ended`);
     if (first === -2) throw new RunFencedError(`run ${runId} is owned by another attempt`);
+    if (first === -3) throw new RunLogFullError(`run ${runId} reached its run-log byte budget`);
     return first;
   }
 

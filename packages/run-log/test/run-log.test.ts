@@ -136,3 +136,14 @@ describe('sequencer', () => {
     expect(entries[entries.length - 1]).toMatchObject({ kind: 'end' });
   });
 });
+
+describe('bounds', () => {
+  it('refuses events past the byte budget but still accepts the end', async () => {
+    const small = new RunLog(redis, { ...limits, maxBytes: 200 });
+    await small.createRun('r8', 'alice', 'thr_1');
+    await small.append('r8', [{ kind: 'event', json: 'x'.repeat(150) }]);
+    await expect(small.append('r8', [{ kind: 'event', json: 'y'.repeat(100) }])).rejects.toThrow(/byte budget/);
+    await small.append('r8', [{ kind: 'event', json: '{"type":"error"}' }, { kind: 'end', end: { outcome: 'failed' } }]);
+    expect((await small.meta('r8'))?.endedAt).toBe(3);
+  });
+});

@@ -41,6 +41,7 @@ export async function openDependencies(cfg: Config, service: string): Promise<De
   await store.ensureIndexes();
   const runLog = new RunLog(redis, {
     maxEntries: cfg.RUN_LOG_MAX_ENTRIES,
+    maxBytes: cfg.RUN_LOG_MAX_BYTES,
     ttlSeconds: cfg.RUN_LOG_TTL_SECONDS,
     orphanTtlSeconds: cfg.RUN_LOG_ORPHAN_TTL_SECONDS,
   });

@@ -3,9 +3,10 @@
 -- ARGV[1] max log entries (approximate trim), ARGV[2] ttl seconds for log and meta,
 -- ARGV[3] dedupe token ('' = none): a token already seen makes the whole call a no-op,
 -- ARGV[4] fence ('' = none): the attempt that owns the run; a stale attempt is refused,
--- ARGV[5..] entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
+-- ARGV[5] max log bytes: a batch that would pass it is refused unless it ends the run,
+-- ARGV[6..] entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
 -- Returns the seq of the first entry, 0 for a deduplicated call, -1 when the run already ended,
--- -2 when the fence does not match (another worker took the run over).
+-- -2 when the fence does not match (another worker took the run over), -3 when the log is full.
 if redis.call('HGET', KEYS[2], 'ended') then
   return -1
 end
@@ -17,10 +18,20 @@ if ARGV[3] ~= '' then
     return 0
   end
 end
+local incoming = 0
+local ends = false
+for i = 6, #ARGV do
+  incoming = incoming + #ARGV[i]
+  if string.sub(ARGV[i], 1, 1) == 'x' then ends = true end
+end
+local used = tonumber(redis.call('HGET', KEYS[2], 'bytes') or '0')
+if not ends and used + incoming > tonumber(ARGV[5]) then
+  return -3
+end
 local first = 0
 local parts = {}
 local bytes = 0
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local entry = ARGV[i]
   local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
   if first == 0 then first = seq end
