@@ -18,6 +18,8 @@ export interface SystemOptions {
   workers?: number;
   /** Image-ingest workers (default 1). */
   ingests?: number;
+  /** Give every process its own /metrics port (see System.metricsUrls). */
+  metrics?: boolean;
   imageBytes?: number;
   deltaDelayMs?: number;
   textDeltas?: number;
@@ -41,6 +43,8 @@ export interface System {
   embedded: import('@switchyard/system-launcher').EmbeddedDependencies;
   db: Db;
   processes: ServiceProcess[];
+  /** `/metrics` URL per process label, when started with `metrics: true`. */
+  metricsUrls: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -89,13 +93,24 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     WORKER_CONCURRENCY: '8',
     ...opts.env,
   };
-  const gateways = ports.map((port, i) => ({
+  const metricsUrls: Record<string, string> = {};
+  const withMetrics = async (label: string, base: Record<string, string>) => {
+    if (!opts.metrics) return base;
+    const port = await freePort();
+    metricsUrls[label] = `http://127.0.0.1:${port}/metrics`;
+    return { ...base, METRICS_PORT: String(port) };
+  };
+  const gateways = await Promise.all(ports.map(async (port, i) => ({
     url: `http://127.0.0.1:${port}`,
-    process: spawnService('gateway', { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, label: `gateway-${i}` }),
-  }));
-  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => spawnService('generation-worker', { env, label: `generation-worker-${i}` }));
+    process: spawnService('gateway', { env: await withMetrics(`gateway-${i}`, { ...env, PORT: String(port), HOST: '127.0.0.1' }), label: `gateway-${i}` }),
+  })));
+  const workers = await Promise.all(
+    Array.from({ length: opts.workers ?? 1 }, async (_, i) => spawnService('generation-worker', { env: await withMetrics(`generation-worker-${i}`, env), label: `generation-worker-${i}` })),
+  );
   const worker = workers[0]!;
-  const ingests = Array.from({ length: opts.ingests ?? 1 }, (_, i) => spawnService('image-ingest-worker', { env, label: `image-ingest-worker-${i}` }));
+  const ingests = await Promise.all(
+    Array.from({ length: opts.ingests ?? 1 }, async (_, i) => spawnService('image-ingest-worker', { env: await withMetrics(`image-ingest-worker-${i}`, env), label: `image-ingest-worker-${i}` })),
+  );
   const ingest = ingests[0]!;
   const processes = [...gateways.map((g) => g.process), ...workers, ...ingests];
   const mongo = new MongoClient(mongoUrl);
@@ -121,6 +136,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     embedded,
     db: mongo.db(dbName),
     processes,
+    metricsUrls,
     async stop() {
       await Promise.all(processes.map((p) => p.stop()));
       if (externalMongo) await mongo.db(dbName).dropDatabase().catch(() => undefined);

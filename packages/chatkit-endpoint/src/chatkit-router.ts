@@ -8,6 +8,7 @@ import type { RequestContext, SwitchyardApp } from '@switchyard/app-api';
 import { BadRequest, NotFound, PayloadTooLarge, httpErrorOf } from '@switchyard/errors';
 import type { Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
+import type { ChatMetrics } from '@switchyard/metrics';
 import { isStreamingRequest, parseChatKitRequest, parseJsonBody } from '@switchyard/protocol';
 import type { RunJobData } from '@switchyard/queues';
 import type { RunControl, RunLog, RunLogSubscriber } from '@switchyard/run-log';
@@ -37,6 +38,7 @@ export interface ChatKitRouterDeps {
   disconnect: { policy: DisconnectPolicy; graceMs: number };
   limits: Limits;
   sse: { maxBufferedBytes: number; registry: SseStreams };
+  metrics?: ChatMetrics;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -60,6 +62,7 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
     if (policy === 'detach') return;
     const cancel = () => deps.control.requestCancel(runId, 'client disconnected');
     if (policy === 'cancel') {
+      deps.metrics?.cancels.inc({ source: 'disconnect' });
       void cancel().catch((err: unknown) => deps.logger.warn({ err, runId }, 'cancel on disconnect failed'));
       return;
     }
@@ -67,13 +70,16 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       void (async () => {
         const meta = await deps.runLog.meta(runId);
         if (!meta || meta.endedAt !== undefined) return;
-        if ((await deps.runLog.attachedCount(runId)) <= 0) await cancel();
+        if ((await deps.runLog.attachedCount(runId)) <= 0) {
+          deps.metrics?.cancels.inc({ source: 'disconnect' });
+          await cancel();
+        }
       })().catch((err: unknown) => deps.logger.warn({ err, runId }, 'grace cancel check failed'));
     }, graceMs);
     timer.unref();
   };
 
-  const stream = async (req: Request, res: Response, runId: string, after: number) => {
+  const stream = async (req: Request, res: Response, runId: string, after: number, timing: { startedAt?: number; reattach?: boolean } = {}) => {
     await deps.runLog.adjustAttached(runId, 1);
     res.on('close', () => void deps.runLog.adjustAttached(runId, -1).catch(() => undefined));
     await attachSse(req, res, deps.subscriber, runId, after, {
@@ -82,12 +88,18 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       maxBufferedBytes: deps.sse.maxBufferedBytes,
       registry: deps.sse.registry,
       runExists: async () => (await deps.runLog.meta(runId)) !== null,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...timing,
       onClientGone: onClientGone(runId),
     });
   };
 
   router.post(
     '/chatkit',
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.locals.startedAt = performance.now();
+      next();
+    },
     rawBody,
     wrap(async (req, res) => {
       const owner = ownerOf(req, deps.identity);
@@ -103,7 +115,7 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
           return;
         }
         req.log?.info({ runId: run.runId, threadId: run.threadId, request: request.type }, 'run started');
-        await stream(req, res, run.runId, 0);
+        await stream(req, res, run.runId, 0, { startedAt: res.locals.startedAt as number });
         return;
       }
       res.json(await handleJsonRequest({ ...deps, maxAudioBytes: deps.bodyLimitBytes }, context, request));
@@ -124,7 +136,7 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
     wrap(async (req, res) => {
       const after = lastEventId(req);
       const meta = await ownedRun(req);
-      await stream(req, res, meta.runId, after);
+      await stream(req, res, meta.runId, after, { reattach: true });
     }),
   );
 
@@ -132,7 +144,10 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
     '/chatkit/runs/:runId/cancel',
     wrap(async (req, res) => {
       const meta = await ownedRun(req);
-      if (meta.endedAt === undefined) await deps.control.requestCancel(meta.runId, 'cancelled by request');
+      if (meta.endedAt === undefined) {
+        await deps.control.requestCancel(meta.runId, 'cancelled by request');
+        deps.metrics?.cancels.inc({ source: 'request' });
+      }
       res.status(202).set(RUN_ID_HEADER, meta.runId).json({});
     }),
   );

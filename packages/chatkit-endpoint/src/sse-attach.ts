@@ -5,6 +5,7 @@
 import type { Request, Response } from 'express';
 import { ServiceUnavailable } from '@switchyard/errors';
 import type { Logger } from '@switchyard/logging';
+import { trackSseStream, type ChatMetrics, type SseStreamTracker } from '@switchyard/metrics';
 import type { Attachment, RunLogSubscriber } from '@switchyard/run-log';
 
 export interface SseAttachOptions {
@@ -18,6 +19,10 @@ export interface SseAttachOptions {
   registry?: SseStreams;
   /** Checked on heartbeats: false once the run's log is gone (expired, or Redis lost its data). */
   runExists?: () => Promise<boolean>;
+  metrics?: ChatMetrics;
+  /** When the request arrived (performance.now()), for time-to-first-event. */
+  startedAt?: number;
+  reattach?: boolean;
 }
 
 /** Sent when a run vanished under a client: the stream cannot finish, so say so and end it. */
@@ -59,6 +64,7 @@ export async function attachSse(
   let heartbeat: NodeJS.Timeout | undefined = undefined;
   let attachment: Attachment | undefined = undefined;
   let unregister: () => void = () => undefined;
+  let tracker: SseStreamTracker | undefined = undefined;
   const sendHeaders = () => {
     if (headersSent) return;
     headersSent = true;
@@ -69,6 +75,14 @@ export async function attachSse(
       'X-Accel-Buffering': 'no',
       [RUN_ID_HEADER]: runId,
     });
+    if (opts.metrics) {
+      const t = trackSseStream(opts.metrics, {
+        ...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {}),
+        ...(opts.reattach ? { reattach: true } : {}),
+      });
+      tracker = t;
+      res.once('close', () => t.close());
+    }
   };
   /** Server-side end: at the terminal entry, on a log error, when draining, or for a slow client. */
   const finish = (how: 'end' | 'destroy' = 'end') => {
@@ -83,6 +97,7 @@ export async function attachSse(
   };
   const write = (chunk: string) => {
     res.write(chunk);
+    tracker?.wrote(chunk);
     if (res.writableLength > opts.maxBufferedBytes) {
       opts.logger.warn({ runId, buffered: res.writableLength }, 'slow SSE client: buffer limit reached, closing so it re-attaches');
       // Destroy rather than end: ending would wait for a buffer the client is not reading.
@@ -96,7 +111,10 @@ export async function attachSse(
         if (closed) return;
         sendHeaders();
         if (entry.kind === 'end') finish();
-        else write(`id: ${entry.seq}\ndata: ${entry.json}\n\n`);
+        else {
+          write(`id: ${entry.seq}\ndata: ${entry.json}\n\n`);
+          tracker?.event(entry.json);
+        }
       },
       onError(err) {
         opts.logger.warn({ err, runId }, 'run log attach failed; closing stream so the client re-attaches');

@@ -82,6 +82,8 @@ export const configSchema = z.object({
   IMAGE_MAX_PIXELS: int(4096 * 4096),
   IMAGE_BYTES_TTL_SECONDS: int(600),
   HEALTH_PORT: int(0),
+  /** `/metrics` (Prometheus text) listener of every process (0 = off). */
+  METRICS_PORT: int(0),
 });
 
 export type Config = z.infer<typeof configSchema>;

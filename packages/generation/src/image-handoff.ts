@@ -15,6 +15,8 @@ export interface ImageHandoffDeps {
   queueEvents: QueueEvents;
   bytesTtlSeconds: number;
   timeoutMs: number;
+  /** Seconds from the upstream frame to its event in the run log (the image ingest latency). */
+  onIngested?: (seconds: number) => void;
 }
 
 export interface ImageHandoffInput extends Omit<ImageIngestJobData, 'bytesKey'> {

@@ -82,6 +82,7 @@ export class RunLogEmitter {
 
   imageFrame(frame: ImageFrameEvent): void {
     const { runId, owner, threadId, partialImages } = this.ctx;
+    const receivedAt = Date.now();
     if (frame.partialIndex === null) this.pending.delete(frame.item.id);
     const ingest = prepareImageHandoff(this.images, {
       runId,
@@ -99,6 +100,7 @@ export class RunLogEmitter {
     // in stream order (a partial never after the final, the final before the text that follows).
     this.seq.step(async () => {
       await ingest();
+      this.images.onIngested?.((Date.now() - receivedAt) / 1000);
     });
   }
 }

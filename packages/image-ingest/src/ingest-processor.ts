@@ -8,7 +8,7 @@ import { imageIngestJobId, type ImageIngestJobData, type ImageIngestResult } fro
 import type { RedisClient } from '@switchyard/redis-connection';
 import type { RunLog } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
-import { ImageRejected, validateImage, type ImageLimits } from './image-validation.ts';
+import { ImageRejected, validateImage, type ImageLimits, type RejectReason } from './image-validation.ts';
 
 export interface IngestDeps {
   redis: RedisClient;
@@ -17,7 +17,7 @@ export interface IngestDeps {
   blob: BlobStore;
   limits: ImageLimits;
   urlTtlSeconds: number;
-  onRejected?: (reason: string) => void;
+  onRejected?: (reason: RejectReason) => void;
 }
 
 export async function processIngest(deps: IngestDeps, data: ImageIngestJobData): Promise<ImageIngestResult> {

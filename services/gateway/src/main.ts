@@ -4,6 +4,7 @@ import { defaultApp } from '@switchyard/agents-runtime';
 import { loadAppFactory } from '@switchyard/app-api';
 import { openAITranscriber, SseStreams } from '@switchyard/chatkit-endpoint';
 import { Limits } from '@switchyard/limits';
+import { createMetrics, startMetricsServer, watchQueues } from '@switchyard/metrics';
 import { devIdentityEnabled, loadConfig, publicBaseUrl, uploadTokenSecret } from '@switchyard/config';
 import { createLogger } from '@switchyard/logging';
 import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE, type RunJobData } from '@switchyard/queues';
@@ -21,6 +22,18 @@ const subscriber = new RunLogSubscriber(deps.runLog, sub);
 const control = new RunControl(deps.redis, controlSub);
 const runsQueue = createQueue<RunJobData>(RUNS_QUEUE, { redisUrl: cfg.REDIS_URL });
 const ingestQueue = createQueue(IMAGE_INGEST_QUEUE, { redisUrl: cfg.REDIS_URL });
+const metrics = createMetrics('gateway');
+// Only gateways poll queue depths; every replica exports the same numbers (dashboards use max()).
+const queueWatch = watchQueues(
+  metrics,
+  [
+    { name: RUNS_QUEUE, queue: runsQueue, capacityPerWorker: Math.max(1, cfg.WORKER_CONCURRENCY) },
+    { name: IMAGE_INGEST_QUEUE, queue: ingestQueue, capacityPerWorker: Math.max(1, cfg.INGEST_CONCURRENCY) },
+  ],
+  5_000,
+  { onError: (err, queue) => logger.warn({ err, queue }, 'queue metrics poll failed') },
+);
+const metricsServer = cfg.METRICS_PORT ? await startMetricsServer(cfg.METRICS_PORT, metrics.registry) : null;
 const factory = cfg.SWITCHYARD_APP ? await loadAppFactory(cfg.SWITCHYARD_APP) : defaultApp;
 const chatApp = await factory({ role: 'gateway', env: process.env, services: {} });
 
@@ -60,6 +73,7 @@ const app = createGatewayApp({
     leaseMs: cfg.RUN_LEASE_MS,
   }),
   sse: { maxBufferedBytes: cfg.SSE_MAX_BUFFER_BYTES, registry: sseStreams },
+  metrics: metrics.chat,
   ...(cfg.BLOB_DRIVER === 'local' ? { localFiles: { root: cfg.BLOB_LOCAL_ROOT, signingSecret: cfg.FILE_URL_SECRET! } } : {}),
   readiness: {
     draining: async () => {
@@ -83,6 +97,8 @@ onShutdown(logger, 25_000, async () => {
   sseStreams.closeAll('gateway draining');
   server.closeIdleConnections();
   await closed;
+  queueWatch.stop();
+  metricsServer?.close();
   await runsQueue.close();
   await ingestQueue.close();
   sub.disconnect();

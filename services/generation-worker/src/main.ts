@@ -20,6 +20,7 @@ import {
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl } from '@switchyard/run-log';
 import { Limits } from '@switchyard/limits';
+import { createMetrics, observeWorker, secondsSince, startMetricsServer } from '@switchyard/metrics';
 import { dependencyChecks, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
 
 const cfg = loadConfig();
@@ -27,6 +28,7 @@ const logger = createLogger('generation-worker', { level: cfg.LOG_LEVEL });
 if (!cfg.OPENAI_API_KEY) throw new Error('OPENAI_API_KEY is required (npm start sets a placeholder for the embedded model)');
 const deps = await openDependencies(cfg, 'generation-worker');
 const control = new RunControl(deps.redis, createRedis(cfg.REDIS_URL, { name: 'generation-worker:control' }));
+const metrics = createMetrics('generation-worker');
 const limits = new Limits(deps.redis, {
   requestsPerMinute: 0,
   concurrentRunsPerUser: cfg.MAX_CONCURRENT_RUNS_PER_USER,
@@ -71,8 +73,8 @@ const app = await factory({ role: 'generation-worker', env: process.env, service
 const worker = createWorker<RunJobData, string>(
   RUNS_QUEUE,
   queueConn,
-  async (job, token, signal) =>
-    processRun(
+  async (job, token, signal) => {
+    const result = await processRun(
       {
         app,
         runLog: deps.runLog,
@@ -84,6 +86,7 @@ const worker = createWorker<RunJobData, string>(
           queueEvents: ingestEvents,
           bytesTtlSeconds: cfg.IMAGE_BYTES_TTL_SECONDS,
           timeoutMs: cfg.INGEST_TIMEOUT_MS,
+          onIngested: (seconds) => metrics.images.ingestLatency.observe(seconds),
         },
         partialImages: cfg.IMAGE_PARTIAL_IMAGES,
         logger: logger.child({ jobId: job.id }),
@@ -95,12 +98,18 @@ const worker = createWorker<RunJobData, string>(
       job.data,
       signal,
       token,
-    ),
+    );
+    // A run that ended elsewhere (taken over, already ended) is measured by the attempt that ran it.
+    if (result === 'completed' || result === 'cancelled' || result === 'failed') metrics.chat.runDuration.observe({ outcome: result }, secondsSince(job.data.enqueuedAt));
+    return result;
+  },
   // Stall detection: a job whose worker stops renewing its lock for WORKER_LOCK_MS is handed to
   // another worker within about WORKER_LOCK_MS + WORKER_STALLED_INTERVAL_MS.
   { concurrency: cfg.WORKER_CONCURRENCY, lockDurationMs: cfg.WORKER_LOCK_MS, stalledIntervalMs: cfg.WORKER_STALLED_INTERVAL_MS, maxStalledCount: 2 },
 );
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
+observeWorker(worker, metrics, RUNS_QUEUE);
+if (cfg.METRICS_PORT) await startMetricsServer(cfg.METRICS_PORT, metrics.registry);
 await worker.waitUntilReady();
 logger.info({ app: app.name, transport: providers.transport, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL }, 'generation worker ready');
 

@@ -1,0 +1,58 @@
+// Metrics after a scripted workload (issue 6): each process's /metrics has the chat, queue and
+// image series with the expected labels, and counts that match the workload exactly.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { postChatKit } from '../kit/sse-client.ts';
+import { startSystem, type System } from '../kit/system.ts';
+
+let sys: System;
+const input = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
+
+beforeAll(async () => {
+  sys = await startSystem({ transport: 'http', metrics: true });
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+async function scrape(label: string): Promise<string> {
+  const res = await fetch(sys.metricsUrls[label]!);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain');
+  return res.text();
+}
+
+/** The value of one series, matched by name and a label subset. */
+function value(text: string, name: string, labels: Record<string, string> = {}): number {
+  const lines = text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  const match = lines.find((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+  if (!match) throw new Error(`no series ${name} ${JSON.stringify(labels)}`);
+  return Number(match.slice(match.lastIndexOf(' ') + 1));
+}
+
+it('counts runs, events, images and queue work exactly', async () => {
+  let events = 0;
+  for (const text of ['hello', 'draw a kite', 'bye']) {
+    const s = await postChatKit(sys.gateways[0]!.url, { type: 'threads.create', params: { input: input(text) } });
+    await s.done;
+    events += s.events.length;
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const gw = await scrape('gateway-0');
+  expect(value(gw, 'switchyard_time_to_first_event_seconds_count')).toBe(3);
+  expect(value(gw, 'switchyard_time_to_first_token_seconds_count')).toBe(3);
+  expect(value(gw, 'switchyard_sse_events_relayed_total')).toBe(events);
+  expect(value(gw, 'switchyard_sse_connections_open')).toBe(0);
+  expect(value(gw, 'switchyard_cancels_total', { source: 'request' })).toBe(0);
+  expect(gw).not.toMatch(/thread_id|run_id|owner=/);
+
+  const worker = await scrape('generation-worker-0');
+  expect(value(worker, 'switchyard_run_duration_seconds_count', { outcome: 'completed' })).toBe(3);
+  expect(value(worker, 'switchyard_queue_wait_seconds_count', { queue: 'runs' })).toBe(3);
+  expect(value(worker, 'switchyard_job_processing_seconds_count', { queue: 'runs', outcome: 'completed' })).toBe(3);
+  expect(value(worker, 'switchyard_image_ingest_latency_seconds_count')).toBe(3);
+
+  const ingest = await scrape('image-ingest-worker-0');
+  expect(value(ingest, 'switchyard_job_processing_seconds_count', { queue: 'image-ingest', outcome: 'completed' })).toBe(3);
+  const stored = sys.model.sentImages.reduce((a, i) => a + i.bytes, 0);
+  expect(value(ingest, 'switchyard_image_bytes_stored_total')).toBe(stored);
+});
