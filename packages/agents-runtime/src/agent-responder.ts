@@ -1,29 +1,52 @@
-// `respond` for apps built on an Agents SDK agent: converts the stored thread to model input, runs
-// the agent on a leased provider, and yields the mapped ChatKit events (image frames included) to
-// the response pipeline as they arrive.
+// `respond` for apps built on an Agents SDK agent (PROTOCOL §7): converts the stored thread to
+// model input, continues a workflow the last turn left open (§7.1), runs the agent on a leased
+// provider, and yields the mapped ChatKit events (image frames included) as they arrive. At the end
+// of the run (§7.6) it stores a still-open workflow without a `done` event and ends the turn with a
+// pending client tool call if a tool asked for one; a guardrail tripwire (§7.7) takes back every
+// item the run produced before the error reaches the pipeline.
 import type { Agent } from '@openai/agents';
+import { InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, Runner, type ModelProvider } from '@openai/agents';
 import type { RespondArgs, ResponseEvent } from '@switchyard/app-api';
-import { Runner, type ModelProvider } from '@openai/agents';
-import type { GeneratedImageItem, UserMessageItem } from '@switchyard/protocol';
+import type { Annotation, GeneratedImageItem, ThreadItem, UserMessageItem } from '@switchyard/protocol';
 import { agentRunner } from './agent-run.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { AgentChatContext } from './chat-context.ts';
 import type { ModelProviderPool } from './model-provider.ts';
-import { ResponseStreamConverter } from './response-stream-converter.ts';
-import { threadItemsToAgentInput, type ThreadInputOptions } from './thread-input.ts';
+import { ResponseStreamConverter, workflowToContinue, type ResponsesAnnotation } from './response-stream-converter.ts';
+import { threadItemsToAgentInput, type ItemConversions, type ThreadInputOptions } from './thread-input.ts';
+
+/** An agent whose tools receive the AgentChatContext (or ignore their context). */
+export type ChatAgent = Agent<AgentChatContext> | Agent;
 
 export interface AgentResponderOptions {
-  agent: Agent | ((args: RespondArgs) => Agent);
+  agent: ChatAgent | ((args: RespondArgs) => ChatAgent);
   providers: ModelProviderPool;
   partialImages: number;
   /** Resolves a stored generated image for model input (data URL or signed URL). */
   imageInput(args: RespondArgs, item: GeneratedImageItem): Promise<string | null>;
   /** Converts a user message's attachment to an input part (skipped without it). */
   attachmentInput?(args: RespondArgs, attachment: Parameters<NonNullable<ThreadInputOptions['attachmentInput']>>[0]): ReturnType<NonNullable<ThreadInputOptions['attachmentInput']>>;
+  /** Resolves an @-tag of a user message to context for the model (none without it). */
+  tagInput?(args: RespondArgs, tag: Parameters<NonNullable<ThreadInputOptions['tagInput']>>[0]): ReturnType<NonNullable<ThreadInputOptions['tagInput']>>;
+  /** Replaces the default model input of some item types (PROTOCOL §7.8). */
+  conversions?: ItemConversions;
   maxHistoryItems?: number;
   maxTurns?: number;
   /** Name the thread after its first answer with a short extra model call (streamed as thread.updated). */
   title?: { agent: Agent } | false;
+  /**
+   * Stores an item without telling the client (upsert by id). Used for a workflow still open at
+   * the end of the run (§7.6), which the reference writes to the store directly so the next turn
+   * continues it. Without it that workflow is sent as `thread.item.done` instead (persisted by the
+   * pipeline, and still continued next turn): one event more than the reference.
+   */
+  persistItem?(args: RespondArgs, item: ThreadItem): Promise<void>;
+  /** Overrides the annotation conversion (PROTOCOL §7.5). */
+  convertAnnotation?(annotation: ResponsesAnnotation): Annotation | null;
+}
+
+export function isGuardrailTripwire(err: unknown): boolean {
+  return err instanceof InputGuardrailTripwireTriggered || err instanceof OutputGuardrailTripwireTriggered;
 }
 
 export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs) => AsyncIterable<ResponseEvent> {
@@ -40,42 +63,41 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
           }),
         imageFrame: (f) => queue.push({ type: 'switchyard.image_frame', ...f }),
       },
-      { threadId: args.thread.id, partialImages: opts.partialImages },
+      {
+        threadId: args.thread.id,
+        partialImages: opts.partialImages,
+        newId: args.newId,
+        ...(opts.convertAnnotation ? { convertAnnotation: opts.convertAnnotation } : {}),
+      },
     );
     const history = await args.items.loadItems(opts.maxHistoryItems ?? 400);
+    const continued = workflowToContinue(history);
+    if (continued) converter.continueWorkflow(continued);
     const input = await threadItemsToAgentInput(history, {
       imageInput: (item) => opts.imageInput(args, item),
       ...(opts.attachmentInput ? { attachmentInput: (a) => opts.attachmentInput!(args, a) } : {}),
+      ...(opts.tagInput ? { tagInput: (t) => opts.tagInput!(args, t) } : {}),
+      ...(opts.conversions ? { conversions: opts.conversions } : {}),
     });
     const agent = typeof opts.agent === 'function' ? opts.agent(args) : opts.agent;
-    const context = new AgentChatContext(args, queue);
+    const context = new AgentChatContext(args, converter);
     const lease = await opts.providers.lease();
     const running = (async () => {
       try {
         await agentRunner({ agent, input, provider: lease.provider, converter, context, signal: args.signal, maxTurns: opts.maxTurns ?? 10 });
-        const call = context.clientToolCall;
-        if (call) {
-          // §7.6: the pending call reuses the function-call item's ids when the model made one.
-          const made = converter.functionCalls.get(call.name);
-          queue.push({
-            type: 'thread.item.done',
-            item: {
-              id: made?.itemId ?? args.newId('tc'),
-              thread_id: args.thread.id,
-              created_at: new Date().toISOString(),
-              type: 'client_tool_call',
-              status: 'pending',
-              call_id: made?.callId ?? args.newId('tc'),
-              name: call.name,
-              arguments: call.arguments,
-            },
-          });
-        }
+        // §7.6, in the reference's order: the open workflow is stored, then the client tool call ends the turn.
+        const open = converter.takeOpenWorkflow();
+        if (open && opts.persistItem) await opts.persistItem(args, open);
+        else if (open) queue.push({ type: 'thread.item.done', item: open });
+        if (context.clientToolCall) queue.push({ type: 'thread.item.done', item: converter.clientToolCallItem(context.clientToolCall) });
         if (opts.title && !args.thread.title && args.input) {
           args.thread.title = await titleFor(opts.title.agent, lease.provider, args.input, args.signal);
         }
         queue.close();
       } catch (err) {
+        // §7.7: events already queued still go out, then every produced item is taken back; the
+        // pipeline turns the rethrown tripwire into a `stream.error` and the user message stays.
+        if (isGuardrailTripwire(err)) for (const e of converter.removalEvents()) queue.push(e);
         queue.fail(err);
       } finally {
         lease.release();

@@ -3,7 +3,7 @@
 import { Agent } from '@openai/agents';
 import { imageGenerationTool } from '@openai/agents-openai';
 import { defineApp, type AppRuntime, type SwitchyardApp } from '@switchyard/app-api';
-import type { GeneratedImageItem } from '@switchyard/protocol';
+import type { GeneratedImageItem, ThreadItem } from '@switchyard/protocol';
 import { agentResponder } from './agent-responder.ts';
 import type { ModelProviderPool } from './model-provider.ts';
 import type { ThreadInputOptions } from './thread-input.ts';
@@ -15,6 +15,11 @@ export interface AgentAppServices {
   partialImages: number;
   imageInput(owner: string, threadId: string, item: GeneratedImageItem): Promise<string | null>;
   attachmentInput?(owner: string): NonNullable<ThreadInputOptions['attachmentInput']>;
+  /**
+   * Upserts an item without an event (a workflow left open at the end of a run, PROTOCOL §7.6).
+   * Without it agent apps send that workflow as `thread.item.done`.
+   */
+  persistItem?(owner: string, threadId: string, item: ThreadItem): Promise<void>;
 }
 
 /** The agent services, or null in processes that do not run models (the gateway). */
@@ -48,6 +53,7 @@ export const defaultApp = defineApp((runtime): SwitchyardApp => {
       partialImages: services.partialImages,
       imageInput: (args, item) => services.imageInput(args.context.owner, args.thread.id, item),
       ...(services.attachmentInput ? { attachmentInput: (args, a) => services.attachmentInput!(args.context.owner)(a) } : {}),
+      ...(services.persistItem ? { persistItem: (args, item) => services.persistItem!(args.context.owner, args.thread.id, item) } : {}),
     }),
   };
 });

@@ -6,3 +6,5 @@ export * from './default-agent.ts';
 export * from './agent-responder.ts';
 export * from './async-queue.ts';
 export * from './chat-context.ts';
+export * from './upstream-retry.ts';
+export * from './widget-text.ts';

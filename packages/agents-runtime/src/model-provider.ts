@@ -2,10 +2,12 @@
 // endpoint via OPENAI_BASE_URL) behind the Agents SDK, over HTTP streaming or the Responses
 // WebSocket mode. One WebSocket provider serializes its runs (PITFALLS), so WebSocket mode keeps a
 // bounded pool of persistent sockets sized to the worker's concurrency and leases one per run.
+// Every provider handed out retries upstream faults before output (upstream-retry.ts).
 import OpenAI from 'openai';
 import type { ModelProvider } from '@openai/agents';
 import { OpenAIProvider, setTracingDisabled } from '@openai/agents';
 import { WebSocket as WsWebSocket } from 'ws';
+import { RetryingModelProvider, type UpstreamRetryOptions } from './upstream-retry.ts';
 
 export type ModelTransport = 'http' | 'websocket';
 
@@ -15,8 +17,13 @@ export interface ModelProviderConfig {
   transport: ModelTransport;
   /** Concurrent runs of this process: the WebSocket pool size. */
   concurrency: number;
-  /** Retries the `openai` client makes on 429/5xx before the stream starts. */
+  /**
+   * Retries the `openai` client makes itself on 429/5xx before an HTTP stream starts. Default 0:
+   * upstream-retry.ts retries for both transports with one policy (see there).
+   */
   maxRetries?: number;
+  /** Upstream retries before output (upstream-retry.ts); defaults: 2 retries, 0.5 s → 8 s backoff. */
+  retry?: UpstreamRetryOptions;
 }
 
 export interface ProviderLease {
@@ -40,35 +47,39 @@ export function createModelProviderPool(cfg: ModelProviderConfig): ModelProvider
   // The SDK's tracing exporter would try to reach api.openai.com; traces go through OpenTelemetry instead.
   setTracingDisabled(true);
   const client = () =>
-    new OpenAI({ apiKey: cfg.apiKey, ...(cfg.baseURL ? { baseURL: cfg.baseURL } : {}), maxRetries: cfg.maxRetries ?? 2 });
+    new OpenAI({ apiKey: cfg.apiKey, ...(cfg.baseURL ? { baseURL: cfg.baseURL } : {}), maxRetries: cfg.maxRetries ?? 0 });
+  const retry: UpstreamRetryOptions = { ...cfg.retry, clientRetries: cfg.maxRetries ?? 0 };
 
   if (cfg.transport === 'http') {
-    const provider = new OpenAIProvider({ openAIClient: client() });
+    const inner = new OpenAIProvider({ openAIClient: client() });
+    const provider = new RetryingModelProvider(inner, retry);
     return {
       transport: 'http',
       lease: async () => ({ provider, release: () => undefined }),
-      close: () => provider.close(),
+      close: () => inner.close(),
     };
   }
 
   ensureGlobalWebSocket();
   const size = Math.max(1, cfg.concurrency);
-  const idle: OpenAIProvider[] = [];
-  const all: OpenAIProvider[] = [];
-  const waiters: Array<(p: OpenAIProvider) => void> = [];
+  type Pooled = { socket: OpenAIProvider; provider: RetryingModelProvider };
+  const idle: Pooled[] = [];
+  const all: Pooled[] = [];
+  const waiters: Array<(p: Pooled) => void> = [];
   return {
     transport: 'websocket',
     async lease() {
-      let provider = idle.pop();
-      if (!provider && all.length < size) {
-        provider = new OpenAIProvider({ openAIClient: client(), useResponsesWebSocket: true });
-        all.push(provider);
+      let pooled = idle.pop();
+      if (!pooled && all.length < size) {
+        const socket = new OpenAIProvider({ openAIClient: client(), useResponsesWebSocket: true });
+        pooled = { socket, provider: new RetryingModelProvider(socket, retry) };
+        all.push(pooled);
       }
-      if (!provider) provider = await new Promise<OpenAIProvider>((resolve) => waiters.push(resolve));
-      const leased = provider;
+      if (!pooled) pooled = await new Promise<Pooled>((resolve) => waiters.push(resolve));
+      const leased = pooled;
       let released = false;
       return {
-        provider: leased,
+        provider: leased.provider,
         release() {
           if (released) return;
           released = true;
@@ -79,7 +90,7 @@ export function createModelProviderPool(cfg: ModelProviderConfig): ModelProvider
       };
     },
     async close() {
-      await Promise.all(all.map((p) => p.close()));
+      await Promise.all(all.map((p) => p.socket.close()));
     },
   };
 }

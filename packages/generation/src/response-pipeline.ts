@@ -2,7 +2,7 @@
 // persist and forward what it yields, stream `thread.updated` when the app changed the thread, map
 // failures to one `error` event, and on cancel persist what the reference persists (§6.9).
 import type { ResponseArgs, ResponseEvent, SwitchyardApp } from '@switchyard/app-api';
-import { chatKitErrorEventOf } from '@switchyard/errors';
+import { chatKitErrorEventOf, UpstreamRateLimited } from '@switchyard/errors';
 import type { Logger } from '@switchyard/logging';
 import {
   newId,
@@ -30,6 +30,8 @@ export interface PipelineDeps {
   logger: Logger;
   /** Gives back the thread lock and the user's run slot; runs before the terminal entry. */
   releaseReservation?: (data: RunJobData) => Promise<void>;
+  /** The model provider said 429 with a retry-after: slow this worker's queue instead of hammering it. */
+  onUpstreamRateLimited?: (retryAfterMs: number) => Promise<void>;
 }
 
 export type ProcessResult = RunOutcome | 'already-ended' | 'taken-over';
@@ -176,7 +178,10 @@ export async function processRun(deps: PipelineDeps, data: RunJobData, jobSignal
       await seq.end({ outcome: 'cancelled', reason: (abort.signal.reason as Error)?.message ?? 'cancelled' });
     } else {
       outcome = 'failed';
-      log.error({ err }, 'run failed');
+      log.error({ err, failure: (err as { failure?: unknown }).failure }, 'run failed');
+      if (err instanceof UpstreamRateLimited && err.retryAfterSeconds !== undefined) {
+        await deps.onUpstreamRateLimited?.(err.retryAfterSeconds * 1000).catch(() => undefined);
+      }
       const errorEvent = JSON.stringify(chatKitErrorEventOf(err));
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       if (!seq.failed) {

@@ -10,3 +10,17 @@ export { faultFromMarker, parseFault } from './faults.ts';
 export { itemImage, renderNoisePng } from './png.ts';
 export type { RenderedPng } from './png.ts';
 export { IMAGE_CAPTION, answerText, splitDeltas } from './flows/text.ts';
+export { flowProblemText, functionResultText } from './flows/text.ts';
+export { flowPlan } from './flows/markers.ts';
+export type { FlowBody, FlowPlan } from './flows/markers.ts';
+export { planItems } from './flows/response-flow.ts';
+export {
+  ANNOTATIONS,
+  GOLDEN_20_TEXT_ANNOTATIONS,
+  GOLDEN_21_REASONING_ANSWER,
+  GOLDEN_22_REASONING_ONLY,
+  GOLDEN_25_PARTIAL,
+  NAMED_SCRIPTS,
+  REASONING,
+} from './flows/scripts.ts';
+export type { ItemScript, MessageScript, OutputTextAnnotation, PartScript, ReasoningScript } from './flows/scripts.ts';

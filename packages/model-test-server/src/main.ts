@@ -43,7 +43,7 @@ const server = await startModelTestServer({
 // stdout carries only the baseURL so a parent process can read it; diagnostics go to stderr.
 console.log(server.baseURL);
 console.error(
-  `model test server: ${server.baseURL} (HTTP + WebSocket mode); faults via POST /__control/faults or [fault:429|500|drop] in a message`,
+  `model test server: ${server.baseURL} (HTTP + WebSocket mode); faults via POST /__control/faults or [fault:429|500|drop] in a message; scripted answers via [flow:reasoning|annotations|function_call:<tool>|image_only|…] (see README.md)`,
 );
 
 const shutdown = (): void => {

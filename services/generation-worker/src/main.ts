@@ -43,6 +43,7 @@ const providers = createModelProviderPool({
   ...(cfg.OPENAI_BASE_URL ? { baseURL: cfg.OPENAI_BASE_URL } : {}),
   transport: cfg.MODEL_TRANSPORT,
   concurrency: cfg.WORKER_CONCURRENCY,
+  retry: { onRetry: (info) => logger.warn(info, 'model call retried before any output') },
 });
 
 const attachmentDeps: AttachmentDeps = {
@@ -55,6 +56,8 @@ const attachmentDeps: AttachmentDeps = {
   uploadTokenSecret: cfg.UPLOAD_TOKEN_SECRET ?? cfg.FILE_URL_SECRET ?? '',
 };
 const services: AgentAppServices = {
+  // A workflow still open at run end is stored without a done event, to be continued next turn (§7.4).
+  persistItem: (owner, threadId, item) => deps.store.saveItem(owner, threadId, item),
   attachmentInput: (owner) => (a) => attachmentToModelInput(attachmentDeps, owner, a, cfg.MODEL_IMAGE_INPUT),
   providers,
   model: cfg.MODEL,
@@ -90,6 +93,8 @@ const worker = createWorker<RunJobData, string>(
         },
         partialImages: cfg.IMAGE_PARTIAL_IMAGES,
         logger: logger.child({ jobId: job.id }),
+        // A 429 pauses this worker's queue for the provider's retry-after (BullMQ rate limit).
+        onUpstreamRateLimited: (ms) => worker.rateLimit(ms),
         releaseReservation: async (d) => {
           await limits.releaseRunSlot(d.owner, d.runId);
           await limits.releaseThread(d.threadId, d.runId);
