@@ -369,5 +369,6 @@ describe('E. errors', () => {
     } finally {
       await bare.stop();
     }
-  });
+    // Starting one more gateway process can be slow while the rest of the suite loads the machine.
+  }, 150_000);
 });

@@ -100,7 +100,7 @@ export async function startExtraGateway(
     },
   });
   try {
-    await waitForHttpOk(`${url}/readyz`, 60_000, [child]);
+    await waitForHttpOk(`${url}/readyz`, 120_000, [child]);
   } catch (err) {
     await child.stop('SIGKILL');
     throw err;

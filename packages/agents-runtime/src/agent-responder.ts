@@ -32,6 +32,11 @@ export interface AgentResponderOptions {
   conversions?: ItemConversions;
   maxHistoryItems?: number;
   maxTurns?: number;
+  /**
+   * Chain turns with `previous_response_id` (the provider stores the conversation; requires
+   * stored responses). The id is kept in the thread's server-side metadata.
+   */
+  chainResponses?: boolean;
   /** Name the thread after its first answer with a short extra model call (streamed as thread.updated). */
   title?: { agent: Agent } | false;
   /**
@@ -48,6 +53,9 @@ export interface AgentResponderOptions {
 export function isGuardrailTripwire(err: unknown): boolean {
   return err instanceof InputGuardrailTripwireTriggered || err instanceof OutputGuardrailTripwireTriggered;
 }
+
+/** Where a chaining app keeps the last Responses id: the thread's server-side metadata. */
+export const PREVIOUS_RESPONSE_KEY = 'previous_response_id';
 
 export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs) => AsyncIterable<ResponseEvent> {
   return async function* respond(args: RespondArgs): AsyncGenerator<ResponseEvent> {
@@ -73,7 +81,11 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
     const history = await args.items.loadItems(opts.maxHistoryItems ?? 400);
     const continued = workflowToContinue(history);
     if (continued) converter.continueWorkflow(continued);
-    const input = await threadItemsToAgentInput(history, {
+    // Chaining: the provider keeps the conversation; only the new user message is sent. A
+    // continuation without a user message (tool output, structured input) sends the full history.
+    const previous = opts.chainResponses && args.input ? args.thread.metadata[PREVIOUS_RESPONSE_KEY] : undefined;
+    const chained = typeof previous === 'string';
+    const input = await threadItemsToAgentInput(chained ? [args.input!] : history, {
       imageInput: (item) => opts.imageInput(args, item),
       ...(opts.attachmentInput ? { attachmentInput: (a) => opts.attachmentInput!(args, a) } : {}),
       ...(opts.tagInput ? { tagInput: (t) => opts.tagInput!(args, t) } : {}),
@@ -84,7 +96,20 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
     const lease = await opts.providers.lease();
     const running = (async () => {
       try {
-        await agentRunner({ agent, input, provider: lease.provider, converter, context, signal: args.signal, maxTurns: opts.maxTurns ?? 10 });
+        const outcome = await agentRunner({
+          agent,
+          input,
+          provider: lease.provider,
+          converter,
+          context,
+          signal: args.signal,
+          maxTurns: opts.maxTurns ?? 10,
+          ...(chained ? { previousResponseId: previous } : {}),
+        });
+        // Server-side only: thread metadata never reaches the client (it is sent as {}).
+        if (opts.chainResponses && outcome.lastResponseId) {
+          args.thread.metadata = { ...args.thread.metadata, [PREVIOUS_RESPONSE_KEY]: outcome.lastResponseId };
+        }
         // §7.6, in the reference's order: the open workflow is stored, then the client tool call ends the turn.
         const open = converter.takeOpenWorkflow();
         if (open && opts.persistItem) await opts.persistItem(args, open);

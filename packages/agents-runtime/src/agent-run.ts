@@ -17,6 +17,8 @@ export interface AgentRunArgs {
   maxTurns?: number;
   /** Handed to tools as `runContext.context`. */
   context?: unknown;
+  /** Continue server-side from this response (Responses `previous_response_id`). */
+  previousResponseId?: string;
 }
 
 export interface AgentRunOutcome {
@@ -25,6 +27,8 @@ export interface AgentRunOutcome {
   /** The output types of the response we stopped after, e.g. ['image_generation_call']. */
   stoppedAfter: string[] | null;
   responses: number;
+  /** Id of the last Responses response, for `previous_response_id` chaining. */
+  lastResponseId: string | null;
 }
 
 /**
@@ -54,14 +58,22 @@ export async function agentRunner(args: AgentRunArgs): Promise<AgentRunOutcome> 
   args.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let stoppedAfter: string[] | null = null;
   let responses = 0;
+  let lastResponseId: string | null = null;
   try {
-    const result = await runner.run(args.agent, args.input, { stream: true, signal: abort.signal, maxTurns: args.maxTurns ?? 10, ...(args.context !== undefined ? { context: args.context } : {}) });
+    const result = await runner.run(args.agent, args.input, {
+      stream: true,
+      signal: abort.signal,
+      maxTurns: args.maxTurns ?? 10,
+      ...(args.context !== undefined ? { context: args.context } : {}),
+      ...(args.previousResponseId ? { previousResponseId: args.previousResponseId } : {}),
+    });
     // Keep a rejected `completed` from surfacing as unhandled when we stop the run ourselves.
     result.completed.catch(() => undefined);
     for await (const ev of result) {
       args.converter.handle(ev);
       if (isOpenAIResponsesRawModelStreamEvent(ev) && ev.data.event.type === 'response.completed') {
         responses++;
+        lastResponseId = ev.data.event.response.id;
         const output = ev.data.event.response.output;
         if (needsNoFollowUp(output)) {
           stoppedAfter = output.map((o) => o.type);
@@ -79,5 +91,5 @@ export async function agentRunner(args: AgentRunArgs): Promise<AgentRunOutcome> 
   } finally {
     args.signal?.removeEventListener('abort', onOuterAbort);
   }
-  return { stoppedWithoutFollowUp: stoppedAfter !== null, stoppedAfter, responses };
+  return { stoppedWithoutFollowUp: stoppedAfter !== null, stoppedAfter, responses, lastResponseId };
 }

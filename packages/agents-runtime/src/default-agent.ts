@@ -51,6 +51,7 @@ export const defaultApp = defineApp((runtime): SwitchyardApp => {
       agent,
       providers: services.providers,
       partialImages: services.partialImages,
+      chainResponses: runtime.env.CHAIN_RESPONSES === 'true',
       imageInput: (args, item) => services.imageInput(args.context.owner, args.thread.id, item),
       ...(services.attachmentInput ? { attachmentInput: (args, a) => services.attachmentInput!(args.context.owner)(a) } : {}),
       ...(services.persistItem ? { persistItem: (args, item) => services.persistItem!(args.context.owner, args.thread.id, item) } : {}),
