@@ -32,9 +32,14 @@ describe('cancel', () => {
     const a = await postChatKit(sys.gateways[0]!.url, { type: 'threads.create', params: { input: input('tell me about lighthouses') } }, { 'X-Switchyard-User': 'canceller' });
     const runId = a.headers.get('x-switchyard-run-id')!;
     await a.waitForEvents(8);
+    const sent = performance.now();
     const res = await fetch(`${sys.gateways[1]!.url}/chatkit/runs/${runId}/cancel`, { method: 'POST', headers: { 'X-Switchyard-User': 'canceller' } });
     expect(res.status).toBe(202);
     await a.done;
+    const stoppedMs = performance.now() - sent;
+    console.log(`cancel on gateway B → stream from gateway A ended after ${stoppedMs.toFixed(0)} ms`);
+    // The figure is printed; the bound is generous on purpose (a loaded CI machine).
+    expect(stoppedMs).toBeLessThan(5_000);
     const events = a.events.map((e) => e.data as Json);
     expect(events.some((e) => e.type === 'thread.item.done' && (e.item as Json).type === 'assistant_message')).toBe(false);
     const threadId = ((events[0]!.thread as Json).id as string);
