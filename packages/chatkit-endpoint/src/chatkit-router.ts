@@ -39,6 +39,7 @@ export interface ChatKitRouterDeps {
   limits: Limits;
   sse: { maxBufferedBytes: number; registry: SseStreams };
   metrics?: ChatMetrics;
+  threadBusyWaitMs?: number;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;

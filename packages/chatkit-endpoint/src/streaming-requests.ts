@@ -30,6 +30,8 @@ export interface StreamingDeps {
   app: SwitchyardApp;
   attachments: AttachmentDeps;
   limits: Limits;
+  /** How long a streaming request on a busy thread waits for the running response (0 = refuse at once). */
+  threadBusyWaitMs?: number;
   now?: () => string;
 }
 
@@ -77,7 +79,7 @@ interface RunPlan {
  * written; the worker releases both when the run ends (leases expire if it dies).
  */
 async function reserve(deps: StreamingDeps, owner: string, threadId: string, runId: string): Promise<void> {
-  await deps.limits.acquireThread(threadId, runId);
+  await deps.limits.acquireThread(threadId, runId, deps.threadBusyWaitMs ?? 0);
   try {
     await deps.limits.acquireRunSlot(owner, runId);
   } catch (err) {

@@ -54,6 +54,9 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(600),
   /** Responses one user may have in progress at once (0 = off). */
   MAX_CONCURRENT_RUNS_PER_USER: int(8),
+  /** A streaming request on a thread with a response in progress: `reject` (409) or `queue` behind it. */
+  THREAD_BUSY_POLICY: z.enum(['reject', 'queue']).default('reject'),
+  THREAD_QUEUE_TIMEOUT_MS: int(60_000),
   /** Lease of a run's thread lock and user slot if no worker releases them (a crash). */
   RUN_LEASE_MS: int(15 * 60_000),
   /** Bytes an SSE connection may have unsent before it is closed for the client to re-attach. */

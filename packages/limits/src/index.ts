@@ -68,10 +68,18 @@ export class Limits {
     }
   }
 
-  /** One active run per thread: refuses a second streaming request while one is in progress. */
-  async acquireThread(threadId: string, runId: string): Promise<void> {
-    const ok = await this.redis.set(threadKey(threadId), runId, 'PX', this.settings.leaseMs, 'NX');
-    if (ok !== 'OK') throw new Conflict(`thread ${threadId} already has a response in progress; wait for it to finish or cancel it`);
+  /**
+   * One active run per thread. With `waitMs` 0 a second streaming request is refused at once;
+   * otherwise it queues behind the running response for up to `waitMs` before it is refused.
+   */
+  async acquireThread(threadId: string, runId: string, waitMs = 0): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const ok = await this.redis.set(threadKey(threadId), runId, 'PX', this.settings.leaseMs, 'NX');
+      if (ok === 'OK') return;
+      if (Date.now() >= deadline) throw new Conflict(`thread ${threadId} already has a response in progress; wait for it to finish or cancel it`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async releaseThread(threadId: string, runId: string): Promise<void> {

@@ -73,6 +73,7 @@ const app = createGatewayApp({
     leaseMs: cfg.RUN_LEASE_MS,
   }),
   sse: { maxBufferedBytes: cfg.SSE_MAX_BUFFER_BYTES, registry: sseStreams },
+  threadBusyWaitMs: cfg.THREAD_BUSY_POLICY === 'queue' ? cfg.THREAD_QUEUE_TIMEOUT_MS : 0,
   metrics: metrics.chat,
   ...(cfg.BLOB_DRIVER === 'local' ? { localFiles: { root: cfg.BLOB_LOCAL_ROOT, signingSecret: cfg.FILE_URL_SECRET! } } : {}),
   readiness: {
