@@ -95,10 +95,14 @@ export async function attachSse(
     if (how === 'destroy') res.destroy();
     else res.end();
   };
+  // The catch-up a client asked for (bounded by the run log's size) may exceed the cap; the cap
+  // applies to what piles up on top of it, and the allowance goes once the socket drains.
+  let allowance = Number.POSITIVE_INFINITY;
+  res.on('drain', () => (allowance = 0));
   const write = (chunk: string) => {
     res.write(chunk);
     tracker?.wrote(chunk);
-    if (res.writableLength > opts.maxBufferedBytes) {
+    if (res.writableLength > allowance + opts.maxBufferedBytes) {
       opts.logger.warn({ runId, buffered: res.writableLength }, 'slow SSE client: buffer limit reached, closing so it re-attaches');
       // Destroy rather than end: ending would wait for a buffer the client is not reading.
       finish('destroy');
@@ -129,6 +133,7 @@ export async function attachSse(
     throw new ServiceUnavailable('run event stream unavailable, retry shortly', { cause: err });
   }
   if (closed) return;
+  allowance = res.writableLength;
   sendHeaders();
   // Flush headers now so the client sees the stream open even before the first model event.
   res.flushHeaders();
