@@ -50,6 +50,7 @@ it('counts runs, events, images and queue work exactly', async () => {
   expect(value(worker, 'switchyard_queue_wait_seconds_count', { queue: 'runs' })).toBe(3);
   expect(value(worker, 'switchyard_job_processing_seconds_count', { queue: 'runs', outcome: 'completed' })).toBe(3);
   expect(value(worker, 'switchyard_image_ingest_latency_seconds_count')).toBe(3);
+  expect(value(worker, 'switchyard_model_requests_total', { status: '200', transport: 'http' })).toBe(sys.model.requests.length);
 
   const ingest = await scrape('image-ingest-worker-0');
   expect(value(ingest, 'switchyard_job_processing_seconds_count', { queue: 'image-ingest', outcome: 'completed' })).toBe(3);

@@ -24,6 +24,8 @@ export interface ModelProviderConfig {
   maxRetries?: number;
   /** Upstream retries before output (upstream-retry.ts); defaults: 2 retries, 0.5 s → 8 s backoff. */
   retry?: UpstreamRetryOptions;
+  /** A fetch for the `openai` client (HTTP transport), e.g. one that counts requests by status. */
+  fetch?: ConstructorParameters<typeof OpenAI>[0] extends infer O ? (O extends { fetch?: infer F } ? F : never) : never;
 }
 
 export interface ProviderLease {
@@ -47,7 +49,7 @@ export function createModelProviderPool(cfg: ModelProviderConfig): ModelProvider
   // The SDK's tracing exporter would try to reach api.openai.com; traces go through OpenTelemetry instead.
   setTracingDisabled(true);
   const client = () =>
-    new OpenAI({ apiKey: cfg.apiKey, ...(cfg.baseURL ? { baseURL: cfg.baseURL } : {}), maxRetries: cfg.maxRetries ?? 0 });
+    new OpenAI({ apiKey: cfg.apiKey, ...(cfg.baseURL ? { baseURL: cfg.baseURL } : {}), ...(cfg.fetch ? { fetch: cfg.fetch } : {}), maxRetries: cfg.maxRetries ?? 0 });
   const retry: UpstreamRetryOptions = { ...cfg.retry, clientRetries: cfg.maxRetries ?? 0 };
 
   if (cfg.transport === 'http') {

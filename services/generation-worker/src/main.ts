@@ -20,7 +20,7 @@ import {
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl } from '@switchyard/run-log';
 import { Limits } from '@switchyard/limits';
-import { createMetrics, observeWorker, secondsSince, startMetricsServer } from '@switchyard/metrics';
+import { createMetrics, instrumentFetch, observeWorker, secondsSince, startMetricsServer } from '@switchyard/metrics';
 import { dependencyChecks, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
 
 const cfg = loadConfig();
@@ -43,7 +43,14 @@ const providers = createModelProviderPool({
   ...(cfg.OPENAI_BASE_URL ? { baseURL: cfg.OPENAI_BASE_URL } : {}),
   transport: cfg.MODEL_TRANSPORT,
   concurrency: cfg.WORKER_CONCURRENCY,
-  retry: { onRetry: (info) => logger.warn(info, 'model call retried before any output') },
+  // HTTP model calls are counted by status (429s included) at the fetch the `openai` client uses.
+  fetch: instrumentFetch(metrics.model),
+  retry: {
+    onRetry: (info) => {
+      metrics.model.retries.inc();
+      logger.warn(info, 'model call retried before any output');
+    },
+  },
 });
 
 const attachmentDeps: AttachmentDeps = {
