@@ -8,7 +8,7 @@ let sys: System;
 const input = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
 
 beforeAll(async () => {
-  sys = await startSystem({ transport: 'http', metrics: true });
+  sys = await startSystem({ transport: 'http', metrics: true, env: { OPS_VIEWER_TOKEN: 'viewer-token-0123456789' } });
 });
 afterAll(async () => {
   await sys?.stop();
@@ -56,4 +56,14 @@ it('counts runs, events, images and queue work exactly', async () => {
   expect(value(ingest, 'switchyard_job_processing_seconds_count', { queue: 'image-ingest', outcome: 'completed' })).toBe(3);
   const stored = sys.model.sentImages.reduce((a, i) => a + i.bytes, 0);
   expect(value(ingest, 'switchyard_image_bytes_stored_total')).toBe(stored);
+});
+
+it('the gateway serves the queue dashboard read-only to viewers, behind auth', async () => {
+  const url = `${sys.gateways[0]!.url}/admin/queues/view/api/queues`;
+  expect((await fetch(url)).status).toBe(401);
+  const res = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from('viewer:viewer-token-0123456789').toString('base64')}` } });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
+  expect(body.queues.map((q) => q.name).sort()).toEqual(['image-ingest', 'runs']);
+  expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
 });

@@ -87,6 +87,9 @@ export const configSchema = z.object({
   IMAGE_MAX_PIXELS: int(4096 * 4096),
   IMAGE_BYTES_TTL_SECONDS: int(600),
   HEALTH_PORT: int(0),
+  /** Queue dashboard (/admin/queues, bull-board) credentials: Basic auth user `viewer` / `operator`. */
+  OPS_VIEWER_TOKEN: z.string().min(16).optional(),
+  OPS_OPERATOR_TOKEN: z.string().min(16).optional(),
   /** `/metrics` (Prometheus text) listener of every process (0 = off). */
   METRICS_PORT: int(0),
 });

@@ -1,6 +1,6 @@
 // The gateway's HTTP surface: the ChatKit endpoint, signed file downloads for the local blob
 // driver, and health. Wiring only; behaviour lives in @switchyard/chatkit-endpoint.
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createLocalFilesRouter } from '@switchyard/blob';
 import { createChatKitRouter, type ChatKitRouterDeps } from '@switchyard/chatkit-endpoint';
@@ -10,6 +10,8 @@ export interface GatewayAppDeps extends ChatKitRouterDeps {
   /** Serve `/files/*` from a local blob root (BLOB_DRIVER=local). */
   localFiles?: { root: string; signingSecret: string };
   readiness: Record<string, Check>;
+  /** bull-board behind auth (mounted when credentials are configured). */
+  queueDashboard?: Router;
 }
 
 export function createGatewayApp(deps: GatewayAppDeps): Express {
@@ -30,6 +32,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
     res.status(r.ok ? 200 : 503).json(r);
   });
   if (deps.localFiles) app.use('/files', createLocalFilesRouter(deps.localFiles));
+  if (deps.queueDashboard) app.use(deps.queueDashboard);
   app.use(createChatKitRouter(deps));
   return app;
 }

@@ -5,6 +5,7 @@ import { loadAppFactory } from '@switchyard/app-api';
 import { openAITranscriber, SseStreams } from '@switchyard/chatkit-endpoint';
 import { Limits } from '@switchyard/limits';
 import { createMetrics, startMetricsServer, watchQueues } from '@switchyard/metrics';
+import { createQueueDashboard } from '@switchyard/queue-dashboard';
 import { devIdentityEnabled, loadConfig, publicBaseUrl, uploadTokenSecret } from '@switchyard/config';
 import { createLogger } from '@switchyard/logging';
 import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE, type RunJobData } from '@switchyard/queues';
@@ -76,6 +77,16 @@ const app = createGatewayApp({
   threadBusyWaitMs: cfg.THREAD_BUSY_POLICY === 'queue' ? cfg.THREAD_QUEUE_TIMEOUT_MS : 0,
   metrics: metrics.chat,
   ...(cfg.BLOB_DRIVER === 'local' ? { localFiles: { root: cfg.BLOB_LOCAL_ROOT, signingSecret: cfg.FILE_URL_SECRET! } } : {}),
+  ...(cfg.OPS_VIEWER_TOKEN || cfg.OPS_OPERATOR_TOKEN
+    ? {
+        queueDashboard: createQueueDashboard({
+          queues: [runsQueue, ingestQueue],
+          basePath: '/admin/queues',
+          ...(cfg.OPS_VIEWER_TOKEN ? { viewerToken: cfg.OPS_VIEWER_TOKEN } : {}),
+          ...(cfg.OPS_OPERATOR_TOKEN ? { operatorToken: cfg.OPS_OPERATOR_TOKEN } : {}),
+        }),
+      }
+    : {}),
   readiness: {
     draining: async () => {
       if (draining) throw new Error('gateway is draining');
