@@ -81,6 +81,11 @@ export const configSchema = z.object({
   /** A run whose worker stops renewing its lock this long is handed to another worker. */
   WORKER_LOCK_MS: int(30_000),
   WORKER_STALLED_INTERVAL_MS: int(15_000),
+  /**
+   * On SIGTERM a worker lets active jobs finish for this long, then closes without them (they are
+   * handed to another worker by stall detection). Keep it below the 25 s process bound.
+   */
+  WORKER_DRAIN_MS: z.coerce.number().int().min(0).max(24_000).default(20_000),
   INGEST_CONCURRENCY: int(4),
   INGEST_TIMEOUT_MS: int(60_000),
   IMAGE_MAX_BYTES: int(20 * 1024 * 1024),

@@ -128,7 +128,15 @@ logger.info({ app: app.name, transport: providers.transport, concurrency: cfg.WO
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 
 onShutdown(logger, 25_000, async () => {
-  await worker.close();
+  // Finish what is running within WORKER_DRAIN_MS; what is left goes to another worker via stall detection.
+  const drained = await Promise.race([
+    worker.close().then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), cfg.WORKER_DRAIN_MS).unref()),
+  ]);
+  if (!drained) {
+    logger.warn({ drainMs: cfg.WORKER_DRAIN_MS }, 'drain time over; leaving active jobs to stall recovery');
+    await worker.close(true);
+  }
   await ingestEvents.close();
   await ingestQueue.close();
   await providers.close();
