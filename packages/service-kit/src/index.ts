@@ -133,3 +133,18 @@ export function onShutdown(logger: Logger, graceMs: number, shutdown: () => Prom
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
+
+/**
+ * Worker shutdown: let active jobs finish for `drainMs`, then close without them; BullMQ's stall
+ * detection hands those to another worker.
+ */
+export async function drainWorker(worker: { close(force?: boolean): Promise<void> }, drainMs: number, logger: Logger): Promise<void> {
+  const drained = await Promise.race([
+    worker.close().then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), drainMs).unref()),
+  ]);
+  if (!drained) {
+    logger.warn({ drainMs }, 'drain time over; leaving active jobs to stall recovery');
+    await worker.close(true);
+  }
+}

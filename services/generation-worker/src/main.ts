@@ -21,7 +21,7 @@ import { createRedis } from '@switchyard/redis-connection';
 import { RunControl } from '@switchyard/run-log';
 import { Limits } from '@switchyard/limits';
 import { createMetrics, instrumentFetch, observeWorker, secondsSince, startMetricsServer } from '@switchyard/metrics';
-import { dependencyChecks, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
+import { dependencyChecks, drainWorker, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
 
 const cfg = loadConfig();
 const logger = createLogger('generation-worker', { level: cfg.LOG_LEVEL });
@@ -128,15 +128,7 @@ logger.info({ app: app.name, transport: providers.transport, concurrency: cfg.WO
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 
 onShutdown(logger, 25_000, async () => {
-  // Finish what is running within WORKER_DRAIN_MS; what is left goes to another worker via stall detection.
-  const drained = await Promise.race([
-    worker.close().then(() => true),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), cfg.WORKER_DRAIN_MS).unref()),
-  ]);
-  if (!drained) {
-    logger.warn({ drainMs: cfg.WORKER_DRAIN_MS }, 'drain time over; leaving active jobs to stall recovery');
-    await worker.close(true);
-  }
+  await drainWorker(worker, cfg.WORKER_DRAIN_MS, logger);
   await ingestEvents.close();
   await ingestQueue.close();
   await providers.close();

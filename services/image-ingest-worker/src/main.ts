@@ -5,7 +5,7 @@ import { processIngest } from '@switchyard/image-ingest';
 import { createLogger } from '@switchyard/logging';
 import { createWorker, IMAGE_INGEST_QUEUE, type ImageIngestJobData, type ImageIngestResult } from '@switchyard/queues';
 import { createMetrics, observeWorker, startMetricsServer } from '@switchyard/metrics';
-import { dependencyChecks, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
+import { dependencyChecks, drainWorker, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
 
 const cfg = loadConfig();
 const logger = createLogger('image-ingest-worker', { level: cfg.LOG_LEVEL });
@@ -46,14 +46,6 @@ logger.info({ concurrency: cfg.INGEST_CONCURRENCY }, 'image-ingest worker ready'
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 
 onShutdown(logger, 25_000, async () => {
-  // Finish what is running within WORKER_DRAIN_MS; what is left goes to another worker via stall detection.
-  const drained = await Promise.race([
-    worker.close().then(() => true),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), cfg.WORKER_DRAIN_MS).unref()),
-  ]);
-  if (!drained) {
-    logger.warn({ drainMs: cfg.WORKER_DRAIN_MS }, 'drain time over; leaving active jobs to stall recovery');
-    await worker.close(true);
-  }
+  await drainWorker(worker, cfg.WORKER_DRAIN_MS, logger);
   await deps.close();
 });
