@@ -4,6 +4,7 @@
 // a bounded buffer, then its connection is closed so it re-attaches from its last event.
 import type { Request, Response } from 'express';
 import { ServiceUnavailable } from '@switchyard/errors';
+import { encodeSseComment, encodeSseData } from '@switchyard/protocol';
 import type { Logger } from '@switchyard/logging';
 import { trackSseStream, type ChatMetrics, type SseStreamTracker } from '@switchyard/metrics';
 import type { Attachment, RunLogSubscriber } from '@switchyard/run-log';
@@ -26,7 +27,8 @@ export interface SseAttachOptions {
 }
 
 /** Sent when a run vanished under a client: the stream cannot finish, so say so and end it. */
-const RUN_LOST = `data: ${JSON.stringify({ type: 'error', code: 'stream.error', allow_retry: true })}\n\n`;
+const RUN_LOST = encodeSseData(JSON.stringify({ type: 'error', code: 'stream.error', allow_retry: true }));
+const PING = encodeSseComment('ping');
 
 export const RUN_ID_HEADER = 'X-Switchyard-Run-Id';
 
@@ -116,7 +118,7 @@ export async function attachSse(
         sendHeaders();
         if (entry.kind === 'end') finish();
         else {
-          write(`id: ${entry.seq}\ndata: ${entry.json}\n\n`);
+          write(encodeSseData(entry.json, String(entry.seq)));
           tracker?.event(entry.json);
         }
       },
@@ -141,7 +143,7 @@ export async function attachSse(
   const live = attachment;
   heartbeat = setInterval(() => {
     if (closed) return;
-    write(': ping\n\n');
+    write(PING);
     void (async () => {
       await live.resync();
       if (!closed && opts.runExists && !(await opts.runExists())) {
