@@ -29,8 +29,3 @@ export function createLogger(service: string, opts: { level?: string } & Pick<Lo
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }
-
-/** A child logger carrying the ids every line of a run must have. */
-export function runLogger(base: Logger, ids: { runId: string; threadId: string; jobId?: string; owner?: string }): Logger {
-  return base.child(ids);
-}

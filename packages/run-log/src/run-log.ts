@@ -133,10 +133,4 @@ export class RunLog {
   async attachedCount(runId: string): Promise<number> {
     return Number((await this.redis.hget(runKeys(runId).meta, 'attached')) ?? 0);
   }
-
-  /** Frees a run's keys right away (tests and operators; normal runs simply expire). */
-  async drop(runId: string): Promise<void> {
-    const k = runKeys(runId);
-    await this.redis.del(k.log, k.meta);
-  }
 }

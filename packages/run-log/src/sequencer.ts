@@ -25,7 +25,7 @@ export class RunEventSequencer {
   constructor(
     private readonly log: RunLog,
     readonly runId: string,
-    private readonly opts: { maxBatchBytes?: number; fence?: string; onAppended?: (firstSeq: number, count: number) => void } = {},
+    private readonly opts: { maxBatchBytes?: number; fence?: string } = {},
   ) {}
 
   /** A complete ChatKit event in wire JSON. */
@@ -98,10 +98,9 @@ export class RunEventSequencer {
           bytes += json.length;
           batch.push({ kind: 'event', json });
         }
-        const first = await this.log.append(this.runId, batch, this.opts.fence ? { fence: this.opts.fence } : {});
+        await this.log.append(this.runId, batch, this.opts.fence ? { fence: this.opts.fence } : {});
         this.stats.appends++;
         this.stats.entries += batch.length;
-        this.opts.onAppended?.(first, batch.length);
       }
     } catch (err) {
       this.failure = err;

@@ -25,6 +25,8 @@ type Listener = (entries: RunLogEntry[]) => void;
 export class RunLogSubscriber {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly pendingSubscribes = new Map<string, Promise<unknown>>();
+  /** Channels this connection is subscribed to: further attaches need no SSUBSCRIBE. */
+  private readonly subscribed = new Set<string>();
 
   constructor(
     private readonly log: RunLog,
@@ -114,6 +116,10 @@ export class RunLogSubscriber {
       set.delete(onLive);
       if (set.size === 0) {
         this.listeners.delete(channel);
+        // Forget the subscription first: the next attach issues its own SSUBSCRIBE, which the
+        // connection runs after this SUNSUBSCRIBE.
+        this.subscribed.delete(channel);
+        this.pendingSubscribes.delete(channel);
         void this.sub.sunsubscribe(channel).catch(() => undefined);
       }
     };
@@ -124,12 +130,32 @@ export class RunLogSubscriber {
       this.listeners.set(channel, set);
     }
     set.add(onLive);
-    let subscribing = this.pendingSubscribes.get(channel);
-    if (!subscribing) {
-      subscribing = this.sub.ssubscribe(channel).finally(() => this.pendingSubscribes.delete(channel));
-      this.pendingSubscribes.set(channel, subscribing);
+    if (!this.subscribed.has(channel)) {
+      let subscribing = this.pendingSubscribes.get(channel);
+      if (!subscribing) {
+        const current: Promise<unknown> = this.sub.ssubscribe(channel).then(
+          () => {
+            // Still the live request (no detach since): later attaches can skip the round trip.
+            if (this.pendingSubscribes.get(channel) !== current) return;
+            this.pendingSubscribes.delete(channel);
+            this.subscribed.add(channel);
+          },
+          (err: unknown) => {
+            // A failed subscribe must not poison later attaches: they try again.
+            if (this.pendingSubscribes.get(channel) === current) this.pendingSubscribes.delete(channel);
+            throw err;
+          },
+        );
+        subscribing = current;
+        this.pendingSubscribes.set(channel, current);
+      }
+      try {
+        await subscribing;
+      } catch (err) {
+        detach();
+        throw err;
+      }
     }
-    await subscribing;
     live = true;
     await runCatchUp();
 

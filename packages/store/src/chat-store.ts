@@ -171,11 +171,6 @@ export class ChatStore {
     );
   }
 
-  async loadAttachmentBlob(owner: string, attachmentId: string): Promise<BlobRef | undefined> {
-    const doc = await this.attachments.findOne({ _id: attachmentId, owner }, { projection: { blob: 1 } });
-    return doc?.blob;
-  }
-
   async loadAttachment(owner: string, attachmentId: string): Promise<Attachment> {
     const doc = await this.attachments.findOne({ _id: attachmentId, owner });
     if (!doc) throw new NotFound(`attachment ${attachmentId} not found`);
