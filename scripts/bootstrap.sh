@@ -34,6 +34,8 @@ else
 fi
 
 apt_install redis-server redis-server
+# The page tests drive Debian's Chromium through playwright-core (no browser download).
+if [ "$mode" = test ]; then apt_install chromium chromium; fi
 "${PNPM[@]}" install --frozen-lockfile --reporter=silent
 
 case "$mode" in
