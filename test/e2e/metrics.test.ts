@@ -1,6 +1,6 @@
 // Metrics after a scripted workload (issue 6): each process's /metrics has the chat, queue and
 // image series with the expected labels, and counts that match the workload exactly.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postChatKit } from '../kit/sse-client.ts';
 import { startSystem, type System } from '../kit/system.ts';
 
@@ -51,6 +51,13 @@ it('counts runs, events, images and queue work exactly', async () => {
   expect(value(worker, 'switchyard_job_processing_seconds_count', { queue: 'runs', outcome: 'completed' })).toBe(3);
   expect(value(worker, 'switchyard_image_ingest_latency_seconds_count')).toBe(3);
   expect(value(worker, 'switchyard_model_requests_total', { status: '200', transport: 'http' })).toBe(sys.model.requests.length);
+  // Tokens add up to the usage every completed response reported (the test server sends no cached input).
+  const usage = sys.model.completedResponses.map((r) => r.usage);
+  expect(usage).toHaveLength(sys.model.requests.length);
+  expect(value(worker, 'switchyard_model_tokens_total', { kind: 'input' })).toBe(usage.reduce((a, u) => a + u.input_tokens, 0));
+  expect(value(worker, 'switchyard_model_tokens_total', { kind: 'output' })).toBe(usage.reduce((a, u) => a + u.output_tokens, 0));
+  expect(value(worker, 'switchyard_model_tokens_total', { kind: 'output' })).toBeGreaterThan(0);
+  expect(value(worker, 'switchyard_model_tokens_total', { kind: 'input_cached' })).toBe(0);
 
   const ingest = await scrape('image-ingest-worker-0');
   expect(value(ingest, 'switchyard_job_processing_seconds_count', { queue: 'image-ingest', outcome: 'completed' })).toBe(3);
@@ -66,4 +73,29 @@ it('the gateway serves the queue dashboard read-only to viewers, behind auth', a
   const body = (await res.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
   expect(body.queues.map((q) => q.name).sort()).toEqual(['image-ingest', 'runs']);
   expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
+});
+
+describe('over the Responses WebSocket mode', () => {
+  let ws: System;
+  beforeAll(async () => {
+    ws = await startSystem({ transport: 'websocket', metrics: true });
+  });
+  afterAll(async () => {
+    await ws?.stop();
+  });
+
+  it('counts each WebSocket response by status and adds up its tokens', async () => {
+    for (const text of ['hello', 'draw a kite']) {
+      const s = await postChatKit(ws.gateways[0]!.url, { type: 'threads.create', params: { input: input(text) } });
+      await s.done;
+    }
+    const res = await fetch(ws.metricsUrls['generation-worker-0']!);
+    const worker = await res.text();
+    expect(ws.model.requests.every((r) => r.transport === 'websocket')).toBe(true);
+    expect(value(worker, 'switchyard_model_requests_total', { status: '200', transport: 'websocket' })).toBe(ws.model.requests.length);
+    expect(worker).not.toMatch(/switchyard_model_requests_total\{[^}]*transport="http"/);
+    const usage = ws.model.completedResponses.map((r) => r.usage);
+    expect(value(worker, 'switchyard_model_tokens_total', { kind: 'input' })).toBe(usage.reduce((a, u) => a + u.input_tokens, 0));
+    expect(value(worker, 'switchyard_model_tokens_total', { kind: 'output' })).toBe(usage.reduce((a, u) => a + u.output_tokens, 0));
+  });
 });

@@ -8,3 +8,4 @@ export * from './async-queue.ts';
 export * from './chat-context.ts';
 export * from './upstream-retry.ts';
 export * from './widget-text.ts';
+export * from './model-call.ts';

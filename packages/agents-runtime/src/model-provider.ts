@@ -50,7 +50,7 @@ export function createModelProviderPool(cfg: ModelProviderConfig): ModelProvider
   setTracingDisabled(true);
   const client = () =>
     new OpenAI({ apiKey: cfg.apiKey, ...(cfg.baseURL ? { baseURL: cfg.baseURL } : {}), ...(cfg.fetch ? { fetch: cfg.fetch } : {}), maxRetries: cfg.maxRetries ?? 0 });
-  const retry: UpstreamRetryOptions = { ...cfg.retry, clientRetries: cfg.maxRetries ?? 0 };
+  const retry: UpstreamRetryOptions = { ...cfg.retry, clientRetries: cfg.maxRetries ?? 0, transport: cfg.transport };
 
   if (cfg.transport === 'http') {
     const inner = new OpenAIProvider({ openAIClient: client() });

@@ -22,6 +22,8 @@
 import { UserError, type Model, type ModelProvider, type ModelRequest, type ModelResponse, type ModelRetryAdvice, type ModelRetryAdviceRequest } from '@openai/agents';
 import { APIError } from 'openai';
 import { UpstreamError, UpstreamRateLimited } from '@switchyard/errors';
+import { ModelCall, type ModelCallObserver } from './model-call.ts';
+import type { ModelTransport } from './model-provider.ts';
 
 export interface UpstreamRetryOptions {
   /** Retries after the first attempt (default 2). */
@@ -43,6 +45,10 @@ export interface UpstreamRetryOptions {
   onRetry?(info: { attempt: number; delayMs: number; failure: UpstreamFailure }): void;
   /** Replaceable in tests. */
   random?: () => number;
+  /** Told about every attempt's outcome and usage (metrics); each attempt is also a span. */
+  onModelCall?: ModelCallObserver;
+  /** Labels the attempts' spans and reports. */
+  transport?: ModelTransport;
 }
 
 /** What we know about one failed model call. */
@@ -173,6 +179,7 @@ export class RetryingModel implements Model {
   constructor(
     readonly inner: Model,
     private readonly opts: UpstreamRetryOptions = {},
+    private readonly modelName?: string,
   ) {
     if (inner.supportsPromptModelSelection !== undefined) this.supportsPromptModelSelection = inner.supportsPromptModelSelection;
   }
@@ -197,9 +204,14 @@ export class RetryingModel implements Model {
       let started = false;
       let sawEvent = false;
       let rawFailure: Record<string, unknown> | null = null;
+      const call = this.call(attempt);
       try {
         for await (const ev of this.inner.getStreamedResponse(request)) {
           sawEvent = true;
+          if (ev.type === 'model') {
+            const raw = record(ev.event);
+            if (raw) call.event(raw);
+          }
           if (!started) {
             const raw = ev.type === 'model' ? record(ev.event) : null;
             const rawType = raw ? String(raw.type) : '';
@@ -216,15 +228,17 @@ export class RetryingModel implements Model {
           yield ev;
         }
         yield* held;
+        call.succeeded();
         return;
       } catch (err) {
-        // Cancellation and mistakes in the request (UserError) are not upstream faults.
-        if (request.signal?.aborted || err instanceof UserError) throw err;
         const failure: UpstreamFailure = {
           ...(rawFailure ? failureFromRawEvent(rawFailure) : failureFromError(err)),
           outputStarted: started,
           attempts: attempt,
         };
+        call.failed(err, failure.status, request.signal?.aborted === true);
+        // Cancellation and mistakes in the request (UserError) are not upstream faults.
+        if (request.signal?.aborted || err instanceof UserError) throw err;
         // An APIError raised before any event comes from the HTTP request itself, which the
         // `openai` client has retried already if it was told to.
         const alreadyRetried = (this.opts.clientRetries ?? 0) > 0 && !sawEvent && err instanceof APIError;
@@ -232,17 +246,32 @@ export class RetryingModel implements Model {
         if (delay === null) throw upstreamError(failure, err);
         this.opts.onRetry?.({ attempt, delayMs: delay, failure });
         await sleep(delay, request.signal);
+      } finally {
+        call.settle();
       }
     }
   }
 
+  private call(attempt: number): ModelCall {
+    return new ModelCall({
+      attempt,
+      ...(this.modelName ? { model: this.modelName } : {}),
+      ...(this.opts.transport ? { transport: this.opts.transport } : {}),
+      ...(this.opts.onModelCall ? { observer: this.opts.onModelCall } : {}),
+    });
+  }
+
   async getResponse(request: ModelRequest): Promise<ModelResponse> {
     for (let attempt = 1; ; attempt++) {
+      const call = this.call(attempt);
       try {
-        return await this.inner.getResponse(request);
+        const response = await this.inner.getResponse(request);
+        call.succeeded();
+        return response;
       } catch (err) {
-        if (request.signal?.aborted || err instanceof UserError) throw err;
         const failure: UpstreamFailure = { ...failureFromError(err), outputStarted: false, attempts: attempt };
+        call.failed(err, failure.status, request.signal?.aborted === true);
+        if (request.signal?.aborted || err instanceof UserError) throw err;
         const delay = this.nextDelay(attempt, failure, (this.opts.clientRetries ?? 0) > 0 && err instanceof APIError);
         if (delay === null) throw upstreamError(failure, err);
         this.opts.onRetry?.({ attempt, delayMs: delay, failure });
@@ -264,6 +293,6 @@ export class RetryingModelProvider implements ModelProvider {
   ) {}
 
   async getModel(modelName?: string): Promise<Model> {
-    return new RetryingModel(await this.inner.getModel(modelName), this.opts);
+    return new RetryingModel(await this.inner.getModel(modelName), this.opts, modelName);
   }
 }

@@ -5,13 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '@openai/agents';
 import { answerText, startModelTestServer, type ModelTestServer } from '@switchyard/model-test-server';
-import { agentResponder, createModelProviderPool, UpstreamModelError, UpstreamModelRateLimited, type ModelProviderPool, type UpstreamFailure } from '../src/index.ts';
+import { agentResponder, createModelProviderPool, UpstreamModelError, UpstreamModelRateLimited, type ModelCallReport, type ModelProviderPool, type UpstreamFailure } from '../src/index.ts';
 import { chatKitEvents, drain, installWebSocketGlobal, respondArgs, userMessage } from './helpers.ts';
 
 let server: ModelTestServer;
 let restoreWebSocket: () => void;
 const pools: ModelProviderPool[] = [];
 const retries: UpstreamFailure[] = [];
+const calls: ModelCallReport[] = [];
 
 beforeAll(async () => {
   restoreWebSocket = installWebSocketGlobal();
@@ -31,7 +32,7 @@ function respond(transport: 'http' | 'websocket', maxRetryAfterMs?: number) {
     baseURL: server.baseURL,
     transport,
     concurrency: 1,
-    retry: { initialDelayMs: 5, ...(maxRetryAfterMs !== undefined ? { maxRetryAfterMs } : {}), onRetry: ({ failure }) => void retries.push(failure) },
+    retry: { initialDelayMs: 5, ...(maxRetryAfterMs !== undefined ? { maxRetryAfterMs } : {}), onRetry: ({ failure }) => void retries.push(failure), onModelCall: (c) => void calls.push(c) },
   });
   pools.push(providers);
   return agentResponder({ agent, providers, partialImages: 0, imageInput: async () => null });
@@ -40,6 +41,7 @@ function respond(transport: 'http' | 'websocket', maxRetryAfterMs?: number) {
 async function run(transport: 'http' | 'websocket', text: string, maxRetryAfterMs?: number) {
   const before = server.requests.length;
   retries.length = 0;
+  calls.length = 0;
   const result = await drain(respond(transport, maxRetryAfterMs)(respondArgs([userMessage(text)])));
   return { ...result, requests: server.requests.length - before };
 }
@@ -57,6 +59,13 @@ describe.each(['http', 'websocket'] as const)('upstream faults over %s', (transp
     expect(requests).toBe(2);
     expect(retries).toMatchObject([{ status: 429, code: 'rate_limit_exceeded', retryAfterMs: 0, outputStarted: false, attempts: 1 }]);
     expect(assistantText(chatKitEvents(events))).toBe(answerText('hello'));
+    // Each attempt is reported with its status (the WebSocket 429 recovered from the error event)
+    // and the completed one with the usage the server sent.
+    const usage = server.completedResponses.at(-1)!.usage;
+    expect(calls).toEqual([
+      { transport, status: 429 },
+      { transport, status: 200, usage: expect.objectContaining({ input_tokens: usage.input_tokens, output_tokens: usage.output_tokens }) },
+    ]);
   });
 
   it('a one-shot 500 and a stream dropped before any output item are retried too', async () => {

@@ -13,6 +13,7 @@ import { isStreamingRequest, parseChatKitRequest, parseJsonBody } from '@switchy
 import type { RunJobData } from '@switchyard/queues';
 import type { RunControl, RunLog, RunLogSubscriber } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
+import { noteRun, requestSpan, spanOf } from './request-span.ts';
 import { createUploadRouter, type AttachmentDeps } from './attachments/index.ts';
 import { ownerOf, type IdentityOptions } from './identity.ts';
 import { handleJsonRequest } from './json-requests.ts';
@@ -102,11 +103,14 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       next();
     },
     rawBody,
+    // After the body parser: its stream callbacks would run outside the span's async context.
+    requestSpan('POST /chatkit'),
     wrap(async (req, res) => {
       const owner = ownerOf(req, deps.identity);
       await deps.limits.consumeRequest(owner);
       const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const request = parseChatKitRequest(parseJsonBody(text));
+      spanOf(res)?.setAttribute('chatkit.request.type', request.type);
       const context: RequestContext = { owner, metadata: request.metadata as Record<string, unknown> };
       if (isStreamingRequest(request)) {
         const run = await startStreamingRequest(deps, owner, request);
@@ -115,6 +119,7 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
           res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }).end();
           return;
         }
+        noteRun(res, run.runId, run.threadId);
         req.log?.info({ runId: run.runId, threadId: run.threadId, request: request.type }, 'run started');
         await stream(req, res, run.runId, 0, { startedAt: res.locals.startedAt as number });
         return;
@@ -134,9 +139,11 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
 
   router.get(
     '/chatkit/runs/:runId/events',
+    requestSpan('GET /chatkit/runs/:runId/events'),
     wrap(async (req, res) => {
       const after = lastEventId(req);
       const meta = await ownedRun(req);
+      noteRun(res, meta.runId, meta.threadId);
       await stream(req, res, meta.runId, after, { reattach: true });
     }),
   );

@@ -5,3 +5,4 @@ export * from './sse-attach.ts';
 export * from './chatkit-router.ts';
 export * from './transcription.ts';
 export * from './attachments/index.ts';
+export { requestLogFields } from './request-span.ts';

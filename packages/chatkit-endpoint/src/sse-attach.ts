@@ -8,6 +8,7 @@ import { encodeSseComment, encodeSseData } from '@switchyard/protocol';
 import type { Logger } from '@switchyard/logging';
 import { trackSseStream, type ChatMetrics, type SseStreamTracker } from '@switchyard/metrics';
 import type { Attachment, RunLogSubscriber } from '@switchyard/run-log';
+import { recordFailure, startSpan } from '@switchyard/tracing';
 
 export interface SseAttachOptions {
   heartbeatMs: number;
@@ -67,6 +68,13 @@ export async function attachSse(
   let attachment: Attachment | undefined = undefined;
   let unregister: () => void = () => undefined;
   let tracker: SseStreamTracker | undefined = undefined;
+  // Client delivery of this attachment: from attach to the last frame (or the client leaving).
+  const delivery = startSpan('chatkit deliver', { attributes: { 'switchyard.run_id': runId, 'switchyard.after_seq': afterSeq, 'switchyard.reattach': opts.reattach === true } });
+  let delivered = 0;
+  const endDelivery = (outcome: string) => {
+    delivery.setAttributes({ 'switchyard.events_delivered': delivered, 'switchyard.delivery_outcome': outcome });
+    delivery.end();
+  };
   const sendHeaders = () => {
     if (headersSent) return;
     headersSent = true;
@@ -87,9 +95,10 @@ export async function attachSse(
     }
   };
   /** Server-side end: at the terminal entry, on a log error, when draining, or for a slow client. */
-  const finish = (how: 'end' | 'destroy' = 'end') => {
+  const finish = (how: 'end' | 'destroy' = 'end', outcome = 'end') => {
     if (closed) return;
     closed = true;
+    endDelivery(how === 'destroy' ? 'slow_client' : outcome);
     clearInterval(heartbeat);
     unregister();
     attachment?.detach();
@@ -111,6 +120,18 @@ export async function attachSse(
     }
   };
 
+  // `res` closes when the response ends or the client goes away (`req` closes once the body is read).
+  // Listening before the attach: a client may leave while it is still catching up.
+  res.on('close', () => {
+    if (closed) return;
+    closed = true;
+    endDelivery('client_gone');
+    clearInterval(heartbeat);
+    unregister();
+    attachment?.detach();
+    opts.onClientGone?.();
+  });
+
   try {
     attachment = await subscriber.attach(runId, afterSeq, {
       onEntry(entry) {
@@ -118,28 +139,39 @@ export async function attachSse(
         sendHeaders();
         if (entry.kind === 'end') finish();
         else {
+          if (delivered++ === 0) delivery.addEvent('first event', { 'switchyard.seq': entry.seq });
           write(encodeSseData(entry.json, String(entry.seq)));
           tracker?.event(entry.json);
         }
       },
       onError(err) {
         opts.logger.warn({ err, runId }, 'run log attach failed; closing stream so the client re-attaches');
-        finish();
+        recordFailure(delivery, err);
+        finish('end', 'error');
       },
     });
   } catch (err) {
+    recordFailure(delivery, err);
     if (headersSent) {
-      finish();
+      finish('end', 'error');
       return;
+    }
+    if (!closed) {
+      closed = true;
+      endDelivery('error');
     }
     throw new ServiceUnavailable('run event stream unavailable, retry shortly', { cause: err });
   }
-  if (closed) return;
+  if (closed) {
+    // Ended (or left) during the catch-up: the attachment may have been made after that.
+    attachment.detach();
+    return;
+  }
   allowance = res.writableLength;
   sendHeaders();
   // Flush headers now so the client sees the stream open even before the first model event.
   res.flushHeaders();
-  if (opts.registry) unregister = opts.registry.add(() => finish());
+  if (opts.registry) unregister = opts.registry.add(() => finish('end', 'handed_off'));
   const live = attachment;
   heartbeat = setInterval(() => {
     if (closed) return;
@@ -149,17 +181,8 @@ export async function attachSse(
       if (!closed && opts.runExists && !(await opts.runExists())) {
         opts.logger.warn({ runId }, 'run log vanished under an attached client; ending its stream with an error');
         if (!closed) res.write(RUN_LOST);
-        finish();
+        finish('end', 'run_lost');
       }
     })().catch(() => undefined);
   }, opts.heartbeatMs);
-  // `res` closes when the response ends or the client goes away (`req` closes once the body is read).
-  res.on('close', () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(heartbeat);
-    unregister();
-    live.detach();
-    opts.onClientGone?.();
-  });
 }

@@ -18,7 +18,8 @@ import {
   type UserMessageItem,
 } from '@switchyard/protocol';
 import type { Limits } from '@switchyard/limits';
-import type { RunJobData } from '@switchyard/queues';
+import { jobSpanAttributes, RUNS_QUEUE, type RunJobData } from '@switchyard/queues';
+import { currentTraceCarrier, inSpan, SpanKind } from '@switchyard/tracing';
 import { itemForWire, type AttachmentDeps } from './attachments/index.ts';
 import type { RunLog } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
@@ -117,7 +118,10 @@ async function openRun(deps: StreamingDeps, owner: string, thread: ThreadMetadat
     metadata: context.metadata,
     ...plan.job,
   };
-  await deps.runsQueue.add('run', data, { jobId: runId });
+  await inSpan('publish runs', { kind: SpanKind.PRODUCER, attributes: jobSpanAttributes(RUNS_QUEUE, runId, { runId, threadId: thread.id }) }, async () => {
+    const trace = currentTraceCarrier();
+    await deps.runsQueue.add('run', trace ? { ...data, trace } : data, { jobId: runId });
+  });
   return { runId, threadId: thread.id };
 }
 

@@ -1,9 +1,10 @@
 // Hands generated image bytes to the ingest worker: decode base64 once, park the bytes under a
 // short-lived run-tagged Redis key, enqueue an idempotent ingest job, and wait for it (bounded).
 import type { Queue, QueueEvents } from 'bullmq';
-import { imageIngestJobId, type ImageIngestJobData, type ImageIngestResult } from '@switchyard/queues';
+import { IMAGE_INGEST_QUEUE, imageIngestJobId, jobSpanAttributes, type ImageIngestJobData, type ImageIngestResult } from '@switchyard/queues';
 import type { RedisClient } from '@switchyard/redis-connection';
 import { runKeys } from '@switchyard/run-log';
+import { activeContext, currentTraceCarrier, inSpan, SpanKind } from '@switchyard/tracing';
 
 export class ImageIngestTimeout extends Error {
   override name = 'ImageIngestTimeout';
@@ -29,11 +30,16 @@ export function prepareImageHandoff(deps: ImageHandoffDeps, input: ImageHandoffI
   const bytesKey = runKeys(rest.runId).imageBytes(rest.imageId, rest.partialIndex);
   const stored = deps.redis.set(bytesKey, bytes, 'EX', deps.bytesTtlSeconds);
   stored.catch(() => undefined);
-  return async () => {
+  const jobId = imageIngestJobId(rest);
+  // The enqueue may run later from the ordering queue: parent it on the run as it is now.
+  const parent = activeContext();
+  // The span covers enqueue to ingested: the handoff's whole cost as the run sees it.
+  return () => inSpan('publish image-ingest', { kind: SpanKind.PRODUCER, parent, attributes: jobSpanAttributes(IMAGE_INGEST_QUEUE, jobId, rest) }, async () => {
     await stored;
-    const data: ImageIngestJobData = { ...rest, bytesKey };
+    const trace = currentTraceCarrier();
+    const data: ImageIngestJobData = { ...rest, bytesKey, ...(trace ? { trace } : {}) };
     const job = await deps.queue.add('ingest', data, {
-      jobId: imageIngestJobId(rest),
+      jobId,
       attempts: 3,
       backoff: { type: 'exponential', delay: 200 },
     });
@@ -48,5 +54,5 @@ export function prepareImageHandoff(deps: ImageHandoffDeps, input: ImageHandoffI
     } finally {
       clearTimeout(timer);
     }
-  };
+  });
 }

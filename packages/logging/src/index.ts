@@ -1,6 +1,8 @@
-// pino loggers for every process: one JSON line per event, run-scoped child loggers, and redaction
-// of anything that grants access (credentials, tokens, signed URLs) so logs are safe to ship.
+// pino loggers for every process: one JSON line per event, run-scoped child loggers, the active
+// trace's ids on every line, and redaction of anything that grants access (credentials, tokens,
+// signed URLs) so logs are safe to ship.
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { activeTraceFields } from '@switchyard/tracing';
 
 export type { Logger } from 'pino';
 
@@ -15,17 +17,33 @@ export const REDACT_PATHS = [
   '*.password',
   'token',
   '*.token',
-  'url',
-  '*.url',
   'signedUrl',
   '*.signedUrl',
 ];
 
-export function createLogger(service: string, opts: { level?: string } & Pick<LoggerOptions, 'base'> = {}): Logger {
-  return pino({
+/**
+ * URLs keep their path and lose their query: signatures and tokens of signed URLs live in the
+ * query, and access logs still say which route was asked for.
+ */
+export const URL_PATHS = ['url', '*.url', '*.*.url'];
+
+export function withoutQuery(value: unknown): unknown {
+  if (typeof value !== 'string') return '[redacted]';
+  const q = value.search(/[?#]/);
+  return q === -1 ? value : `${value.slice(0, q)}?[redacted]`;
+}
+
+export function createLogger(service: string, opts: { level?: string; destination?: pino.DestinationStream } & Pick<LoggerOptions, 'base'> = {}): Logger {
+  const options: LoggerOptions = {
     level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service, pid: process.pid, ...(opts.base ?? {}) },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: {
+      paths: [...REDACT_PATHS, ...URL_PATHS],
+      censor: (value: unknown, path: string[]) => (path[path.length - 1] === 'url' ? withoutQuery(value) : '[redacted]'),
+    },
+    // Lines written while a span is active carry its ids, so a run's lines share one trace id.
+    mixin: () => activeTraceFields(),
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }

@@ -6,8 +6,7 @@ import type { Fault } from './faults.ts';
 import { lastUserText } from './flows/request.ts';
 import { newId, responseFlow } from './flows/response-flow.ts';
 import type { FlowFrame, FlowSettings } from './flows/response-flow.ts';
-import { appendBounded } from './request-log.ts';
-import type { RecordedRequest, SentImage } from './request-log.ts';
+import { appendBounded, type CompletedResponse, type RecordedRequest, type SentImage } from './request-log.ts';
 
 /** How many response ids keep their user text for `previous_response_id` continuations. */
 const REMEMBERED_RESPONSES = 10_000;
@@ -31,6 +30,7 @@ export interface AdmitOptions {
 export class ResponsesCore {
   readonly requests: RecordedRequest[] = [];
   readonly sentImages: SentImage[] = [];
+  readonly completedResponses: CompletedResponse[] = [];
   readonly faults = new FaultQueue();
   readonly #settings: FlowSettings;
   readonly #maxRecorded: number;
@@ -83,6 +83,9 @@ export class ResponsesCore {
   /** Called by a transport once a frame has been written, so `sentImages` lists only what left. */
   sent(frame: FlowFrame): void {
     if (frame.image) appendBounded(this.sentImages, frame.image, this.#maxRecorded);
+    if (frame.event.type === 'response.completed' && frame.event.response.usage) {
+      appendBounded(this.completedResponses, { id: frame.event.response.id, usage: frame.event.response.usage }, this.#maxRecorded);
+    }
   }
 
   /**

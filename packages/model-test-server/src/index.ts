@@ -2,7 +2,7 @@
 // WebSocket mode) for tests and `npm start`. Hand-written: no package provides one that runs offline.
 export { startModelTestServer } from './server.ts';
 export type { ModelTestServer, ModelTestServerOptions } from './server.ts';
-export type { RecordedRequest, SentImage } from './request-log.ts';
+export type { CompletedResponse, RecordedRequest, SentImage } from './request-log.ts';
 export type { Fault } from './faults.ts';
 export { transcriptText } from './transcriptions.ts';
 export type { RecordedTranscription } from './transcriptions.ts';

@@ -1,6 +1,6 @@
 // What the model test server saw and sent: every /v1/responses request body verbatim and every
 // image frame's digest, so tests assert on the wire. Hand-written: no offline Responses API server.
-import type { ResponseCreateParams } from 'openai/resources/responses/responses';
+import type { ResponseCreateParams, ResponseUsage } from 'openai/resources/responses/responses';
 
 export interface RecordedRequest {
   /** The `resp_…` id the request was answered with (allocated even when a fault refused it). */
@@ -21,6 +21,12 @@ export interface SentImage {
   /** sha256 (hex) of the decoded PNG bytes. */
   sha256: string;
   bytes: number;
+}
+
+/** A `response.completed` that left the server, with the usage it reported. */
+export interface CompletedResponse {
+  id: string;
+  usage: ResponseUsage;
 }
 
 /**

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { ResponsesCore } from './core.ts';
 import type { Fault } from './faults.ts';
 import { createHttpHandler } from './http-transport.ts';
-import type { RecordedRequest, SentImage } from './request-log.ts';
+import type { CompletedResponse, RecordedRequest, SentImage } from './request-log.ts';
 import { TranscriptionLog, type RecordedTranscription } from './transcriptions.ts';
 import { attachWebSocketMode } from './ws-transport.ts';
 
@@ -30,6 +30,8 @@ export interface ModelTestServer {
   requests: RecordedRequest[];
   /** Every image frame sent (partials and finals), sha256 of the decoded bytes. */
   sentImages: SentImage[];
+  /** Every `response.completed` sent, with its usage (what token metrics should add up to). */
+  completedResponses: CompletedResponse[];
   /** Every successful POST /v1/audio/transcriptions in arrival order (answered `transcript of <n> bytes of <mime>`). */
   transcriptions: RecordedTranscription[];
   /** Queues a fault for the next response request (either transport). */
@@ -70,6 +72,7 @@ export async function startModelTestServer(opts: ModelTestServerOptions = {}): P
     port,
     requests: core.requests,
     sentImages: core.sentImages,
+    completedResponses: core.completedResponses,
     transcriptions: transcriptions.entries,
     queueFault: (fault) => {
       core.faults.push(fault);

@@ -1,5 +1,6 @@
 // The data each job carries: ids only, never payloads (image bytes travel under their own
 // short-lived Redis key), so jobs stay small and a retried job reads the same inputs.
+import type { TraceCarrier } from '@switchyard/tracing';
 
 /** One `runs` job = one ChatKit response. */
 export interface RunJobData {
@@ -16,6 +17,8 @@ export interface RunJobData {
   /** The request's `metadata` object, handed to the app. */
   metadata?: Record<string, unknown>;
   enqueuedAt: number;
+  /** W3C trace context of the request that enqueued the run: the worker continues its trace. */
+  trace?: TraceCarrier;
 }
 
 /** One `image-ingest` job = one image frame (a partial preview or the final image). */
@@ -37,6 +40,8 @@ export interface ImageIngestJobData {
   bytesKey: string;
   /** Format the model said it produced (`png`, `jpeg`, `webp`); checked against the magic bytes. */
   expectedFormat: string;
+  /** W3C trace context of the run that produced the frame. */
+  trace?: TraceCarrier;
 }
 
 export interface ImageIngestResult {
