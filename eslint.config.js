@@ -13,4 +13,13 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The demo page's browser modules are plain JS loaded as they are: they run with a browser's globals.
+    files: ['packages/demo-page/browser/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'sessionStorage', 'fetch', 'URL', 'URLSearchParams', 'TextDecoder', 'AbortController', 'setTimeout', 'clearTimeout'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

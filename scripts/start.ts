@@ -1,6 +1,7 @@
 // `npm start`: the whole system on this machine. Starts each embedded default that no setting
 // replaces, then the gateway, one generation worker and one image-ingest worker as child
 // processes, waits for /readyz and prints a curl that streams an answer with an image.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { REPO_ROOT, spawnService, startEmbeddedDependencies, waitForHttpOk, type ServiceProcess } from '@switchyard/system-launcher';
 
@@ -25,6 +26,13 @@ if (!process.env.SWITCHYARD_APP) {
 if (!process.env.NODE_ENV) {
   env.NODE_ENV = 'development';
   announce('embedded default: NODE_ENV=development (requests without credentials act as user "dev"; X-Switchyard-User picks another)');
+}
+// Without credentials the operations pages are not mounted; a person running `npm start` wants them.
+const randomOpsTokens = !process.env.OPS_VIEWER_TOKEN && !process.env.OPS_OPERATOR_TOKEN;
+if (randomOpsTokens) {
+  env.OPS_VIEWER_TOKEN = randomBytes(12).toString('hex');
+  env.OPS_OPERATOR_TOKEN = randomBytes(12).toString('hex');
+  announce('embedded default: random OPS_VIEWER_TOKEN and OPS_OPERATOR_TOKEN for /ops and /admin/queues (printed when ready)');
 }
 
 const services: ServiceProcess[] = [
@@ -59,6 +67,13 @@ try {
   await stopAll(1);
 }
 announce(`ready: http://localhost:${port}  (GET /readyz answers 200)`);
+// As demoPageEnabled (packages/config) decides: on in development unless DEMO_PAGE turns it off.
+if (env.DEMO_PAGE ? ['1', 'true', 'yes'].includes(env.DEMO_PAGE) : env.NODE_ENV === 'development') {
+  announce(`demo chat page: http://localhost:${port}/`);
+}
+const opsLogin = randomOpsTokens ? `user operator, password ${env.OPS_OPERATOR_TOKEN} (or viewer / ${env.OPS_VIEWER_TOKEN})` : 'your OPS_OPERATOR_TOKEN / OPS_VIEWER_TOKEN';
+announce(`live operations page: http://localhost:${port}/ops  (${opsLogin})`);
+announce(`queue dashboard: http://localhost:${port}/admin/queues  (operator; viewers use /admin/queues/view)`);
 announce('stream an answer with a generated image:');
 console.log(
   `\n  curl -N http://localhost:${port}/chatkit -H 'Content-Type: application/json' \\\n` +

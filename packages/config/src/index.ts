@@ -19,6 +19,8 @@ export const configSchema = z.object({
   SSE_HEARTBEAT_MS: int(15_000),
   /** Development identity: requests without credentials act as `dev`; `X-Switchyard-User` picks another user. */
   DEV_IDENTITY: bool.optional(),
+  /** The demo chat page at `/` (a static page speaking ChatKit to /chatkit); on by default in development only. */
+  DEMO_PAGE: bool.optional(),
 
   // Redis
   REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://host:port or redis-cluster://h1:p1,h2:p2)'),
@@ -95,6 +97,8 @@ export const configSchema = z.object({
   /** Queue dashboard (/admin/queues, bull-board) credentials: Basic auth user `viewer` / `operator`. */
   OPS_VIEWER_TOKEN: z.string().min(16).optional(),
   OPS_OPERATOR_TOKEN: z.string().min(16).optional(),
+  /** How often every process publishes its metrics snapshot for the live page `/ops` (0 = off). */
+  OPS_SNAPSHOT_INTERVAL_MS: int(1_000),
   /** `/metrics` (Prometheus text) listener of every process (0 = off). */
   METRICS_PORT: int(0),
 });
@@ -124,6 +128,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function devIdentityEnabled(cfg: Config): boolean {
   if (cfg.NODE_ENV === 'production') return false;
   return cfg.DEV_IDENTITY ?? true;
+}
+
+/** The demo page is served in development unless switched off, and elsewhere only when switched on. */
+export function demoPageEnabled(cfg: Config): boolean {
+  return cfg.DEMO_PAGE ?? cfg.NODE_ENV === 'development';
 }
 
 export function uploadTokenSecret(cfg: Config): string {

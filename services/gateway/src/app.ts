@@ -1,9 +1,9 @@
 // The gateway's HTTP surface: the ChatKit endpoint, signed file downloads for the local blob
-// driver, and health. Wiring only; behaviour lives in @switchyard/chatkit-endpoint.
+// driver, health and the demo page. Wiring only; behaviour lives in the packages they come from.
 import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createLocalFilesRouter } from '@switchyard/blob';
-import { createChatKitRouter, type ChatKitRouterDeps } from '@switchyard/chatkit-endpoint';
+import { createChatKitRouter, requestLogFields, type ChatKitRouterDeps } from '@switchyard/chatkit-endpoint';
 import { runChecks, type Check } from '@switchyard/service-kit';
 
 export interface GatewayAppDeps extends ChatKitRouterDeps {
@@ -12,6 +12,10 @@ export interface GatewayAppDeps extends ChatKitRouterDeps {
   readiness: Record<string, Check>;
   /** bull-board behind auth (mounted when credentials are configured). */
   queueDashboard?: Router;
+  /** The live operations page `/ops` behind the same credentials (its WebSocket is attached in main). */
+  opsPage?: Router;
+  /** The demo chat page at `/` (DEMO_PAGE). */
+  demoPage?: Router;
 }
 
 export function createGatewayApp(deps: GatewayAppDeps): Express {
@@ -22,6 +26,8 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
       logger: deps.logger,
       // Probes would drown the access log.
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // The access line is written after the response, outside the request's trace context.
+      customProps: (_req, res) => requestLogFields(res),
     }),
   );
   app.get('/healthz', (_req, res) => {
@@ -33,6 +39,9 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   });
   if (deps.localFiles) app.use('/files', createLocalFilesRouter(deps.localFiles));
   if (deps.queueDashboard) app.use(deps.queueDashboard);
+  if (deps.opsPage) app.use(deps.opsPage);
   app.use(createChatKitRouter(deps));
+  // Last: it only claims `/` and `/demo/*`, so it can never shadow an API route.
+  if (deps.demoPage) app.use(deps.demoPage);
   return app;
 }

@@ -6,15 +6,19 @@ import { openAITranscriber, SseStreams } from '@switchyard/chatkit-endpoint';
 import { Limits } from '@switchyard/limits';
 import { createMetrics, startMetricsServer, watchQueues } from '@switchyard/metrics';
 import { createQueueDashboard } from '@switchyard/queue-dashboard';
-import { devIdentityEnabled, loadConfig, publicBaseUrl, uploadTokenSecret } from '@switchyard/config';
+import { demoPageEnabled, devIdentityEnabled, loadConfig, publicBaseUrl, uploadTokenSecret } from '@switchyard/config';
+import { createDemoPageRouter } from '@switchyard/demo-page';
 import { createLogger } from '@switchyard/logging';
+import { createOpsLive, startSnapshotPublisher } from '@switchyard/ops-live';
 import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE, type RunJobData } from '@switchyard/queues';
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl, RunLogSubscriber } from '@switchyard/run-log';
 import { dependencyChecks, onShutdown, openDependencies } from '@switchyard/service-kit';
+import { initTracing } from '@switchyard/tracing';
 import { createGatewayApp } from './app.ts';
 
 const cfg = loadConfig();
+const tracing = initTracing({ service: 'gateway' });
 const logger = createLogger('gateway', { level: cfg.LOG_LEVEL });
 const deps = await openDependencies(cfg, 'gateway');
 const sub = createRedis(cfg.REDIS_URL, { name: 'gateway:subscriber' });
@@ -35,6 +39,27 @@ const queueWatch = watchQueues(
   { onError: (err, queue) => logger.warn({ err, queue }, 'queue metrics poll failed') },
 );
 const metricsServer = cfg.METRICS_PORT ? await startMetricsServer(cfg.METRICS_PORT, metrics.registry) : null;
+const opsSnapshots = startSnapshotPublisher({
+  redis: deps.redis,
+  registry: metrics.registry,
+  component: 'gateway',
+  intervalMs: cfg.OPS_SNAPSHOT_INTERVAL_MS,
+  onError: (err) => logger.debug({ err }, 'ops snapshot not published'),
+});
+// The live operations page needs the dashboard's credentials and the snapshots it is computed from.
+const opsLive =
+  (cfg.OPS_VIEWER_TOKEN || cfg.OPS_OPERATOR_TOKEN) && cfg.OPS_SNAPSHOT_INTERVAL_MS > 0
+    ? createOpsLive({
+        redis: deps.redis,
+        queues: [
+          { name: RUNS_QUEUE, queue: runsQueue },
+          { name: IMAGE_INGEST_QUEUE, queue: ingestQueue },
+        ],
+        credentials: { viewerToken: cfg.OPS_VIEWER_TOKEN, operatorToken: cfg.OPS_OPERATOR_TOKEN },
+        intervalMs: cfg.OPS_SNAPSHOT_INTERVAL_MS,
+        onError: (err) => logger.debug({ err }, 'ops page tick failed'),
+      })
+    : null;
 const factory = cfg.SWITCHYARD_APP ? await loadAppFactory(cfg.SWITCHYARD_APP) : defaultApp;
 const chatApp = await factory({ role: 'gateway', env: process.env, services: {} });
 
@@ -87,6 +112,8 @@ const app = createGatewayApp({
         }),
       }
     : {}),
+  ...(opsLive ? { opsPage: opsLive.router } : {}),
+  ...(demoPageEnabled(cfg) ? { demoPage: createDemoPageRouter() } : {}),
   readiness: {
     draining: async () => {
       if (draining) throw new Error('gateway is draining');
@@ -100,6 +127,7 @@ const app = createGatewayApp({
 const server = app.listen(cfg.PORT, cfg.HOST, () => {
   logger.info({ port: cfg.PORT, host: cfg.HOST, app: chatApp.name, disconnectPolicy: cfg.DISCONNECT_POLICY }, 'gateway listening');
 });
+opsLive?.attach(server);
 
 onShutdown(logger, 25_000, async () => {
   // Drain: refuse new work, hand live streams off (clients re-attach with Last-Event-ID elsewhere).
@@ -108,6 +136,7 @@ onShutdown(logger, 25_000, async () => {
   logger.info({ streams: sseStreams.size }, 'closing live streams for hand-off');
   sseStreams.closeAll('gateway draining');
   server.closeIdleConnections();
+  await opsLive?.close(); // open ops sockets would keep server.close() waiting
   await closed;
   queueWatch.stop();
   metricsServer?.close();
@@ -115,5 +144,7 @@ onShutdown(logger, 25_000, async () => {
   await ingestQueue.close();
   sub.disconnect();
   controlSub.disconnect();
+  await opsSnapshots.stop();
   await deps.close();
+  await tracing.shutdown();
 });

@@ -12,6 +12,7 @@ import {
   createQueueEvents,
   createWorker,
   IMAGE_INGEST_QUEUE,
+  jobSpanAttributes,
   RUNS_QUEUE,
   type ImageIngestJobData,
   type ImageIngestResult,
@@ -20,15 +21,20 @@ import {
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl } from '@switchyard/run-log';
 import { Limits } from '@switchyard/limits';
-import { createMetrics, instrumentFetch, observeWorker, secondsSince, startMetricsServer } from '@switchyard/metrics';
+import { createMetrics, instrumentFetch, observeWorker, recordModelRequest, recordModelUsage, secondsSince, startMetricsServer } from '@switchyard/metrics';
+import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-live';
 import { dependencyChecks, drainWorker, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
+import { contextFromCarrier, initTracing, inSpan, SpanKind, type Span } from '@switchyard/tracing';
+import type { Job, Worker } from 'bullmq';
 
 const cfg = loadConfig();
+const tracing = initTracing({ service: 'generation-worker' });
 const logger = createLogger('generation-worker', { level: cfg.LOG_LEVEL });
 if (!cfg.OPENAI_API_KEY) throw new Error('OPENAI_API_KEY is required (npm start sets a placeholder for the embedded model)');
 const deps = await openDependencies(cfg, 'generation-worker');
 const control = new RunControl(deps.redis, createRedis(cfg.REDIS_URL, { name: 'generation-worker:control' }));
 const metrics = createMetrics('generation-worker');
+const activeJobs = new ActiveJobs();
 const limits = new Limits(deps.redis, {
   requestsPerMinute: 0,
   concurrentRunsPerUser: cfg.MAX_CONCURRENT_RUNS_PER_USER,
@@ -49,6 +55,11 @@ const providers = createModelProviderPool({
     onRetry: (info) => {
       metrics.model.retries.inc();
       logger.warn(info, 'model call retried before any output');
+    },
+    onModelCall: (call) => {
+      // HTTP attempts are counted at the fetch (every attempt, the client's own retries included).
+      if (call.transport === 'websocket') recordModelRequest(metrics.model, 'websocket', call.status);
+      recordModelUsage(metrics.model, call.usage);
     },
   },
 });
@@ -80,41 +91,55 @@ const services: AgentAppServices = {
 const factory = cfg.SWITCHYARD_APP ? await loadAppFactory(cfg.SWITCHYARD_APP) : defaultApp;
 const app = await factory({ role: 'generation-worker', env: process.env, services: { ...services } });
 
-const worker = createWorker<RunJobData, string>(
+async function run(job: Job<RunJobData>, token: string | undefined, signal: AbortSignal | undefined, span: Span): Promise<string> {
+  const result = await processRun(
+    {
+      app,
+      runLog: deps.runLog,
+      control,
+      store: deps.store,
+      images: {
+        redis: deps.redis,
+        queue: ingestQueue,
+        queueEvents: ingestEvents,
+        bytesTtlSeconds: cfg.IMAGE_BYTES_TTL_SECONDS,
+        timeoutMs: cfg.INGEST_TIMEOUT_MS,
+        onIngested: (seconds) => metrics.images.ingestLatency.observe(seconds),
+      },
+      partialImages: cfg.IMAGE_PARTIAL_IMAGES,
+      logger: logger.child({ jobId: job.id }),
+      // A 429 pauses this worker's queue for the provider's retry-after (BullMQ rate limit).
+      onUpstreamRateLimited: (ms) => worker.rateLimit(ms),
+      releaseReservation: async (d) => {
+        await limits.releaseRunSlot(d.owner, d.runId);
+        await limits.releaseThread(d.threadId, d.runId);
+      },
+    },
+    job.data,
+    signal,
+    token,
+  );
+  span.setAttribute('switchyard.run_outcome', result);
+  // A run that ended elsewhere (taken over, already ended) is measured by the attempt that ran it.
+  if (result === 'completed' || result === 'cancelled' || result === 'failed') metrics.chat.runDuration.observe({ outcome: result }, secondsSince(job.data.enqueuedAt));
+  return result;
+}
+
+const worker: Worker<RunJobData, string> = createWorker<RunJobData, string>(
   RUNS_QUEUE,
   queueConn,
-  async (job, token, signal) => {
-    const result = await processRun(
+  // The run continues the trace of the request that enqueued it (trace context in the job data).
+  activeJobs.wrap((job, token, signal) =>
+    inSpan(
+      'process runs',
       {
-        app,
-        runLog: deps.runLog,
-        control,
-        store: deps.store,
-        images: {
-          redis: deps.redis,
-          queue: ingestQueue,
-          queueEvents: ingestEvents,
-          bytesTtlSeconds: cfg.IMAGE_BYTES_TTL_SECONDS,
-          timeoutMs: cfg.INGEST_TIMEOUT_MS,
-          onIngested: (seconds) => metrics.images.ingestLatency.observe(seconds),
-        },
-        partialImages: cfg.IMAGE_PARTIAL_IMAGES,
-        logger: logger.child({ jobId: job.id }),
-        // A 429 pauses this worker's queue for the provider's retry-after (BullMQ rate limit).
-        onUpstreamRateLimited: (ms) => worker.rateLimit(ms),
-        releaseReservation: async (d) => {
-          await limits.releaseRunSlot(d.owner, d.runId);
-          await limits.releaseThread(d.threadId, d.runId);
-        },
+        kind: SpanKind.CONSUMER,
+        parent: contextFromCarrier(job.data.trace),
+        attributes: { ...jobSpanAttributes(RUNS_QUEUE, job.id, job.data), 'messaging.bullmq.attempt': job.attemptsStarted },
       },
-      job.data,
-      signal,
-      token,
-    );
-    // A run that ended elsewhere (taken over, already ended) is measured by the attempt that ran it.
-    if (result === 'completed' || result === 'cancelled' || result === 'failed') metrics.chat.runDuration.observe({ outcome: result }, secondsSince(job.data.enqueuedAt));
-    return result;
-  },
+      (span) => run(job, token, signal, span),
+    ),
+  ),
   // Stall detection: a job whose worker stops renewing its lock for WORKER_LOCK_MS is handed to
   // another worker within about WORKER_LOCK_MS + WORKER_STALLED_INTERVAL_MS.
   { concurrency: cfg.WORKER_CONCURRENCY, lockDurationMs: cfg.WORKER_LOCK_MS, stalledIntervalMs: cfg.WORKER_STALLED_INTERVAL_MS, maxStalledCount: 2 },
@@ -123,14 +148,24 @@ worker.on('error', (err) => logger.error({ err }, 'worker error'));
 observeWorker(worker, metrics, RUNS_QUEUE);
 if (cfg.METRICS_PORT) await startMetricsServer(cfg.METRICS_PORT, metrics.registry);
 await worker.waitUntilReady();
+const opsSnapshots = startSnapshotPublisher({
+  redis: deps.redis,
+  registry: metrics.registry,
+  component: 'generation-worker',
+  intervalMs: cfg.OPS_SNAPSHOT_INTERVAL_MS,
+  load: () => ({ queue: RUNS_QUEUE, active: activeJobs.count, concurrency: cfg.WORKER_CONCURRENCY }),
+  onError: (err) => logger.debug({ err }, 'ops snapshot not published'),
+});
 logger.info({ app: app.name, transport: providers.transport, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL }, 'generation worker ready');
 
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 
 onShutdown(logger, 25_000, async () => {
   await drainWorker(worker, cfg.WORKER_DRAIN_MS, logger);
+  await opsSnapshots.stop();
   await ingestEvents.close();
   await ingestQueue.close();
   await providers.close();
   await deps.close();
+  await tracing.shutdown();
 });
