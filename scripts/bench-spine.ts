@@ -1,6 +1,7 @@
 // Spine benchmark (issue 2 figures; prints numbers, asserts nothing): enqueue → worker-start
 // latency, POST → first SSE byte, relay latency between a run-log append and the client receiving
-// the event at 100 concurrent streams, and peak RSS of every process.
+// the event at 100 concurrent streams, CPU time of every process during that phase (what the
+// Kubernetes CPU requests are sized from), and peak RSS of every process.
 // Usage: npm run bench -- [--transport http|websocket] [--streams 100] [--deltas 100]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,11 @@ const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} ms  p99 ${pct(xs, 9
 const peakRss = (pid: number) => {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? `${(Number(m[1]) / 1024).toFixed(0)} MiB` : '?';
+};
+/** User + system CPU seconds of a process so far (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s). */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 const input = (text: string) => ({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } } });
 
@@ -62,6 +68,7 @@ try {
     for (const e of decodeBatch(message)) published.set(`${channel}#${e.seq}`, now);
   });
   const relay: number[] = [];
+  const cpuBefore = sys.processes.map((p) => cpuSeconds(p.pid));
   const t0 = performance.now();
   const concurrentFirstByte: number[] = [];
   await Promise.all(
@@ -85,7 +92,20 @@ try {
     }),
   );
   const wall = performance.now() - t0;
+  const cpuUsed = sys.processes.map((p, i) => cpuSeconds(p.pid) - cpuBefore[i]!);
   sub.disconnect();
+
+  // 3. Image runs, 4 at a time: CPU of the ingest path per stored frame (partials and finals).
+  const imageRuns = 20;
+  const framesBefore = sys.model.sentImages.length;
+  const bytesBefore = sys.model.sentImages.reduce((a, i) => a + i.bytes, 0);
+  const ingestCpuBefore = sys.ingests.map((p) => cpuSeconds(p.pid));
+  for (let i = 0; i < imageRuns; i += 4) {
+    await Promise.all(Array.from({ length: 4 }, async (_, j) => (await postChatKit(gw, input(`draw picture ${i + j}`))).done));
+  }
+  const frames = sys.model.sentImages.length - framesBefore;
+  const imageMiB = (sys.model.sentImages.reduce((a, i) => a + i.bytes, 0) - bytesBefore) / 2 ** 20;
+  const ingestCpu = sys.ingests.reduce((a, p, i) => a + cpuSeconds(p.pid) - ingestCpuBefore[i]!, 0);
 
   console.log(`\nSwitchyard spine benchmark — transport ${transport}, ${streams} concurrent streams × ${values.deltas} deltas at 20 ms`);
   console.log(`enqueue → worker start (light load):   ${fmt(enqueueToStart)}`);
@@ -93,6 +113,12 @@ try {
   console.log(`POST → first SSE byte (${streams} streams):    ${fmt(concurrentFirstByte)}`);
   console.log(`relay: run-log publish → client event: ${fmt(relay)}`);
   console.log(`${streams} streams finished in ${(wall / 1000).toFixed(1)} s`);
+  const deltas = streams * Number(values.deltas);
+  for (const [i, p] of sys.processes.entries()) {
+    const cpu = cpuUsed[i]!;
+    console.log(`CPU ${p.name.padEnd(20)} ${cpu.toFixed(1)} s = ${(cpu / (wall / 1000)).toFixed(2)} cores over the ${streams}-stream phase; ${((cpu * 1e6) / deltas).toFixed(0)} µs per delta, ${((cpu * 1000) / streams).toFixed(0)} ms per run`);
+  }
+  console.log(`CPU image ingest: ${ingestCpu.toFixed(2)} s for ${frames} frames (${imageMiB.toFixed(1)} MiB) = ${((ingestCpu * 1000) / frames).toFixed(1)} ms per frame`);
   for (const p of sys.processes) console.log(`peak RSS ${p.name.padEnd(20)} ${peakRss(p.pid)}`);
 } finally {
   await runsQueue.close();
