@@ -3,7 +3,7 @@
 // the ingest worker, and the gateway's delivery span closes it. The services export with the real
 // OTLP/HTTP exporter into a receiver that keeps the spans in memory.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postChatKit } from '../kit/sse-client.ts';
+import { openSse, postChatKit } from '../kit/sse-client.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../kit/otlp-receiver.ts';
 import { startSystem, type System } from '../kit/system.ts';
 
@@ -97,6 +97,26 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
     const ids = new Set([clientSpanId, ...spans.map((s) => s.spanId)]);
     for (const s of spans) expect(ids.has(s.parentSpanId!), `${s.service}:${s.name} parent`).toBe(true);
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['gateway', 'generation-worker', 'image-ingest-worker']));
+  }, 60_000);
+
+  it('a re-attach is its own trace, linked to the request that started the run', async () => {
+    const traceId = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const gw = sys.gateways[0]!.url;
+    const first = await postChatKit(gw, { type: 'threads.create', params: { input: userInput('hello') } }, { traceparent: `00-${traceId}-00000000000000aa-01` });
+    await first.done;
+    const runId = first.headers.get('x-switchyard-run-id')!;
+    const again = await openSse(`${gw}/chatkit/runs/${runId}/events`, { headers: { 'Last-Event-ID': '0' } });
+    await again.done;
+    expect(again.events.length).toBe(first.events.length);
+
+    const spans = await receiver.waitFor((all) => all.some((s) => s.name === 'GET /chatkit/runs/:runId/events' && s.attributes['switchyard.run_id'] === runId));
+    const request = spans.find((s) => s.traceId === traceId && s.name === 'POST /chatkit')!;
+    const reattach = spans.find((s) => s.name === 'GET /chatkit/runs/:runId/events' && s.attributes['switchyard.run_id'] === runId)!;
+    expect(reattach.traceId).not.toBe(traceId);
+    expect(reattach.links).toEqual([{ traceId, spanId: request.spanId, attributes: { 'switchyard.link': 'run' } }]);
+    await receiver.waitFor((all) => all.some((s) => s.traceId === reattach.traceId && s.name === 'chatkit deliver'));
+    const delivery = receiver.spans.find((s) => s.traceId === reattach.traceId && s.name === 'chatkit deliver')!;
+    expect(delivery.attributes).toMatchObject({ 'switchyard.reattach': true, 'switchyard.events_delivered': first.events.length });
   }, 60_000);
 
   it('every log line of the run carries its run id and the trace id, in every process', async () => {

@@ -1,7 +1,7 @@
 // An OTLP/HTTP trace receiver for the tracing suite: the services export with the real
 // @opentelemetry/exporter-trace-otlp-http (JSON encoding) and the spans are kept in memory here.
 // Written by hand because no collector installs on these machines; it decodes only what the
-// suite reads (service name, ids, parent, name, kind, attributes).
+// suite reads (service name, ids, parent, name, kind, attributes, links).
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 
@@ -13,6 +13,7 @@ export interface ReceivedSpan {
   name: string;
   kind: number;
   attributes: Record<string, unknown>;
+  links: Array<{ traceId: string; spanId: string; attributes: Record<string, unknown> }>;
 }
 
 export interface OtlpReceiver {
@@ -75,6 +76,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               name: String(s.name),
               kind: Number(s.kind),
               attributes: attributesOf(s.attributes as KeyValue[] | undefined),
+              links: ((s.links as Array<{ traceId: string; spanId: string; attributes?: KeyValue[] }> | undefined) ?? []).map((l) => ({
+                traceId: hexId(l.traceId)!,
+                spanId: hexId(l.spanId)!,
+                attributes: attributesOf(l.attributes),
+              })),
             });
           }
         }

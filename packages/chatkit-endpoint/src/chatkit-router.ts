@@ -13,6 +13,7 @@ import { isStreamingRequest, parseChatKitRequest, parseJsonBody } from '@switchy
 import type { RunJobData } from '@switchyard/queues';
 import type { RunControl, RunLog, RunLogSubscriber } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
+import { linkToCarrier } from '@switchyard/tracing';
 import { noteRun, requestSpan, spanOf } from './request-span.ts';
 import { createUploadRouter, type AttachmentDeps } from './attachments/index.ts';
 import { ownerOf, type IdentityOptions } from './identity.ts';
@@ -144,6 +145,9 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       const after = lastEventId(req);
       const meta = await ownedRun(req);
       noteRun(res, meta.runId, meta.threadId);
+      // A re-attach is its own request (its own trace unless the client sends one): link it to the run's.
+      const span = spanOf(res);
+      if (span && meta.traceparent) linkToCarrier(span, { traceparent: meta.traceparent }, { 'switchyard.link': 'run' });
       await stream(req, res, meta.runId, after, { reattach: true });
     }),
   );

@@ -96,7 +96,8 @@ async function release(deps: StreamingDeps, owner: string, threadId: string, run
 
 async function openRun(deps: StreamingDeps, owner: string, thread: ThreadMetadata, req: StreamingRequest, plan: RunPlan, runId = newId('run')): Promise<StartedRun> {
   const context: RequestContext = { owner, metadata: req.metadata as Record<string, unknown>, runId };
-  await deps.runLog.createRun(runId, owner, thread.id);
+  const traceparent = currentTraceCarrier()?.traceparent;
+  await deps.runLog.createRun(runId, owner, thread.id, traceparent ? { traceparent } : {});
   const toEntry = (e: ThreadStreamEvent) => ({ kind: 'event' as const, json: JSON.stringify(eventToWire(e)) });
   if (plan.only) {
     await deps.runLog.append(runId, [...plan.only.map(toEntry), { kind: 'end', end: { outcome: 'completed' } }]);

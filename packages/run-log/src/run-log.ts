@@ -19,6 +19,8 @@ export interface RunMeta {
   bytes: number;
   /** Seq of the terminal entry once the run ended. */
   endedAt?: number;
+  /** W3C traceparent of the request that started the run: re-attaches link to its trace. */
+  traceparent?: string;
 }
 
 export interface RunLogLimits {
@@ -55,11 +57,11 @@ export class RunLog {
   }
 
   /** Registers a run before its first entry; the keys expire on their own if nobody ends it. */
-  async createRun(runId: string, owner: string, threadId: string): Promise<void> {
+  async createRun(runId: string, owner: string, threadId: string, opts: { traceparent?: string } = {}): Promise<void> {
     const k = runKeys(runId);
     await this.redis
       .multi()
-      .hset(k.meta, { owner, threadId, seq: 0, bytes: 0, createdAt: Date.now() })
+      .hset(k.meta, { owner, threadId, seq: 0, bytes: 0, createdAt: Date.now(), ...(opts.traceparent ? { traceparent: opts.traceparent } : {}) })
       .expire(k.meta, this.limits.orphanTtlSeconds)
       .exec();
   }
@@ -74,6 +76,7 @@ export class RunLog {
       seq: Number(h.seq ?? 0),
       bytes: Number(h.bytes ?? 0),
       ...(h.ended ? { endedAt: Number(h.ended) } : {}),
+      ...(h.traceparent ? { traceparent: h.traceparent } : {}),
     };
   }
 

@@ -1,6 +1,6 @@
 // Trace context across process boundaries that are not HTTP: the W3C `traceparent`/`tracestate`
 // pair stored in BullMQ job data (and read from request headers) so one run is one trace.
-import { context, propagation, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 
 /** What job data carries: the W3C headers of the span that enqueued the job. */
 export interface TraceCarrier {
@@ -26,4 +26,10 @@ export function contextFromCarrier(carrier: TraceCarrier | Record<string, string
       return Array.isArray(v) ? v[0] : v;
     },
   });
+}
+
+/** Links `span` to the span a carrier names (a re-attach to the run that request started). */
+export function linkToCarrier(span: Span, carrier: TraceCarrier | undefined, attributes: Record<string, string> = {}): void {
+  const linked = trace.getSpanContext(contextFromCarrier(carrier));
+  if (linked && trace.isSpanContextValid(linked)) span.addLink({ context: linked, attributes });
 }
