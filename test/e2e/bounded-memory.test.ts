@@ -19,7 +19,7 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-/** Bytes held by keys (client query buffers, which Redis shrinks lazily, are not data). */
+/** Bytes Redis reports as data (MEMORY STATS `dataset.bytes`). */
 async function usedMemory(): Promise<number> {
   const stats = (await redis.call('MEMORY', 'STATS')) as unknown[];
   const i = stats.indexOf('dataset.bytes');
@@ -56,11 +56,17 @@ it('multi-megabyte images leave no bytes behind in Redis', async () => {
     leftover.push(...keys);
   } while (cursor !== '0');
   expect(leftover).toEqual([]);
-  const grown = (await usedMemory()) - before;
-  console.log(`image run (3 frames up to 3 MB): Redis dataset grew by ${(grown / 1024).toFixed(0)} KiB after the run`);
-  // The frames (~6 MB here) passed through Redis and their keys are gone (above). The dataset
-  // figure is printed; it has been seen to keep up to ~3.3 MB for a while after a run (not yet
-  // explained), so it is only checked against the total that passed through.
+  // Redis 7.0 counts a client's query buffer in `dataset.bytes` until its clients cron recomputes
+  // client memory (and shrinks idle buffers): right after a 3 MB SET the figure still holds those
+  // 3 MB (measured: 3.3 MB, gone within ~1 s). So wait for that pass, then no frame may be left.
   const sent = sys.model.sentImages.reduce((a, i) => a + i.bytes, 0);
-  expect(grown).toBeLessThan(sent);
+  const largest = Math.max(...sys.model.sentImages.map((i) => i.bytes));
+  let grown = (await usedMemory()) - before;
+  const deadline = Date.now() + 15_000;
+  while (grown >= largest / 4 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    grown = (await usedMemory()) - before;
+  }
+  console.log(`image run (${sys.model.sentImages.length} frames, ${(sent / 2 ** 20).toFixed(1)} MB through Redis): dataset grew by ${(grown / 1024).toFixed(0)} KiB once the clients cron ran`);
+  expect(grown).toBeLessThan(largest / 4);
 });
