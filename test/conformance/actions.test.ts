@@ -6,18 +6,15 @@
 // helper that turns a sequence of roots into events; Switchyard's app API has no such helper yet, so
 // there is nothing to drive over the wire. (G:08's recorded widget stream is replayed literally in
 // golden-parity.test.ts.)
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatKitClient, kinds, snapshotStore, startConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import { describe, expect, it } from 'vitest';
+import { ChatKitClient, kinds, snapshotStore, useConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
 
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   ck = new ChatKitClient(sys.url);
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 const hooks = (kind: string, threadId: string) => sys.hookLog().filter((h) => h.kind === kind && h.data.thread_id === threadId).map((h) => h.data);

@@ -4,13 +4,13 @@
 // messages, `input.transcribe` through the `openai` package against the project's Responses API test
 // server (the conformance app has no `transcribe` hook), and `items.feedback`.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { transcriptText } from '@switchyard/model-test-server';
 import {
   ChatKitClient,
   PNG_1X1,
   snapshotStore,
-  startConformanceSystem,
+  useConformanceSystem,
   storedAttachment,
   storedItems,
   type ConformanceSystem,
@@ -20,12 +20,9 @@ import {
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   ck = new ChatKitClient(sys.url);
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 const createAttachment = (name: string, size: number, mimeType: string) => ck.json({ type: 'attachments.create', params: { name, size, mime_type: mimeType } });

@@ -2,20 +2,17 @@
 // cancels the turn (the conformance system runs with DISCONNECT_POLICY=cancel, the reference's
 // behaviour). What the reference persists afterwards (§6.9): pending assistant text the user saw, and
 // a hidden note for the model.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatKitClient, eventually, startConformanceSystem, storedItems, userInput, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import { describe, expect, it } from 'vitest';
+import { ChatKitClient, eventually, useConformanceSystem, storedItems, userInput, type ConformanceSystem, type Json } from '../kit/conformance.ts';
 
 const CANCELLED_NOTE = 'The user cancelled the stream. Stop responding to the prior request.';
 
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   ck = new ChatKitClient(sys.url);
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 /** Opens `threads.create` for `scenario`, waits for `n` events, disconnects, and waits for the cleanup to be stored. */

@@ -10,13 +10,13 @@
 // Deliberate differences (README "Behaviour choices"): where the reference aborted a stream or raised
 // (HTTP 500), Switchyard answers a JSON 4xx before streaming and changes nothing; timestamps carry Z;
 // ids are `<prefix>_<16 hex>`; SSE frames carry `id:` lines (the strict parser in ChatKitClient allows them).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { transcriptText } from '@switchyard/model-test-server';
 import {
   ChatKitClient,
   eventually,
   snapshotStore,
-  startConformanceSystem,
+  useConformanceSystem,
   storedAttachment,
   storedItems,
   storedThread,
@@ -28,11 +28,8 @@ import { compareNormalised, eventKinds, IdMap, readGolden, type Exchange, type G
 
 let sys: ConformanceSystem;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
-});
-afterAll(async () => {
-  await sys?.stop();
+useConformanceSystem((started) => {
+  sys = started;
 });
 
 /** Switchyard's documented answer where the reference raised before or instead of answering. */

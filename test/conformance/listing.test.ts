@@ -4,18 +4,15 @@
 // per-user isolation and round-trips at the store interface); packages/store/test covers them for
 // the MongoDB store. Their wire effects are L1–L5 below, and owner isolation over HTTP is
 // owner-scoping.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatKitClient, startConformanceSystem, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import { describe, expect, it } from 'vitest';
+import { ChatKitClient, useConformanceSystem, type ConformanceSystem, type Json } from '../kit/conformance.ts';
 
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   ck = new ChatKitClient(sys.url);
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 interface Page {

@@ -3,13 +3,13 @@
 // from a missing one — and nothing changes in MongoDB nor reaches an app hook. Each case then shows
 // that the owner's identical request works, so the 404 is about the owner and not the request.
 // (The reference leaves isolation to its Store, SCENARIOS L9; this is its wire counterpart.)
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ChatKitClient,
   PNG_1X1,
   eventually,
   snapshotStore,
-  startConformanceSystem,
+  useConformanceSystem,
   storedAttachment,
   storedItems,
   storedThread,
@@ -22,13 +22,10 @@ let sys: ConformanceSystem;
 let dev: ChatKitClient;
 let mallory: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   dev = new ChatKitClient(sys.url);
   mallory = dev.as('mallory');
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 /** Runs `attempt` as mallory: it must be a 404 that changes no document and calls no hook. */

@@ -8,13 +8,13 @@
 //   B12 — custom id generators are a reference-internal extension point with no wire effect.
 //   E5  — the reference fails without an AttachmentStore; Switchyard always has one (the blob store is
 //         required configuration), so the test below asserts that create/delete work instead.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ChatKitClient,
   ISO_Z,
   kinds,
   snapshotStore,
-  startConformanceSystem,
+  useConformanceSystem,
   startExtraGateway,
   storedAttachment,
   storedItems,
@@ -26,12 +26,9 @@ import {
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   ck = new ChatKitClient(sys.url);
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 const STREAMED_ASSISTANT = [

@@ -2,18 +2,15 @@
 // HTTP with the scripted conformance app. Every thread here starts with "[I1]": the responder asks
 // two questions (`subject`: single choice Math/Science, `details`: freeform) and, continued with no
 // input, answers with `msg_after_structured_input`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatKitClient, kinds, snapshotStore, startConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import { describe, expect, it } from 'vitest';
+import { ChatKitClient, kinds, snapshotStore, useConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
 
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   ck = new ChatKitClient(sys.url);
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 async function asked() {

@@ -1,17 +1,14 @@
 // Conformance, sections F (client tool calls) and G (retry) of /work/shared/chatkit/SCENARIOS.md,
 // over real HTTP with the scripted conformance app.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatKitClient, kinds, snapshotStore, startConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import { describe, expect, it } from 'vitest';
+import { ChatKitClient, kinds, snapshotStore, useConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
 
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   ck = new ChatKitClient(sys.url);
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 const respondCalls = (threadId: string) => sys.hookLog().filter((h) => h.kind === 'respond' && h.data.thread_id === threadId).map((h) => h.data);

@@ -1,13 +1,13 @@
 // Conformance, section A of /work/shared/chatkit/SCENARIOS.md: transport and framing, over real HTTP.
 // ChatKitClient parses every stream strictly (A1) and every JSON answer as exactly one value (A2)
 // for every test of the suite; the tests here look at the bytes themselves.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ChatKitClient,
   kinds,
   nullPaths,
   snapshotStore,
-  startConformanceSystem,
+  useConformanceSystem,
   storedThread,
   type ConformanceSystem,
   type Json,
@@ -17,12 +17,9 @@ import {
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
 
-beforeAll(async () => {
-  sys = await startConformanceSystem();
+useConformanceSystem((started) => {
+  sys = started;
   ck = new ChatKitClient(sys.url);
-});
-afterAll(async () => {
-  await sys?.stop();
 });
 
 describe('A. transport and framing', () => {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from 'mongodb';
+import { afterAll, beforeAll } from 'vitest';
 import {
   validateAttachment,
   validatePageOfThreadItems,
@@ -64,6 +65,21 @@ export async function startConformanceSystem(env: Record<string, string> = {}): 
         .map((l) => JSON.parse(l) as { kind: string; data: Record<string, unknown> }),
     clearHookLog: () => writeFileSync(log, ''),
   };
+}
+
+/**
+ * One conformance system for the calling test file: started before its tests (and handed to
+ * `onStarted`, which keeps what the file uses), stopped after them.
+ */
+export function useConformanceSystem(onStarted: (sys: ConformanceSystem) => void, env: Record<string, string> = {}): void {
+  let sys: ConformanceSystem | undefined;
+  beforeAll(async () => {
+    sys = await startConformanceSystem(env);
+    onStarted(sys);
+  });
+  afterAll(async () => {
+    await sys?.stop();
+  });
 }
 
 /**
