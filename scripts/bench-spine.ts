@@ -2,7 +2,7 @@
 // latency, POST → first SSE byte, relay latency between a run-log append and the client receiving
 // the event at 100 concurrent streams, CPU time of every process during that phase (what the
 // Kubernetes CPU requests are sized from), and peak RSS of every process.
-// Usage: npm run bench -- [--transport http|websocket] [--streams 100] [--deltas 100]
+// Usage: npm run bench -- [--transport http|websocket] [--streams 100] [--deltas 100] [--otel-disabled]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createRedis } from '@switchyard/redis-connection';
@@ -17,6 +17,8 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '100' },
     deltas: { type: 'string', default: '100' },
     sequential: { type: 'string', default: '40' },
+    // OTEL_SDK_DISABLED=true in every process: what tracing without an endpoint costs, by difference.
+    'otel-disabled': { type: 'boolean', default: false },
   },
 });
 const transport = values.transport === 'websocket' ? 'websocket' : 'http';
@@ -43,7 +45,7 @@ const sys = await startSystem({
   transport,
   deltaDelayMs: 20,
   textDeltas: Number(values.deltas),
-  env: { WORKER_CONCURRENCY: String(streams), LOG_LEVEL: 'warn', SSE_HEARTBEAT_MS: '15000', MAX_CONCURRENT_RUNS_PER_USER: '0', RATE_LIMIT_PER_MINUTE: '0' },
+  env: { WORKER_CONCURRENCY: String(streams), LOG_LEVEL: 'warn', SSE_HEARTBEAT_MS: '15000', MAX_CONCURRENT_RUNS_PER_USER: '0', RATE_LIMIT_PER_MINUTE: '0', ...(values['otel-disabled'] ? { OTEL_SDK_DISABLED: 'true' } : {}) },
 });
 const gw = sys.gateways[0]!.url;
 const runsQueue = createQueue(RUNS_QUEUE, { redisUrl: sys.redisUrl });
@@ -107,7 +109,7 @@ try {
   const imageMiB = (sys.model.sentImages.reduce((a, i) => a + i.bytes, 0) - bytesBefore) / 2 ** 20;
   const ingestCpu = sys.ingests.reduce((a, p, i) => a + cpuSeconds(p.pid) - ingestCpuBefore[i]!, 0);
 
-  console.log(`\nSwitchyard spine benchmark — transport ${transport}, ${streams} concurrent streams × ${values.deltas} deltas at 20 ms`);
+  console.log(`\nSwitchyard spine benchmark — transport ${transport}, ${streams} concurrent streams × ${values.deltas} deltas at 20 ms${values['otel-disabled'] ? ', OTEL_SDK_DISABLED' : ''}`);
   console.log(`enqueue → worker start (light load):   ${fmt(enqueueToStart)}`);
   console.log(`POST → first SSE byte (light load):    ${fmt(firstByte)}`);
   console.log(`POST → first SSE byte (${streams} streams):    ${fmt(concurrentFirstByte)}`);

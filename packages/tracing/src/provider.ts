@@ -47,13 +47,18 @@ export function otlpConfigured(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Installs the process-wide provider. Without an endpoint every span is non-recording (AlwaysOff):
- * trace ids are still made and carried through job data, so log lines of one run share a trace id,
- * but nothing is buffered or sent. With one, spans are batched to OTLP/HTTP (the exporter reads
+ * Installs the process-wide provider. With OTEL_SDK_DISABLED=true it installs nothing. Without an
+ * endpoint every span is non-recording (AlwaysOff): trace ids are still made and carried through job
+ * data, so log lines of one run share a trace id, but nothing is buffered or sent. With one, spans are batched to OTLP/HTTP (the exporter reads
  * OTEL_EXPORTER_OTLP_* itself); OTEL_TRACES_SAMPLER_ARG sets the ratio of new traces kept.
  */
 export function initTracing(opts: TracingOptions): Tracing {
   const env = opts.env ?? process.env;
+  // Off entirely: no context manager either, so no async-context tracking (AsyncLocalStorage's
+  // promise hooks cost CPU on Node 20/22) and no trace ids in logs.
+  if (env.OTEL_SDK_DISABLED === 'true' && !opts.exporter) {
+    return { exporting: false, forceFlush: async () => undefined, shutdown: async () => undefined };
+  }
   const processors: SpanProcessor[] = [];
   if (opts.exporter) processors.push(new SimpleSpanProcessor({ exporter: opts.exporter }));
   else if (otlpConfigured(env)) {

@@ -61,6 +61,22 @@ describe('tracing', () => {
     });
   });
 
+  it('OTEL_SDK_DISABLED installs nothing: no ids, no carrier, no context tracking', async () => {
+    tracing = initTracing({ service: 'test', env: {} });
+    await tracing.shutdown();
+    // A fresh process: nothing registered yet (disable() resets the globals a test before set).
+    const { context, propagation, trace } = await import('@opentelemetry/api');
+    trace.disable();
+    context.disable();
+    propagation.disable();
+    tracing = initTracing({ service: 'test', env: { OTEL_SDK_DISABLED: 'true' } });
+    expect(tracing.exporting).toBe(false);
+    await inSpan('request', {}, async () => {
+      expect(activeTraceFields()).toEqual({});
+      expect(currentTraceCarrier()).toBeUndefined();
+    });
+  });
+
   it('outside any span there are no trace fields and no carrier', () => {
     tracing = initTracing({ service: 'test', env: {} });
     expect(activeTraceFields()).toEqual({});
