@@ -1,40 +1,35 @@
 // One model request as operations see it: an OpenTelemetry client span (GenAI conventions) and a
 // report to the worker's observer (status per transport, token usage). The retrying model opens
 // one per attempt, so retries show up as sibling spans under the run.
+import type { ResponseUsage } from 'openai/resources/responses/responses';
 import { recordFailure, SpanKind, startSpan, type Span } from '@switchyard/tracing';
 import type { ModelTransport } from './model-provider.ts';
-
-/** Responses API `usage`, as `response.completed` carries it. */
-export interface ModelCallUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  input_tokens_details?: { cached_tokens?: number | null } | null;
-}
 
 export interface ModelCallReport {
   transport: ModelTransport;
   /** 200 for a completed response, the HTTP status a failure reported, else "error" or "aborted". */
   status: number | 'error' | 'aborted';
-  usage?: ModelCallUsage;
+  usage?: ResponseUsage;
 }
 
 export type ModelCallObserver = (report: ModelCallReport) => void;
 
-export interface ModelCallOptions {
+interface ModelCallOptions {
   transport?: ModelTransport;
   model?: string;
   attempt: number;
   observer?: ModelCallObserver;
 }
 
-function usageOf(raw: Record<string, unknown>): ModelCallUsage | undefined {
-  const response = raw.response as { usage?: ModelCallUsage | null } | undefined;
+/** Responses API `usage`, as `response.completed` carries it. */
+function usageOf(raw: Record<string, unknown>): ResponseUsage | undefined {
+  const response = raw.response as { usage?: ResponseUsage | null } | undefined;
   return response?.usage ?? undefined;
 }
 
 export class ModelCall {
   private readonly span: Span;
-  private usage: ModelCallUsage | undefined;
+  private usage: ResponseUsage | undefined;
   private completed = false;
   private ended = false;
 

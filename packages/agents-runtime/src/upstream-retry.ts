@@ -208,12 +208,9 @@ export class RetryingModel implements Model {
       try {
         for await (const ev of this.inner.getStreamedResponse(request)) {
           sawEvent = true;
-          if (ev.type === 'model') {
-            const raw = record(ev.event);
-            if (raw) call.event(raw);
-          }
+          const raw = ev.type === 'model' ? record(ev.event) : null;
+          if (raw) call.event(raw);
           if (!started) {
-            const raw = ev.type === 'model' ? record(ev.event) : null;
             const rawType = raw ? String(raw.type) : '';
             if (raw && FAILURE_EVENTS.has(rawType)) rawFailure = raw;
             // Hold what precedes the output: if the call fails now, the retry replaces it unseen.

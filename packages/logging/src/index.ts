@@ -25,9 +25,9 @@ export const REDACT_PATHS = [
  * URLs keep their path and lose their query: signatures and tokens of signed URLs live in the
  * query, and access logs still say which route was asked for.
  */
-export const URL_PATHS = ['url', '*.url', '*.*.url'];
+const URL_PATHS = ['url', '*.url', '*.*.url'];
 
-export function withoutQuery(value: unknown): unknown {
+function withoutQuery(value: unknown): unknown {
   if (typeof value !== 'string') return '[redacted]';
   const q = value.search(/[?#]/);
   return q === -1 ? value : `${value.slice(0, q)}?[redacted]`;

@@ -4,9 +4,9 @@ import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context
 
 export { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 
-export const TRACER_NAME = 'switchyard';
+const TRACER_NAME = 'switchyard';
 
-export function tracer() {
+function tracer() {
   return trace.getTracer(TRACER_NAME);
 }
 
