@@ -1,20 +1,11 @@
 // Shared plumbing for the agents-runtime suites: a RespondArgs over an in-memory history, the
 // Node 20 WebSocket global, and a respond generator drained into events plus its error.
-import { WebSocket } from 'ws';
 import { setTracingDisabled } from '@openai/agents';
 import type { ResponseEvent, RespondArgs } from '@switchyard/app-api';
 import { newId, type ThreadItem, type ThreadStreamEvent, type UserMessageItem } from '@switchyard/protocol';
+export { installWebSocketGlobal } from '@switchyard/model-test-server';
 
 setTracingDisabled(true);
-
-export function installWebSocketGlobal(): () => void {
-  const previous = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket');
-  Object.defineProperty(globalThis, 'WebSocket', { value: WebSocket, configurable: true, writable: true });
-  return () => {
-    if (previous) Object.defineProperty(globalThis, 'WebSocket', previous);
-    else Reflect.deleteProperty(globalThis, 'WebSocket');
-  };
-}
 
 export function userMessage(text: string, threadId = 'thr_test'): UserMessageItem {
   return { id: newId('msg'), thread_id: threadId, created_at: new Date().toISOString(), type: 'user_message', content: [{ type: 'input_text', text }], attachments: [], inference_options: {} };

@@ -24,3 +24,4 @@ export {
   REASONING,
 } from './flows/scripts.ts';
 export type { ItemScript, MessageScript, OutputTextAnnotation, PartScript, ReasoningScript } from './flows/scripts.ts';
+export { installWebSocketGlobal } from './websocket-global.ts';

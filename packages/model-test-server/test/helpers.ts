@@ -3,10 +3,10 @@
 import { createHash } from 'node:crypto';
 import { OpenAI } from 'openai';
 import { PNG } from 'pngjs';
-import { WebSocket } from 'ws';
 import { OpenAIProvider, Runner, setTracingDisabled } from '@openai/agents';
 import { expect } from 'vitest';
 import type { ModelTestServer } from '../src/index.ts';
+export { installWebSocketGlobal } from '../src/index.ts';
 
 // The tracing exporter would try to reach api.openai.com.
 setTracingDisabled(true);
@@ -22,18 +22,6 @@ export function agentsRunner(server: ModelTestServer, websocket: boolean, maxRet
   return { runner: new Runner({ modelProvider: provider }), provider };
 }
 
-/**
- * Node 20 has no global WebSocket and the Agents SDK's WebSocket transport uses the global; `ws`
- * fills in (it accepts the `{ headers }` option the SDK passes). Returns an undo for afterAll.
- */
-export function installWebSocketGlobal(): () => void {
-  const previous = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket');
-  Object.defineProperty(globalThis, 'WebSocket', { value: WebSocket, configurable: true, writable: true });
-  return () => {
-    if (previous) Object.defineProperty(globalThis, 'WebSocket', previous);
-    else Reflect.deleteProperty(globalThis, 'WebSocket');
-  };
-}
 
 export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
