@@ -3,6 +3,7 @@
 // processes, waits for /readyz and prints a curl that streams an answer with an image.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { demoPageEnabled, loadConfig } from '@switchyard/config';
 import { REPO_ROOT, spawnService, startEmbeddedDependencies, waitForHttpOk, type ServiceProcess } from '@switchyard/system-launcher';
 
 const announce = (line: string) => console.log(`[switchyard] ${line}`);
@@ -67,8 +68,8 @@ try {
   await stopAll(1);
 }
 announce(`ready: http://localhost:${port}  (GET /readyz answers 200)`);
-// As demoPageEnabled (packages/config) decides: on in development unless DEMO_PAGE turns it off.
-if (env.DEMO_PAGE ? ['1', 'true', 'yes'].includes(env.DEMO_PAGE) : env.NODE_ENV === 'development') {
+// The gateway has started, so this environment is a valid configuration.
+if (demoPageEnabled(loadConfig(env))) {
   announce(`demo chat page: http://localhost:${port}/`);
 }
 const opsLogin = randomOpsTokens ? `user operator, password ${env.OPS_OPERATOR_TOKEN} (or viewer / ${env.OPS_VIEWER_TOKEN})` : 'your OPS_OPERATOR_TOKEN / OPS_VIEWER_TOKEN';
