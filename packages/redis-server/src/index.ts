@@ -52,16 +52,28 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * A daemonized redis-server is reparented to init, and a stopped one stays a zombie until init
+ * reaps it (~1.7 s under this sandbox's init). kill(pid, 0) succeeds on a zombie, so on Linux the
+ * process state in /proc decides: a zombie has exited.
+ */
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all there is
   }
 }
 
 async function stopPid(pid: number): Promise<void> {
+  // kill(0) and kill(-1) signal a whole process group or every process: never let a bad pid get here.
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`refusing to signal pid ${pid}`);
   if (!pidAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 5000;
@@ -83,15 +95,28 @@ async function spawnRedis(port: number, dir: string, extraArgs: string[] = []): 
   );
   if (res.status !== 0) throw new Error(`redis-server failed to start: ${res.stderr || res.stdout}`);
   await waitForPort(port, 5000);
-  // The pidfile is written right after the listener opens; poll briefly for it.
-  const deadline = Date.now() + 2000;
+  return readPidFile(pidfile, 2000);
+}
+
+/**
+ * Redis writes its pidfile after the listener opens, with fopen then fprintf: a read can find no
+ * file, or an empty one. An empty read once became pid 0, and stopping "pid 0" sent SIGTERM to the
+ * test runner's whole process group. Only a complete `<pid>\n` naming a live process is accepted.
+ */
+export async function readPidFile(pidfile: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
   for (;;) {
     try {
-      return Number(readFileSync(pidfile, 'utf8').trim());
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 10));
+      last = readFileSync(pidfile, 'utf8');
+    } catch {
+      last = '';
     }
+    const match = /^(\d+)\n$/.exec(last);
+    const pid = match ? Number(match[1]) : 0;
+    if (pid > 1 && pidAlive(pid)) return pid;
+    if (Date.now() > deadline) throw new Error(`no complete pidfile at ${pidfile} after ${timeoutMs} ms (read ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
