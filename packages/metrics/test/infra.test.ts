@@ -19,8 +19,6 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const K8S = join(ROOT, 'infra/k8s');
 /** The services exit at most this long after SIGTERM (onShutdown(logger, 25_000, …) in every main.ts). */
 const SHUTDOWN_GRACE_SECONDS = 25;
-/** Config keys the manifests set that the lead adds to @switchyard/config with the metrics wiring. */
-const PENDING_CONFIG_KEYS = new Set(['METRICS_PORT']);
 /** Labels Prometheus attaches from the scrape target, on top of each metric's own. */
 const TARGET_LABELS = new Set([COMPONENT_LABEL, 'instance', 'job', 'namespace', 'pod', 'container', 'service']);
 
@@ -235,7 +233,7 @@ describe('infra/k8s manifests', () => {
     const known = new Set(Object.keys(configSchema.shape));
     const cfg = byName('ConfigMap', 'switchyard-config').data!;
     const secretKeys = Object.keys(loadYaml(join(K8S, 'secret.template.yaml')).map((d) => d as Manifest).find((d) => d.metadata.name === 'switchyard-secrets')!.stringData!);
-    for (const key of [...Object.keys(cfg), ...secretKeys]) expect(known.has(key) || PENDING_CONFIG_KEYS.has(key), key).toBe(true);
+    for (const key of [...Object.keys(cfg), ...secretKeys]) expect(known.has(key), key).toBe(true);
     // Secrets stay out of the ConfigMap; required ones are in the Secret.
     for (const key of ['REDIS_URL', 'MONGODB_URL', 'OPENAI_API_KEY', 'UPLOAD_TOKEN_SECRET', 'FILE_URL_SECRET']) expect(Object.keys(cfg)).not.toContain(key);
     for (const key of ['REDIS_URL', 'MONGODB_URL', 'OPENAI_API_KEY', 'UPLOAD_TOKEN_SECRET']) expect(secretKeys).toContain(key);
