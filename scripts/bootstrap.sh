@@ -36,6 +36,9 @@ fi
 apt_install redis-server redis-server
 # The page tests drive Debian's Chromium through playwright-core (no browser download).
 if [ "$mode" = test ]; then apt_install chromium chromium; fi
+# The compose test validates docker-compose.yml with the Compose CLI: the docker plugin where it
+# exists, else Debian's docker-compose (its `config` needs no container engine).
+if [ "$mode" = test ] && ! docker compose version >/dev/null 2>&1; then apt_install docker-compose docker-compose; fi
 "${PNPM[@]}" install --frozen-lockfile --reporter=silent
 
 case "$mode" in

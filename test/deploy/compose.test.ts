@@ -1,0 +1,289 @@
+// docker-compose.yml, checked the two ways this machine allows (no container engine runs here):
+// 1. The Compose CLI validates and resolves the file (`config`): `docker compose` where the plugin
+//    exists, else Debian's docker-compose, which the test bootstrap installs. A misspelled key is
+//    shown to fail the same check, so a pass means something.
+// 2. The resolved file's own settings start the services: each Switchyard service runs its Dockerfile
+//    target's command with that target's ENV, then its compose environment and secrets on top. Only
+//    what containers give and processes on one host cannot is swapped: the addresses of redis, mongo,
+//    gcs and model point at the embedded test servers (the GCS one checks V4 signatures against the
+//    key made the way the README says), and every listener gets a free port. The generation worker
+//    runs twice, as `docker compose up --scale generation-worker=2` would.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema, loadConfig, uploadTokenSecret } from '@switchyard/config';
+import { startGcsTestServer, type GcsTestServer } from '@switchyard/gcs-test-server';
+import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE } from '@switchyard/queues';
+import { freePort } from '@switchyard/redis-server';
+import {
+  REPO_ROOT,
+  spawnService,
+  startEmbeddedDependencies,
+  waitForHttpOk,
+  type EmbeddedDependencies,
+  type ServiceName,
+  type ServiceProcess,
+} from '@switchyard/system-launcher';
+import { postChatKit } from '../kit/sse-client.ts';
+
+type Json = Record<string, unknown>;
+interface ComposeService {
+  build?: { context: string; dockerfile?: string; target?: string };
+  image?: string;
+  environment?: Record<string, string | null>;
+  ports?: Array<string | { target: number; published?: string | number }>;
+  secrets?: Array<string | { source: string; target?: string }>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  container_name?: string;
+  stop_grace_period?: string;
+  volumes?: Array<string | { type: string; source: string; target: string }>;
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  secrets?: Record<string, { file: string }>;
+}
+
+const SWITCHYARD: ServiceName[] = ['gateway', 'generation-worker', 'image-ingest-worker'];
+const SCALED: ServiceName[] = ['generation-worker', 'image-ingest-worker'];
+/** The services exit at most this long after SIGTERM (onShutdown(logger, 25_000, …) in every main.ts). */
+const SHUTDOWN_GRACE_SECONDS = 25;
+/** Read by the OpenTelemetry SDK itself, not by @switchyard/config. */
+const OTEL_KEYS = /^OTEL_/;
+const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+
+let cli: string[] | undefined;
+/** `docker compose` (v2 plugin) or `docker-compose` (v1), whichever runs here. */
+function composeCli(): string[] {
+  cli ??= [['docker', 'compose'], ['docker-compose']].find((cmd) => spawnSync(cmd[0]!, [...cmd.slice(1), 'version']).status === 0);
+  if (!cli) throw new Error('no Compose CLI: install the docker compose plugin or Debian\'s docker-compose (npm test does)');
+  return cli;
+}
+
+/** `config` of a compose file, interpolated with a clean environment (so every `${X:-default}` shows its default). */
+function composeConfig(file: string): { status: number | null; stdout: string; stderr: string } {
+  const [bin, ...pre] = composeCli();
+  const r = spawnSync(bin!, [...pre, '-f', file, '--project-directory', REPO_ROOT, 'config'], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface DockerTarget { env: Record<string, string>; cmd: string[]; healthcheck: boolean }
+/** ENV (inherited from the stages a target is built FROM), CMD and HEALTHCHECK of each Dockerfile target. */
+function dockerTargets(): Map<string, DockerTarget> {
+  const text = readFileSync(join(REPO_ROOT, 'infra/docker/Dockerfile'), 'utf8');
+  const targets = new Map<string, DockerTarget>();
+  let current: DockerTarget | undefined;
+  for (const line of text.split('\n')) {
+    const from = /^FROM (\S+) AS (\S+)$/.exec(line);
+    if (from) {
+      const parent = targets.get(from[1]!);
+      current = { env: { ...parent?.env }, cmd: [...(parent?.cmd ?? [])], healthcheck: parent?.healthcheck ?? false };
+      targets.set(from[2]!, current);
+      continue;
+    }
+    if (!current) continue;
+    if (line.startsWith('ENV ')) for (const m of line.slice(4).matchAll(/(\w+)=(\S+)/g)) current.env[m[1]!] = m[2]!;
+    if (line.startsWith('CMD ')) current.cmd = JSON.parse(line.slice(4)) as string[];
+    if (line.startsWith('HEALTHCHECK ')) current.healthcheck = true;
+  }
+  return targets;
+}
+
+const seconds = (d: string) => {
+  const m = /^(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+  if (!m || (!m[1] && !m[2])) throw new Error(`unreadable duration ${d}`);
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+};
+const secretName = (s: string | { source: string }) => (typeof s === 'string' ? s : s.source);
+
+let compose: ComposeFile;
+const targets = dockerTargets();
+
+beforeAll(() => {
+  const r = composeConfig(COMPOSE_FILE);
+  expect(r.status, r.stderr).toBe(0);
+  compose = parse(r.stdout) as ComposeFile;
+});
+
+describe('docker-compose.yml', () => {
+  it('fails the Compose CLI check when a key is misspelled (the check is real)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-compose-'));
+    try {
+      const bad = join(dir, 'docker-compose.yml');
+      writeFileSync(bad, readFileSync(COMPOSE_FILE, 'utf8').replace('    stop_grace_period: 30s', '    stop_grace_periods: 30s'));
+      const r = composeConfig(bad);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/stop_grace_periods/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('builds every Switchyard service from its own Dockerfile target, which runs its main.ts', () => {
+    for (const name of [...SWITCHYARD, 'model']) {
+      const build = compose.services[name]?.build;
+      expect(build?.dockerfile, name).toBe('infra/docker/Dockerfile');
+      expect(targets.has(build!.target!), `${name} target ${build?.target}`).toBe(true);
+    }
+    // spawnService below runs exactly what the image runs.
+    for (const name of SWITCHYARD) expect(targets.get(name)!.cmd).toEqual(['node', '--import', 'tsx', `services/${name}/src/main.ts`]);
+  });
+
+  it('lets workers scale: no fixed container name, no published port', () => {
+    for (const name of SCALED) {
+      expect(compose.services[name]!.container_name, name).toBeUndefined();
+      expect(compose.services[name]!.ports ?? [], name).toEqual([]);
+    }
+  });
+
+  it('gives every Switchyard container more stop grace than the services’ 25 s shutdown bound', () => {
+    for (const name of SWITCHYARD) expect(seconds(compose.services[name]!.stop_grace_period ?? '10s'), name).toBeGreaterThan(SHUTDOWN_GRACE_SECONDS);
+  });
+
+  it('waits only on dependencies that have a healthcheck, and health-checks every Switchyard image', () => {
+    for (const [name, svc] of Object.entries(compose.services)) {
+      for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {})) {
+        const d = compose.services[dep];
+        expect(d, `${name} depends on ${dep}`).toBeDefined();
+        if (condition === 'service_healthy') expect(Boolean(d!.healthcheck) || Boolean(d!.build && targets.get(d!.build.target!)?.healthcheck), `${dep} has a healthcheck`).toBe(true);
+      }
+    }
+    for (const name of SWITCHYARD) expect(targets.get(name)!.healthcheck, name).toBe(true);
+  });
+
+  it('sets only configuration the services read, and a configuration they accept', () => {
+    const known = new Set(Object.keys(configSchema.shape));
+    for (const name of SWITCHYARD) {
+      const env = composeEnv(name);
+      for (const key of Object.keys(env)) expect(known.has(key) || OTEL_KEYS.test(key), `${name}: ${key}`).toBe(true);
+      const cfg = loadConfig(env);
+      if (name === 'gateway') expect(() => uploadTokenSecret(cfg)).not.toThrow();
+    }
+  });
+});
+
+/** Dockerfile ENV of the service's target, then its compose environment (what the container sees). */
+function composeEnv(name: ServiceName): Record<string, string> {
+  const { PATH: _path, PNPM_HOME: _pnpm, ...imageEnv } = targets.get(compose.services[name]!.build!.target!)!.env;
+  const env: Record<string, string> = { ...imageEnv };
+  for (const [k, v] of Object.entries(compose.services[name]!.environment ?? {})) if (v !== null) env[k] = String(v);
+  return env;
+}
+
+describe('the compose services, started with the compose file’s own settings', () => {
+  let deps: EmbeddedDependencies;
+  let gcs: GcsTestServer;
+  let dir: string;
+  const processes: ServiceProcess[] = [];
+  let gatewayUrl: string;
+  const healthUrls: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-compose-'));
+    // The signing key exactly as the README makes it for `docker compose up`.
+    const keyFile = join(dir, 'dev-signing-key.json');
+    const made = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/make-dev-gcs-key.ts'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    writeFileSync(keyFile, made.stdout);
+    const key = JSON.parse(made.stdout) as { client_email: string; private_key: string };
+
+    const externalMongo = process.env.MONGODB_URL;
+    deps = await startEmbeddedDependencies({
+      env: { BLOB_DRIVER: 'gcs', ...(externalMongo ? { MONGODB_URL: externalMongo } : {}) },
+      announce: () => undefined,
+      blobRoot: dir,
+      model: { imageBytes: 120_000 },
+    });
+    // The emulator's buckets are the folders of its data volume (fake-gcs-server's -data).
+    const volume = compose.services.gcs!.volumes!.map((v) => (typeof v === 'string' ? v.split(':')[0]! : v.source))[0]!;
+    gcs = await startGcsTestServer({
+      buckets: readdirSync(volume, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name),
+      autoCreateBuckets: false,
+      signingKeys: { [key.client_email]: key.private_key },
+    });
+    const mongoUrl = externalMongo ?? deps.env.MONGODB_URL!;
+    const gatewayPort = await freePort();
+    gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const published = compose.services.gateway!.ports!.map((p) => (typeof p === 'string' ? Number(p.split(':')[0]) : Number(p.published)));
+    // Container address → where that container's counterpart listens here.
+    const origins = new Map<string, string>([
+      ['redis', new URL(deps.env.REDIS_URL!).host],
+      ['mongo', new URL(mongoUrl).host],
+      ['gcs', new URL(gcs.url).host],
+      ['model', new URL(deps.model!.baseURL).host],
+      ...published.map((p) => [`localhost:${p}`, `127.0.0.1:${gatewayPort}`] as [string, string]),
+    ]);
+    const relocate = (value: string): string => {
+      if (!/^[a-z]+:\/\//.test(value)) return value;
+      const url = new URL(value);
+      const to = origins.get(url.host) ?? origins.get(url.hostname);
+      if (!to) return value;
+      if (externalMongo && url.hostname === 'mongo') return externalMongo;
+      return value.replace(url.host, to);
+    };
+    const secretFiles = new Map(Object.keys(compose.secrets ?? {}).map((name) => [`/run/secrets/${name}`, keyFile]));
+
+    const start = async (name: ServiceName, label: string) => {
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(composeEnv(name))) env[k] = secretFiles.get(v) ?? relocate(v);
+      for (const k of ['PORT', 'HEALTH_PORT', 'METRICS_PORT'] as const) {
+        if (!(k in env)) continue;
+        env[k] = k === 'PORT' ? String(gatewayPort) : String(await freePort());
+        if (k !== 'PORT') healthUrls.push(`http://127.0.0.1:${env[k]}/${k === 'METRICS_PORT' ? 'metrics' : 'readyz'}`);
+      }
+      for (const s of compose.services[name]!.secrets ?? []) expect(secretFiles.has(`/run/secrets/${secretName(s)}`)).toBe(true);
+      processes.push(spawnService(name, { env, label }));
+    };
+    await start('gateway', 'gateway');
+    await start('generation-worker', 'generation-worker-1');
+    await start('generation-worker', 'generation-worker-2');
+    await start('image-ingest-worker', 'image-ingest-worker-1');
+    await waitForHttpOk(`${gatewayUrl}/readyz`, 60_000, processes);
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await gcs?.close();
+    await deps?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('come up ready, with both scaled generation workers on the runs queue', async () => {
+    for (const url of healthUrls) expect((await fetch(url)).status, url).toBe(200);
+    const runs = createQueue(RUNS_QUEUE, { redisUrl: deps.env.REDIS_URL! });
+    const ingest = createQueue(IMAGE_INGEST_QUEUE, { redisUrl: deps.env.REDIS_URL! });
+    try {
+      expect(await runs.getWorkersCount()).toBe(2);
+      expect(await ingest.getWorkersCount()).toBe(1);
+    } finally {
+      await runs.close();
+      await ingest.close();
+    }
+  });
+
+  it('stream a chat whose generated image lands in the emulator’s bucket behind a verified signed URL', async () => {
+    const s = await postChatKit(gatewayUrl, {
+      type: 'threads.create',
+      params: { input: { content: [{ type: 'input_text', text: 'draw a fox' }], attachments: [], inference_options: {} } },
+    });
+    await s.done;
+    const events = s.events.map((e) => e.data as Json);
+    expect(events.at(-1)?.type).not.toBe('error');
+    const final = events.find((e) => e.type === 'thread.item.done' && (e.item as Json).type === 'generated_image');
+    const url = ((final?.item as Json | undefined)?.image as Json | undefined)?.url as string | undefined;
+    expect(url, JSON.stringify(events.map((e) => e.type))).toBeDefined();
+    expect(url!.startsWith(gcs.url)).toBe(true);
+    expect(url).toContain('X-Goog-Signature=');
+    const res = await fetch(url!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const bucket = compose.services.gateway!.environment!.GCS_BUCKET!;
+    expect(gcs.objects(bucket).length).toBe(deps.model!.sentImages.length);
+  });
+});
