@@ -1,5 +1,6 @@
 // JSON requests answer exactly as the protocol pages them; bad input gets the right status and a JSON error naming the problem, before any stream starts,
 // and writes nothing (issue 2, test 5). Also: every store read and write is scoped by owner.
+import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageOfThreadItems, validatePageOfThreads } from '@switchyard/protocol/schema-validation';
 import { postChatKit, postJson } from '../kit/sse-client.ts';
@@ -61,6 +62,29 @@ describe('bad requests are refused before streaming and change nothing', () => {
       expect((res.body as { error: { message: string } }).error.message).toMatch(/thr_missing/);
     }
     expect(await storeCounts()).toEqual(before);
+  });
+});
+
+describe('keep-alive connections', () => {
+  it('an idle connection outlives Node’s 5 s default, so a reused socket is never cut mid-request', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const list = () =>
+      new Promise<{ status: number; keepAlive: string; reused: boolean }>((resolve, reject) => {
+        const req = request(`${gw}/chatkit`, { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, keepAlive: String(res.headers['keep-alive']), reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ type: 'threads.list', params: {} }));
+      });
+    try {
+      const first = await list();
+      expect(first).toEqual({ status: 200, keepAlive: 'timeout=65', reused: false });
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(await list()).toEqual({ status: 200, keepAlive: 'timeout=65', reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

@@ -17,6 +17,12 @@ export const configSchema = z.object({
   PUBLIC_BASE_URL: z.string().url().optional(),
   BODY_LIMIT_BYTES: int(1_048_576),
   SSE_HEARTBEAT_MS: int(15_000),
+  /**
+   * How long an idle keep-alive connection stays open. Above a load balancer's idle timeout (60 s on
+   * the common ones) so the balancer, not the gateway, closes idle connections: Node's 5 s default
+   * lets a client reuse a socket the gateway is closing that instant, and the request fails.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65_000),
   /** Development identity: requests without credentials act as `dev`; `X-Switchyard-User` picks another user. */
   DEV_IDENTITY: bool.optional(),
   /** The demo chat page at `/` (a static page speaking ChatKit to /chatkit); on by default in development only. */

@@ -127,6 +127,9 @@ const app = createGatewayApp({
 const server = app.listen(cfg.PORT, cfg.HOST, () => {
   logger.info({ port: cfg.PORT, host: cfg.HOST, app: chatApp.name, disconnectPolicy: cfg.DISCONNECT_POLICY }, 'gateway listening');
 });
+// Headers must be allowed to take longer than the idle keep-alive, or Node cuts a reused socket early.
+server.keepAliveTimeout = cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+server.headersTimeout = cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS + 5_000;
 opsLive?.attach(server);
 
 onShutdown(logger, 25_000, async () => {
