@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from 'mongodb';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   validateAttachment,
   validatePageOfThreadItems,
@@ -76,6 +76,11 @@ export function useConformanceSystem(onStarted: (sys: ConformanceSystem) => void
   beforeAll(async () => {
     sys = await startConformanceSystem(env);
     onStarted(sys);
+  });
+  // A failed scenario shows what the services were doing (the only way to read a CI-only failure).
+  afterEach((ctx) => {
+    if (ctx.task.result?.state !== 'fail' || !sys) return;
+    for (const p of sys.processes) process.stderr.write(`--- ${p.name} (last 40 lines)\n${p.output.slice(-40).join('\n')}\n`);
   });
   afterAll(async () => {
     await sys?.stop();
