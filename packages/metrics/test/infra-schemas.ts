@@ -1,6 +1,9 @@
 // JSON Schemas (draft-07, for ajv) of the resource kinds and files under infra/: just the shape
 // Switchyard relies on — apiVersion/kind/metadata/spec, container ports, probes, resources, KEDA
-// trigger metadata, Prometheus rule groups and Grafana panels. Not the full Kubernetes OpenAPI.
+// trigger metadata, Prometheus rule groups and Grafana panels — and stricter than the official
+// schemas (which infra.test.ts also applies, through kubernetes-models): no field outside that shape,
+// so a misspelled key (`livenesProbe`) fails here where the official ones let it pass. The Grafana
+// dashboard and the Kustomization have no official schema package here; these are theirs.
 
 const dnsName = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 } as const;
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;

@@ -1,5 +1,7 @@
 // Validates infra/k8s, infra/prometheus/alerts.yml and infra/grafana/switchyard.json offline: every
-// YAML document parses (YAML 1.1, as Kubernetes reads it) and matches the JSON Schema of its kind;
+// YAML document parses (YAML 1.1, as Kubernetes reads it) and matches the official schema of its kind
+// (kubernetes-models: Kubernetes' OpenAPI, KEDA's and the Prometheus Operator's CRDs) and this
+// project's stricter one (infra-schemas.ts: no unknown fields, the shape Switchyard relies on);
 // selectors, ports, probes and config agree with each other and with the Dockerfile and the config
 // schema; every metric the dashboard, the alerts and the ScaledObjects query is one createMetrics
 // registers, with labels it has; termination grace outlasts the services' 25 s shutdown bound.
@@ -8,6 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '@switchyard/config';
 import { IMAGE_INGEST_QUEUE, RUNS_QUEUE } from '@switchyard/queues';
@@ -124,6 +131,45 @@ describe('infra/k8s manifests', () => {
     expect(kinds('Service')).toEqual([...DEPLOYMENTS].sort());
     expect(kinds('PodDisruptionBudget')).toEqual([...DEPLOYMENTS].sort());
     expect(kinds('ScaledObject')).toEqual(WORKERS.map((w) => w.deployment).sort());
+  });
+
+  it('match the official schemas of their kinds (Kubernetes OpenAPI, KEDA and Prometheus Operator CRDs)', () => {
+    // Each model takes its own typed document; these are YAML-loaded, so they go in as unknown.
+    type Model = new (doc: never) => { validate(): void };
+    const official: Record<string, Model> = {
+      'v1/Namespace': Namespace,
+      'v1/ConfigMap': ConfigMap,
+      'v1/Secret': Secret,
+      'v1/Service': Service,
+      'apps/v1/Deployment': Deployment,
+      'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+      'keda.sh/v1alpha1/ScaledObject': ScaledObject,
+      'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+    };
+    const check = (m: Record<string, unknown>, Kind: Model): string => {
+      try {
+        new (Kind as new (doc: unknown) => { validate(): void })(m).validate();
+        return '';
+      } catch (err) {
+        return String(err);
+      }
+    };
+    for (const { file, ...doc } of manifests) {
+      if (doc.kind === 'Kustomization') continue; // kustomize's own file, not an API object
+      const Kind = official[`${doc.apiVersion}/${doc.kind}`];
+      expect(Kind, `${file}: ${doc.apiVersion} ${doc.kind}`).toBeDefined();
+      expect(check(doc as unknown as Record<string, unknown>, Kind!), `${file} ${doc.kind}/${doc.metadata.name}`).toBe('');
+    }
+    // The alert rules file is a PrometheusRule's spec, as the operator loads it.
+    const rules = loadYaml(join(ROOT, 'infra/prometheus/alerts.yml'))[0] as Record<string, unknown>;
+    expect(check({ metadata: { name: 'switchyard' }, spec: rules }, PrometheusRule)).toBe('');
+    // And the check bites.
+    const { file: _file, ...gw } = structuredClone(byName<DeploymentSpec>('Deployment', 'gateway'));
+    gw.spec.template.spec.containers[0]!.resources.requests.cpu = 'plenty';
+    expect(check(gw as unknown as Record<string, unknown>, Deployment)).toMatch(/requests\/cpu/);
+    const { file: _f, ...so } = structuredClone(byName<ScaledObjectSpec>('ScaledObject', 'generation-worker'));
+    (so.spec as unknown as Record<string, unknown>).minReplicaCount = 'one';
+    expect(check(so as unknown as Record<string, unknown>, ScaledObject)).toMatch(/minReplicaCount/);
   });
 
   it('reject a malformed manifest (the schemas bite)', () => {
