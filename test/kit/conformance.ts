@@ -8,7 +8,7 @@
 //     type (threads, pages, attachments, transcription, sync action results, `{}` answers);
 //   * errors before streaming: Switchyard's documented `{"error":{"code","message"}}` shape;
 //   * no `null` for optional fields anywhere (A7), free-form values excepted.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,19 +43,30 @@ export interface ConformanceSystem extends System {
 }
 
 export async function startConformanceSystem(env: Record<string, string> = {}): Promise<ConformanceSystem> {
-  const log = join(mkdtempSync(join(tmpdir(), 'switchyard-conformance-')), 'hooks.jsonl');
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-conformance-'));
+  const log = join(dir, 'hooks.jsonl');
   writeFileSync(log, '');
-  const sys = await startSystem({
-    transport: 'http',
-    env: {
-      SWITCHYARD_APP: APP_MODULE,
-      CONFORMANCE_LOG: log,
-      DISCONNECT_POLICY: 'cancel',
-      ...env,
-    },
-  });
+  let sys: System;
+  try {
+    sys = await startSystem({
+      transport: 'http',
+      env: {
+        SWITCHYARD_APP: APP_MODULE,
+        CONFORMANCE_LOG: log,
+        DISCONNECT_POLICY: 'cancel',
+        ...env,
+      },
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     ...sys,
+    async stop() {
+      await sys.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
     url: sys.gateways[0]!.url,
     hookLogFile: log,
     hookLog: () =>
@@ -99,6 +110,7 @@ export async function startExtraGateway(
   const hosts = sys.db.client.options.hosts.map((h) => h.toString()).join(',');
   const mongoUrl = process.env.MONGODB_URL ?? `mongodb://${hosts}/?directConnection=true`;
   const url = `http://127.0.0.1:${port}`;
+  const blobRoot = mkdtempSync(join(tmpdir(), 'switchyard-extra-blobs-'));
   const child = spawnService('gateway', {
     label: 'gateway-extra',
     env: {
@@ -109,7 +121,7 @@ export async function startExtraGateway(
       MONGODB_URL: mongoUrl,
       MONGODB_DB: sys.db.databaseName,
       BLOB_DRIVER: 'local',
-      BLOB_LOCAL_ROOT: mkdtempSync(join(tmpdir(), 'switchyard-extra-blobs-')),
+      BLOB_LOCAL_ROOT: blobRoot,
       FILE_URL_SECRET: randomBytes(24).toString('base64url'),
       SWITCHYARD_APP: APP_MODULE,
       CONFORMANCE_LOG: sys.hookLogFile,
@@ -124,9 +136,17 @@ export async function startExtraGateway(
     await waitForHttpOk(`${url}/readyz`, 120_000, [child]);
   } catch (err) {
     await child.stop('SIGKILL');
+    rmSync(blobRoot, { recursive: true, force: true });
     throw err;
   }
-  return { url, process: child, stop: () => child.stop() };
+  return {
+    url,
+    process: child,
+    async stop() {
+      await child.stop();
+      rmSync(blobRoot, { recursive: true, force: true });
+    },
+  };
 }
 
 // ── answers ──────────────────────────────────────────────────────────────────────────────────────
