@@ -4,7 +4,7 @@
 // project's stricter one (infra-schemas.ts: no unknown fields, the shape Switchyard relies on);
 // selectors, ports, probes and config agree with each other and with the Dockerfile and the config
 // schema; every metric the dashboard, the alerts and the ScaledObjects query is one createMetrics
-// registers, with labels it has; termination grace outlasts the services' 25 s shutdown bound.
+// registers, with labels it has; termination grace outlasts the services' shutdown bound (SHUTDOWN_GRACE_MS).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,14 +18,14 @@ import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operat
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '@switchyard/config';
 import { IMAGE_INGEST_QUEUE, RUNS_QUEUE } from '@switchyard/queues';
+import { SHUTDOWN_GRACE_MS } from '@switchyard/service-kit';
 import { COMPONENT_LABEL, createMetrics, METRIC_DEFINITIONS, type ServiceName } from '../src/index.ts';
 import { parseExposition } from './exposition.ts';
 import { alertRulesSchema, dashboardSchema, KIND_SCHEMAS } from './infra-schemas.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const K8S = join(ROOT, 'infra/k8s');
-/** The services exit at most this long after SIGTERM (onShutdown(logger, 25_000, …) in every main.ts). */
-const SHUTDOWN_GRACE_SECONDS = 25;
+const SHUTDOWN_GRACE_SECONDS = SHUTDOWN_GRACE_MS / 1000;
 /** Labels Prometheus attaches from the scrape target, on top of each metric's own. */
 const TARGET_LABELS = new Set([COMPONENT_LABEL, 'instance', 'job', 'namespace', 'pod', 'container', 'service']);
 
@@ -240,7 +240,7 @@ describe('infra/k8s manifests', () => {
     }
   });
 
-  it('give every pod more termination grace than its drain (preStop + the 25 s shutdown bound)', () => {
+  it('give every pod more termination grace than its drain (preStop + the services’ shutdown bound)', () => {
     for (const name of DEPLOYMENTS) {
       const spec = byName<DeploymentSpec>('Deployment', name).spec.template.spec;
       const preStop = spec.containers[0]!.lifecycle?.preStop?.exec.command ?? [];
@@ -251,7 +251,7 @@ describe('infra/k8s manifests', () => {
     // The bound the manifests assume is the one the services use.
     for (const svc of DEPLOYMENTS) {
       const main = readFileSync(join(ROOT, 'services', svc, 'src/main.ts'), 'utf8');
-      expect(main, svc).toMatch(new RegExp(`onShutdown\\(logger, ${SHUTDOWN_GRACE_SECONDS}_000,`));
+      expect(main, svc).toMatch(/onShutdown\(logger, SHUTDOWN_GRACE_MS,/);
     }
   });
 

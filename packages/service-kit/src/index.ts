@@ -111,6 +111,12 @@ export function startHealthServer(port: number, checks: Record<string, Check>, l
   return server;
 }
 
+/**
+ * How long any Switchyard process takes at most to exit after SIGTERM: below Kubernetes' default 30 s
+ * termination grace. The manifests and the compose file size their grace periods above it.
+ */
+export const SHUTDOWN_GRACE_MS = 25_000;
+
 /** Calls `shutdown` once on SIGTERM/SIGINT and exits when it resolves (or after `graceMs`). */
 export function onShutdown(logger: Logger, graceMs: number, shutdown: () => Promise<void>): void {
   let stopping = false;

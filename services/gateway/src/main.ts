@@ -13,7 +13,7 @@ import { createOpsLive, startSnapshotPublisher } from '@switchyard/ops-live';
 import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE, type RunJobData } from '@switchyard/queues';
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl, RunLogSubscriber } from '@switchyard/run-log';
-import { dependencyChecks, onShutdown, openDependencies } from '@switchyard/service-kit';
+import { dependencyChecks, onShutdown, openDependencies, SHUTDOWN_GRACE_MS } from '@switchyard/service-kit';
 import { initTracing } from '@switchyard/tracing';
 import { createGatewayApp } from './app.ts';
 
@@ -132,7 +132,7 @@ server.keepAliveTimeout = cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS;
 server.headersTimeout = cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS + 5_000;
 opsLive?.attach(server);
 
-onShutdown(logger, 25_000, async () => {
+onShutdown(logger, SHUTDOWN_GRACE_MS, async () => {
   // Drain: refuse new work, hand live streams off (clients re-attach with Last-Event-ID elsewhere).
   draining = true;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));

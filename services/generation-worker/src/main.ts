@@ -23,7 +23,7 @@ import { RunControl } from '@switchyard/run-log';
 import { Limits } from '@switchyard/limits';
 import { createMetrics, instrumentFetch, observeWorker, recordModelRequest, recordModelUsage, secondsSince, startMetricsServer } from '@switchyard/metrics';
 import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-live';
-import { dependencyChecks, drainWorker, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
+import { dependencyChecks, drainWorker, onShutdown, openDependencies, SHUTDOWN_GRACE_MS, startHealthServer } from '@switchyard/service-kit';
 import { contextFromCarrier, initTracing, inSpan, SpanKind, type Span } from '@switchyard/tracing';
 import type { Job, Worker } from 'bullmq';
 
@@ -160,7 +160,7 @@ logger.info({ app: app.name, transport: providers.transport, concurrency: cfg.WO
 
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 
-onShutdown(logger, 25_000, async () => {
+onShutdown(logger, SHUTDOWN_GRACE_MS, async () => {
   await drainWorker(worker, cfg.WORKER_DRAIN_MS, logger);
   await opsSnapshots.stop();
   await ingestEvents.close();

@@ -6,7 +6,7 @@ import { createLogger } from '@switchyard/logging';
 import { createWorker, IMAGE_INGEST_QUEUE, jobSpanAttributes, type ImageIngestJobData, type ImageIngestResult } from '@switchyard/queues';
 import { createMetrics, observeWorker, startMetricsServer } from '@switchyard/metrics';
 import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-live';
-import { dependencyChecks, drainWorker, onShutdown, openDependencies, startHealthServer } from '@switchyard/service-kit';
+import { dependencyChecks, drainWorker, onShutdown, openDependencies, SHUTDOWN_GRACE_MS, startHealthServer } from '@switchyard/service-kit';
 import { contextFromCarrier, initTracing, inSpan, SpanKind, type Span } from '@switchyard/tracing';
 import type { Job } from 'bullmq';
 
@@ -73,7 +73,7 @@ logger.info({ concurrency: cfg.INGEST_CONCURRENCY }, 'image-ingest worker ready'
 
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 
-onShutdown(logger, 25_000, async () => {
+onShutdown(logger, SHUTDOWN_GRACE_MS, async () => {
   await drainWorker(worker, cfg.WORKER_DRAIN_MS, logger);
   await opsSnapshots.stop();
   await deps.close();
