@@ -106,7 +106,12 @@ it('loses nothing and duplicates nothing while processes die', async () => {
   const rows = [];
   rows.push(
     await phase('worker SIGKILL', 6, async () => {
-      const victim = sys.workers.find((w) => w.child.exitCode === null && w.output.some((l) => l.includes('run started')))!;
+      // Kill a worker that holds a run. On a loaded machine the phase's random 200–800 ms may pass
+      // before any worker has taken a job, so wait for one rather than assume it.
+      const holder = () => sys.workers.find((w) => w.child.exitCode === null && w.output.some((l) => l.includes('"msg":"run started"')));
+      for (const deadline = Date.now() + 30_000; !holder() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      const victim = holder();
+      if (!victim) throw new Error(`no worker started a run within 30 s:\n${sys.workers.map((w) => w.output.slice(-10).join('\n')).join('\n---\n')}`);
       await victim.stop('SIGKILL');
     }),
   );

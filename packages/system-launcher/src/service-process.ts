@@ -29,6 +29,26 @@ export interface SpawnOptions {
   maxOutputLines?: number;
 }
 
+/**
+ * Turns a stream's chunks into whole lines. A pipe chunk can end mid-line (a long JSON log line,
+ * or a write racing the reader), and tests search these lines, so the unfinished tail is carried
+ * to the next chunk and flushed at the end.
+ */
+export function lineReader(onLine: (line: string) => void): { data: (chunk: string) => void; end: () => void } {
+  let tail = '';
+  return {
+    data: (chunk) => {
+      const lines = (tail + chunk).split('\n');
+      tail = lines.pop() ?? '';
+      lines.forEach(onLine);
+    },
+    end: () => {
+      onLine(tail);
+      tail = '';
+    },
+  };
+}
+
 export function spawnService(service: ServiceName, opts: SpawnOptions): ServiceProcess {
   const entry = join(REPO_ROOT, 'services', service, 'src', 'main.ts');
   const tsx = require.resolve('tsx');
@@ -40,16 +60,19 @@ export function spawnService(service: ServiceName, opts: SpawnOptions): ServiceP
   const label = opts.label ?? service;
   const output: string[] = [];
   const max = opts.maxOutputLines ?? 5_000;
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line) continue;
-      output.push(line);
-      if (output.length > max) output.shift();
-      if (opts.inheritOutput) process.stdout.write(`[${label}] ${line}\n`);
-    }
+  const keep = (line: string) => {
+    if (!line) return;
+    output.push(line);
+    if (output.length > max) output.shift();
+    if (opts.inheritOutput) process.stdout.write(`[${label}] ${line}\n`);
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  for (const stream of [child.stdout, child.stderr]) {
+    const reader = lineReader(keep);
+    // setEncoding also keeps a multi-byte character split across chunks whole.
+    stream?.setEncoding('utf8');
+    stream?.on('data', reader.data);
+    stream?.on('end', () => reader.end());
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     name: label,
