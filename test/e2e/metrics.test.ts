@@ -21,6 +21,20 @@ async function scrape(label: string): Promise<string> {
   return res.text();
 }
 
+/** Polls a process's /metrics until `queue` has finished at least `jobs` jobs (any outcome); returns the text. */
+async function settled(system: System, label: string, queue: string, jobs: number): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const text = await (await fetch(system.metricsUrls[label]!)).text();
+    const done = text
+      .split('\n')
+      .filter((l) => l.startsWith('switchyard_job_processing_seconds_count{') && l.includes(`queue="${queue}"`))
+      .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    if (done >= jobs || Date.now() > deadline) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** The value of one series, matched by name and a label subset. */
 function value(text: string, name: string, labels: Record<string, string> = {}): number {
   const lines = text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
@@ -36,7 +50,10 @@ it('counts runs, events, images and queue work exactly', async () => {
     await s.done;
     events += s.events.length;
   }
-  await new Promise((r) => setTimeout(r, 300));
+  // A job's processing time and the ingest count are recorded after its last event reached the
+  // client; wait until each has counted every job (any count, so a wrong one still fails below).
+  await settled(sys, 'generation-worker-0', 'runs', 3);
+  await settled(sys, 'image-ingest-worker-0', 'image-ingest', 3);
   const gw = await scrape('gateway-0');
   expect(value(gw, 'switchyard_time_to_first_event_seconds_count')).toBe(3);
   expect(value(gw, 'switchyard_time_to_first_token_seconds_count')).toBe(3);
@@ -89,8 +106,7 @@ describe('over the Responses WebSocket mode', () => {
       const s = await postChatKit(ws.gateways[0]!.url, { type: 'threads.create', params: { input: input(text) } });
       await s.done;
     }
-    const res = await fetch(ws.metricsUrls['generation-worker-0']!);
-    const worker = await res.text();
+    const worker = await settled(ws, 'generation-worker-0', 'runs', 2);
     expect(ws.model.requests.every((r) => r.transport === 'websocket')).toBe(true);
     expect(value(worker, 'switchyard_model_requests_total', { status: '200', transport: 'websocket' })).toBe(ws.model.requests.length);
     expect(worker).not.toMatch(/switchyard_model_requests_total\{[^}]*transport="http"/);
