@@ -17,11 +17,13 @@ const LONG = 120_000;
 
 /**
  * Runs in the page, as source text (the test program has no DOM types): records every state the
- * assistant messages and generated images pass through, as a MutationObserver sees them, so the
- * test observes intermediate states instead of timing them.
+ * assistant messages and generated images pass through, so the test observes intermediate states
+ * instead of timing them. The page's `item-rendered` event marks each render, even when one read
+ * of the stream carries several events; the MutationObserver adds what changes outside a render.
  */
 const INSTALL_RECORDER = `(() => {
   window.__recorder?.observer.disconnect();
+  window.__recorder?.list.removeEventListener('item-rendered', window.__recorder.snapshot);
   const list = document.querySelector('[data-testid="messages"]');
   const log = { text: [], images: [] };
   const snapshot = () => {
@@ -39,7 +41,8 @@ const INSTALL_RECORDER = `(() => {
   };
   const observer = new MutationObserver(snapshot);
   observer.observe(list, { subtree: true, childList: true, characterData: true, attributes: true });
-  window.__recorder = { log, observer };
+  list.addEventListener('item-rendered', snapshot);
+  window.__recorder = { log, observer, list, snapshot };
 })()`;
 
 const recorded = async (page: Page) => (await page.evaluate('window.__recorder.log')) as Recorded;
@@ -60,9 +63,10 @@ describe('demo page', () => {
   beforeAll(async () => {
     sys = await startSystem({
       transport: 'http',
-      // Paced so that a person (and the recorder) sees the text grow and the previews refine.
+      // Paced so that a person (and the recorder) sees the text grow and the previews refine, and
+      // long enough (4 s) that Stop lands mid-answer on a loaded machine.
       deltaDelayMs: 80,
-      textDeltas: 30,
+      textDeltas: 50,
       imageBytes: 120_000,
       env: { DEMO_PAGE: 'true', OPS_VIEWER_TOKEN: 'viewer-token-0123456789' },
     });
@@ -214,7 +218,10 @@ describe('demo page', () => {
     ]);
     const listed = await postJson(gw, { type: 'threads.list', params: { limit: 20 } });
     expect(((listed.body as Json).data as Json[]).map((t) => t.id)).toContain(threadId);
-    expect(await page.locator(`[data-testid="thread-link"][data-thread-id="${threadId}"][aria-current="page"]`).count()).toBe(1);
+    // The thread list is refreshed after the reload on its own; wait for it to be drawn.
+    const current = page.locator(`[data-testid="thread-link"][data-thread-id="${threadId}"][aria-current="page"]`);
+    await current.waitFor({ timeout: LONG });
+    expect(await current.count()).toBe(1);
   }, LONG);
 
   it('claims only / and its modules: health, readiness, ChatKit, files and the queue dashboard answer as before', async () => {

@@ -242,7 +242,9 @@ describe('the compose services, started with the compose file’s own settings',
     await start('generation-worker', 'generation-worker-1');
     await start('generation-worker', 'generation-worker-2');
     await start('image-ingest-worker', 'image-ingest-worker-1');
-    await waitForHttpOk(`${gatewayUrl}/readyz`, 60_000, processes);
+    // Every service, not only the gateway: a worker serves health only once its queue connection is
+    // ready, and on a loaded machine it can come up well after the gateway.
+    for (const url of [`${gatewayUrl}/readyz`, ...healthUrls]) await waitForHttpOk(url, 60_000, processes);
   });
 
   afterAll(async () => {
@@ -257,8 +259,10 @@ describe('the compose services, started with the compose file’s own settings',
     const runs = createQueue(RUNS_QUEUE, { redisUrl: deps.env.REDIS_URL! });
     const ingest = createQueue(IMAGE_INGEST_QUEUE, { redisUrl: deps.env.REDIS_URL! });
     try {
-      expect(await runs.getWorkersCount()).toBe(2);
-      expect(await ingest.getWorkersCount()).toBe(1);
+      // BullMQ counts a worker by its named Redis connection; give a just-ready one a moment to show.
+      const counts = async () => [await runs.getWorkersCount(), await ingest.getWorkersCount()];
+      for (const deadline = Date.now() + 10_000; (await counts()).join() !== '2,1' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+      expect(await counts()).toEqual([2, 1]);
     } finally {
       await runs.close();
       await ingest.close();

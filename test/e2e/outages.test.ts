@@ -51,7 +51,7 @@ it.skipIf(!!process.env.MONGODB_URL)('MongoDB down: readiness fails, requests an
   await until(async () => (await readyStatus()).status === 200);
   await until(conversationWorks);
   for (const p of sys.processes) expect(p.child.exitCode).toBeNull();
-});
+}, 120_000); // its waits add up to more than the default 60 s on a loaded machine
 
 it.skipIf(!!process.env.MONGODB_URL)('Redis restarted: readiness reports it, services reconnect by themselves, no process crashes', async () => {
   const redis = sys.embedded.redis!;
@@ -64,4 +64,4 @@ it.skipIf(!!process.env.MONGODB_URL)('Redis restarted: readiness reports it, ser
   await until(async () => (await readyStatus()).status === 200, 30_000);
   await until(conversationWorks, 30_000);
   for (const p of sys.processes) expect(p.child.exitCode).toBeNull();
-});
+}, 120_000); // its waits add up to more than the default 60 s on a loaded machine

@@ -13,8 +13,10 @@ export function resilienceSuite(redisCluster: boolean): void {
   const input = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
 
   beforeAll(async () => {
-    // Slow answers (60 deltas × 30 ms) so there is time to act mid-stream.
-    sys = await startSystem({ transport: 'http', gateways: 2, deltaDelayMs: 30, textDeltas: 60, redisCluster, env: { MAX_CONCURRENT_RUNS_PER_USER: '2', DISCONNECT_POLICY: 'grace', DISCONNECT_GRACE_MS: '700' } });
+    // Slow answers (150 deltas × 30 ms, 4.5 s) so there is time to act mid-stream. The grace (2 s)
+    // must let a re-attach on the other gateway land even on a loaded machine, and still end well
+    // before the answer would, so the stop button's cancel is seen.
+    sys = await startSystem({ transport: 'http', gateways: 2, deltaDelayMs: 30, textDeltas: 150, redisCluster, env: { MAX_CONCURRENT_RUNS_PER_USER: '2', DISCONNECT_POLICY: 'grace', DISCONNECT_GRACE_MS: '2000' } });
   });
   afterAll(async () => {
     await sys?.stop();

@@ -14,7 +14,8 @@ beforeAll(async () => {
     workers: 2,
     deltaDelayMs: 40,
     textDeltas: 50,
-    env: { WORKER_LOCK_MS: '1500', WORKER_STALLED_INTERVAL_MS: '500' },
+    // A lock long enough that a loaded machine's pauses do not hand the run over before the kill.
+    env: { WORKER_LOCK_MS: '3000', WORKER_STALLED_INTERVAL_MS: '500' },
   });
 });
 afterAll(async () => {
@@ -28,8 +29,9 @@ it('the run is taken over after a SIGKILL and ends with exactly one complete ans
   });
   const runId = s.headers.get('x-switchyard-run-id')!;
   await s.waitForEvents(10);
-  const holder = sys.workers.find((w) => w.output.some((l) => l.includes(runId)))!;
-  expect(holder).toBeDefined();
+  const holders = sys.workers.filter((w) => w.output.some((l) => l.includes('"msg":"run started"') && l.includes(runId)));
+  expect(holders).toHaveLength(1);
+  const holder = holders[0]!;
   await holder.stop('SIGKILL');
   await s.done;
 

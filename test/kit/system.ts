@@ -104,18 +104,26 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     url: `http://127.0.0.1:${port}`,
     process: spawnService('gateway', { env: await withMetrics(`gateway-${i}`, { ...env, PORT: String(port), HOST: '127.0.0.1' }), label: `gateway-${i}` }),
   })));
+  // Workers serve /readyz on HEALTH_PORT once their queue connections are ready: the system is
+  // started when they are too, so a test's first run never also waits for a worker to boot.
+  const readyUrls = gateways.map((g) => `${g.url}/readyz`);
+  const withHealth = async (base: Record<string, string>) => {
+    const port = await freePort();
+    readyUrls.push(`http://127.0.0.1:${port}/readyz`);
+    return { ...base, HEALTH_PORT: String(port) };
+  };
   const workers = await Promise.all(
-    Array.from({ length: opts.workers ?? 1 }, async (_, i) => spawnService('generation-worker', { env: await withMetrics(`generation-worker-${i}`, env), label: `generation-worker-${i}` })),
+    Array.from({ length: opts.workers ?? 1 }, async (_, i) => spawnService('generation-worker', { env: await withHealth(await withMetrics(`generation-worker-${i}`, env)), label: `generation-worker-${i}` })),
   );
   const worker = workers[0]!;
   const ingests = await Promise.all(
-    Array.from({ length: opts.ingests ?? 1 }, async (_, i) => spawnService('image-ingest-worker', { env: await withMetrics(`image-ingest-worker-${i}`, env), label: `image-ingest-worker-${i}` })),
+    Array.from({ length: opts.ingests ?? 1 }, async (_, i) => spawnService('image-ingest-worker', { env: await withHealth(await withMetrics(`image-ingest-worker-${i}`, env)), label: `image-ingest-worker-${i}` })),
   );
   const ingest = ingests[0]!;
   const processes = [...gateways.map((g) => g.process), ...workers, ...ingests];
   const mongo = new MongoClient(mongoUrl);
   try {
-    await Promise.all(gateways.map((g) => waitForHttpOk(`${g.url}/readyz`, 60_000, processes)));
+    await Promise.all(readyUrls.map((url) => waitForHttpOk(url, 60_000, processes)));
     await mongo.connect();
   } catch (err) {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));

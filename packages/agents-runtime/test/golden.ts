@@ -52,6 +52,9 @@ export function normalise(frames: string[], opts: { imageUrls?: boolean } = {}):
       return ids.get(value);
     }
     if (typeof value === 'string' && key === 'created_at') return '<ts>';
+    // A workflow's duration is whole seconds of wall clock between reasoning and answer: 0 in the
+    // recordings and here, unless a loaded machine stalls a second in between.
+    if (key === 'duration' && parent === 'summary' && Number.isInteger(value) && (value as number) >= 0) return '<duration>';
     return value;
   };
   return frames.map((f) => JSON.stringify(walk(JSON.parse(f), null)));

@@ -202,6 +202,10 @@ export class ThreadView {
       el.dataset.type = entry.item.type;
       el.dataset.state = entry.status;
       renderer.update(el, entry);
+      // Each state an item passes through, as it is drawn. One network read can carry several
+      // events (a preview and the final image together), which a MutationObserver would only see
+      // as the last; the browser tests, or a script built on the page, listen for this instead.
+      el.dispatchEvent(new CustomEvent('item-rendered', { bubbles: true }));
     });
   }
 

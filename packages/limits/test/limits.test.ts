@@ -37,14 +37,14 @@ describe('Limits', () => {
   });
 
   it('caps concurrent runs per user, and a lease that expires frees its slot', async () => {
-    const limits = new Limits(redis, { requestsPerMinute: 0, concurrentRunsPerUser: 2, leaseMs: 300 });
+    const limits = new Limits(redis, { requestsPerMinute: 0, concurrentRunsPerUser: 2, leaseMs: 1_500 }); // leases outlive a loaded machine's round trips
     await limits.acquireRunSlot('u', 'r1');
     await limits.acquireRunSlot('u', 'r2');
     const err = await limits.acquireRunSlot('u', 'r3').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TooManyRequests);
     await limits.releaseRunSlot('u', 'r1');
     await limits.acquireRunSlot('u', 'r3');
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 1_600));
     await limits.acquireRunSlot('u', 'r4');
     await limits.acquireRunSlot('u', 'r5');
   });

@@ -189,9 +189,12 @@ describe('queue metrics under a scripted BullMQ workload', () => {
 
   it('records the ingest pool once the blocked jobs finish', async () => {
     ingestGate.open();
-    await waitFor('5 completed ingest jobs', async () => (await ingest.getJobCounts('completed')).completed === 5);
-    const exp = (await scrape(ingestMetrics.registry)).exposition;
     const q = { queue: 'image-ingest' };
+    await waitFor('5 completed ingest jobs', async () => (await ingest.getJobCounts('completed')).completed === 5);
+    // The worker records a job on its `completed` event, which follows the Redis state it polls.
+    const recorded = async () => valueOf((await scrape(ingestMetrics.registry)).exposition, 'switchyard_job_processing_seconds_count', { ...q, outcome: 'completed' }) ?? 0;
+    await waitFor('5 recorded ingest jobs', async () => (await recorded()) >= 5);
+    const exp = (await scrape(ingestMetrics.registry)).exposition;
     expect(valueOf(exp, 'switchyard_queue_wait_seconds_count', q)).toBe(5);
     expect(valueOf(exp, 'switchyard_job_processing_seconds_count', { ...q, outcome: 'completed' })).toBe(5);
     expect(valueOf(exp, 'switchyard_job_processing_seconds_count', { ...q, outcome: 'failed' })).toBe(0);

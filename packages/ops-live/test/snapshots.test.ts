@@ -45,10 +45,11 @@ describe('SnapshotStore', () => {
   });
 
   it('leaves out and deletes snapshots older than the staleness window', async () => {
+    // A window wide enough for publish + read on a loaded machine, and a gap well past it.
     await store.publish(snapshot('h:old'), 60);
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 900));
     await store.publish(snapshot('h:new'), 60);
-    const live = await store.readLive(40);
+    const live = await store.readLive(400);
     expect(live.snapshots.map((s) => s.id)).toEqual(['h:new']);
     expect(await redis.hexists(SNAPSHOTS_KEY, 'h:old')).toBe(0);
     expect(await redis.zscore(PUBLISHED_AT_KEY, 'h:old')).toBeNull();
