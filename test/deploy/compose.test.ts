@@ -3,13 +3,15 @@
 //    exists, else Debian's docker-compose, which the test bootstrap installs. A misspelled key is
 //    shown to fail the same check, so a pass means something.
 // 2. The resolved file's own settings start the services: each Switchyard service runs its Dockerfile
-//    target's command with that target's ENV, then its compose environment and secrets on top. Only
-//    what containers give and processes on one host cannot is swapped: the addresses of redis, mongo,
-//    gcs and model point at the embedded test servers (the GCS one checks V4 signatures against the
-//    key made the way the README says), and every listener gets a free port. The generation worker
-//    runs twice, as `docker compose up --scale generation-worker=2` would.
+//    target's command in a folder laid out as that target's image (./image-tree.ts: its COPY steps
+//    and its pnpm install), with the target's ENV, then its compose environment on top, after the
+//    one-shot services it waits for (the signing-key maker) have run there to completion. Only what
+//    containers give and processes on one host cannot is swapped: the addresses of redis, mongo, gcs
+//    and model point at the embedded test servers (the GCS one checks V4 signatures against the key
+//    the stack made), named volumes are folders, and every listener gets a free port. The generation
+//    worker runs twice, as `docker compose up --scale generation-worker=2` would.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -21,7 +23,7 @@ import { SHUTDOWN_GRACE_MS } from '@switchyard/service-kit';
 import { freePort } from '@switchyard/redis-server';
 import {
   REPO_ROOT,
-  spawnService,
+  spawnProcess,
   startEmbeddedDependencies,
   waitForHttpOk,
   type EmbeddedDependencies,
@@ -29,6 +31,7 @@ import {
   type ServiceProcess,
 } from '@switchyard/system-launcher';
 import { postChatKit } from '../kit/sse-client.ts';
+import { buildImageTrees, parseDockerfile, type ImageTrees } from './image-tree.ts';
 
 type Json = Record<string, unknown>;
 interface ComposeService {
@@ -36,16 +39,26 @@ interface ComposeService {
   image?: string;
   environment?: Record<string, string | null>;
   ports?: Array<string | { target: number; published?: string | number }>;
-  secrets?: Array<string | { source: string; target?: string }>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   container_name?: string;
   stop_grace_period?: string;
-  volumes?: Array<string | { type: string; source: string; target: string }>;
+  volumes?: Array<string | { type: string; source: string; target: string; read_only?: boolean }>;
+  command?: string[];
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
-  secrets?: Record<string, { file: string }>;
+  volumes?: Record<string, unknown>;
+}
+interface Mount { source: string; target: string; readOnly: boolean; named: boolean }
+
+/** A service's mounts, from v1's `source:target[:mode]` strings or v2's long form. */
+function mounts(svc: ComposeService, file: ComposeFile): Mount[] {
+  return (svc.volumes ?? []).map((v) => {
+    if (typeof v !== 'string') return { source: v.source, target: v.target, readOnly: v.read_only === true, named: v.type === 'volume' };
+    const [source, target, mode] = v.split(':') as [string, string, string?];
+    return { source, target, readOnly: mode === 'ro', named: source in (file.volumes ?? {}) };
+  });
 }
 
 const SWITCHYARD: ServiceName[] = ['gateway', 'generation-worker', 'image-ingest-worker'];
@@ -72,37 +85,15 @@ function composeConfig(file: string): { status: number | null; stdout: string; s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface DockerTarget { env: Record<string, string>; cmd: string[]; healthcheck: boolean }
-/** ENV (inherited from the stages a target is built FROM), CMD and HEALTHCHECK of each Dockerfile target. */
-function dockerTargets(): Map<string, DockerTarget> {
-  const text = readFileSync(join(REPO_ROOT, 'infra/docker/Dockerfile'), 'utf8');
-  const targets = new Map<string, DockerTarget>();
-  let current: DockerTarget | undefined;
-  for (const line of text.split('\n')) {
-    const from = /^FROM (\S+) AS (\S+)$/.exec(line);
-    if (from) {
-      const parent = targets.get(from[1]!);
-      current = { env: { ...parent?.env }, cmd: [...(parent?.cmd ?? [])], healthcheck: parent?.healthcheck ?? false };
-      targets.set(from[2]!, current);
-      continue;
-    }
-    if (!current) continue;
-    if (line.startsWith('ENV ')) for (const m of line.slice(4).matchAll(/(\w+)=(\S+)/g)) current.env[m[1]!] = m[2]!;
-    if (line.startsWith('CMD ')) current.cmd = JSON.parse(line.slice(4)) as string[];
-    if (line.startsWith('HEALTHCHECK ')) current.healthcheck = true;
-  }
-  return targets;
-}
-
 const seconds = (d: string) => {
   const m = /^(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
   if (!m || (!m[1] && !m[2])) throw new Error(`unreadable duration ${d}`);
   return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
 };
-const secretName = (s: string | { source: string }) => (typeof s === 'string' ? s : s.source);
 
 let compose: ComposeFile;
-const targets = dockerTargets();
+const DOCKERFILE = join(REPO_ROOT, 'infra/docker/Dockerfile');
+const targets = parseDockerfile(readFileSync(DOCKERFILE, 'utf8'));
 
 beforeAll(() => {
   const r = composeConfig(COMPOSE_FILE);
@@ -130,7 +121,6 @@ describe('docker-compose.yml', () => {
       expect(build?.dockerfile, name).toBe('infra/docker/Dockerfile');
       expect(targets.has(build!.target!), `${name} target ${build?.target}`).toBe(true);
     }
-    // spawnService below runs exactly what the image runs.
     for (const name of SWITCHYARD) expect(targets.get(name)!.cmd).toEqual(['node', '--import', 'tsx', `services/${name}/src/main.ts`]);
   });
 
@@ -151,9 +141,22 @@ describe('docker-compose.yml', () => {
         const d = compose.services[dep];
         expect(d, `${name} depends on ${dep}`).toBeDefined();
         if (condition === 'service_healthy') expect(Boolean(d!.healthcheck) || Boolean(d!.build && targets.get(d!.build.target!)?.healthcheck), `${dep} has a healthcheck`).toBe(true);
+        // A one-shot is run to completion below, before the services that wait for it.
+        else expect(condition, `${name} waits on ${dep}`).toBe('service_completed_successfully');
       }
     }
     for (const name of SWITCHYARD) expect(targets.get(name)!.healthcheck, name).toBe(true);
+  });
+
+  it('keeps the signing key in a named volume that only its maker writes', () => {
+    const keyFile = compose.services.gateway!.environment!.GCS_KEY_FILE!;
+    const maker = mounts(compose.services['gcs-key']!, compose).find((m) => keyFile.startsWith(`${m.target}/`));
+    expect(maker?.named && !maker.readOnly).toBe(true);
+    for (const name of SWITCHYARD) {
+      expect(compose.services[name]!.environment!.GCS_KEY_FILE, name).toBe(keyFile);
+      expect(mounts(compose.services[name]!, compose).find((m) => m.source === maker!.source), name).toMatchObject({ target: maker!.target, readOnly: true });
+      expect(compose.services[name]!.depends_on?.['gcs-key']?.condition, name).toBe('service_completed_successfully');
+    }
   });
 
   it('sets only configuration the services read, and a configuration they accept', () => {
@@ -168,7 +171,7 @@ describe('docker-compose.yml', () => {
 });
 
 /** Dockerfile ENV of the service's target, then its compose environment (what the container sees). */
-function composeEnv(name: ServiceName): Record<string, string> {
+function composeEnv(name: string): Record<string, string> {
   const { PATH: _path, PNPM_HOME: _pnpm, ...imageEnv } = targets.get(compose.services[name]!.build!.target!)!.env;
   const env: Record<string, string> = { ...imageEnv };
   for (const [k, v] of Object.entries(compose.services[name]!.environment ?? {})) if (v !== null) env[k] = String(v);
@@ -179,18 +182,47 @@ describe('the compose services, started with the compose file’s own settings',
   let deps: EmbeddedDependencies;
   let gcs: GcsTestServer;
   let dir: string;
+  let images: ImageTrees | undefined;
   const processes: ServiceProcess[] = [];
   let gatewayUrl: string;
   const healthUrls: string[] = [];
+  /** What each one-shot service printed on its run before the services started. */
+  const oneShotOutput = new Map<string, string[]>();
+  let keyFile: string;
+  /** `node <CMD args>` of a compose service, in its image's tree with its mounts, as the container runs it. */
+  let run: (name: string, env: Record<string, string>, label: string) => ServiceProcess;
+  let containerPath: (name: string) => (p: string) => string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-compose-'));
-    // The signing key exactly as the README makes it for `docker compose up`.
-    const keyFile = join(dir, 'dev-signing-key.json');
-    const made = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/make-dev-gcs-key.ts'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    expect(made.status, made.stderr).toBe(0);
-    writeFileSync(keyFile, made.stdout);
-    const key = JSON.parse(made.stdout) as { client_email: string; private_key: string };
+    const oneShots = [
+      ...new Set(
+        Object.values(compose.services).flatMap((svc) =>
+          Object.entries(svc.depends_on ?? {}).flatMap(([dep, d]) => (d.condition === 'service_completed_successfully' ? [dep] : [])),
+        ),
+      ),
+    ];
+    images = buildImageTrees(DOCKERFILE, REPO_ROOT, [...oneShots, ...SWITCHYARD].map((n) => compose.services[n]!.build!.target!));
+    // A container path: under a mount, the mounted folder (a named volume is a folder of its own
+    // here); anywhere else, the image's tree.
+    containerPath = (name) => {
+      const svc = compose.services[name]!;
+      return (p) => {
+        if (!p.startsWith('/')) return p;
+        const m = mounts(svc, compose).find((x) => p === x.target || p.startsWith(`${x.target}/`));
+        if (!m) return images!.path(svc.build!.target!, p);
+        const source = m.named ? join(dir, 'volumes', m.source) : m.source;
+        mkdirSync(source, { recursive: true });
+        return join(source, p.slice(m.target.length));
+      };
+    };
+    run = (name, env, label) => {
+      const svc = compose.services[name]!;
+      const target = targets.get(svc.build!.target!)!;
+      const [bin, ...args] = svc.command ?? target.cmd;
+      expect(bin, `${name} runs node`).toBe('node');
+      return spawnProcess(args.map(containerPath(name)), { env, label, cwd: images!.path(svc.build!.target!, target.workdir) });
+    };
 
     const externalMongo = process.env.MONGODB_URL;
     deps = await startEmbeddedDependencies({
@@ -199,22 +231,14 @@ describe('the compose services, started with the compose file’s own settings',
       blobRoot: dir,
       model: { imageBytes: 120_000 },
     });
-    // The emulator's buckets are the folders of its data volume (fake-gcs-server's -data).
-    const volume = compose.services.gcs!.volumes!.map((v) => (typeof v === 'string' ? v.split(':')[0]! : v.source))[0]!;
-    gcs = await startGcsTestServer({
-      buckets: readdirSync(volume, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name),
-      autoCreateBuckets: false,
-      signingKeys: { [key.client_email]: key.private_key },
-    });
     const mongoUrl = externalMongo ?? deps.env.MONGODB_URL!;
     const gatewayPort = await freePort();
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const published = compose.services.gateway!.ports!.map((p) => (typeof p === 'string' ? Number(p.split(':')[0]) : Number(p.published)));
-    // Container address → where that container's counterpart listens here.
+    // Container address → where that container's counterpart listens here (gcs once it runs).
     const origins = new Map<string, string>([
       ['redis', new URL(deps.env.REDIS_URL!).host],
       ['mongo', new URL(mongoUrl).host],
-      ['gcs', new URL(gcs.url).host],
       ['model', new URL(deps.model!.baseURL).host],
       ...published.map((p) => [`localhost:${p}`, `127.0.0.1:${gatewayPort}`] as [string, string]),
     ]);
@@ -225,18 +249,37 @@ describe('the compose services, started with the compose file’s own settings',
       const to = origins.get(url.host) ?? origins.get(url.hostname);
       return to ? value.replace(url.host, to) : value;
     };
-    const secretFiles = new Map(Object.keys(compose.secrets ?? {}).map((name) => [`/run/secrets/${name}`, keyFile]));
+    const envOf = (name: string) => {
+      const at = containerPath(name);
+      return Object.fromEntries(Object.entries(composeEnv(name)).map(([k, v]) => [k, v.startsWith('/') ? at(v) : relocate(v)]));
+    };
+
+    // `up` runs the one-shots to completion before anything that waits for them.
+    for (const name of oneShots) {
+      const p = run(name, envOf(name), name);
+      expect(await p.exited, `${name}:\n${p.output.join('\n')}`).toBe(0);
+      oneShotOutput.set(name, p.output);
+    }
+    // The emulator checks V4 signatures against the key the stack made; its buckets are the folders
+    // of its data volume (fake-gcs-server's -data).
+    keyFile = containerPath('gateway')(compose.services.gateway!.environment!.GCS_KEY_FILE!);
+    const key = JSON.parse(readFileSync(keyFile, 'utf8')) as { client_email: string; private_key: string };
+    const data = mounts(compose.services.gcs!, compose)[0]!.source;
+    gcs = await startGcsTestServer({
+      buckets: readdirSync(data, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name),
+      autoCreateBuckets: false,
+      signingKeys: { [key.client_email]: key.private_key },
+    });
+    origins.set('gcs', new URL(gcs.url).host);
 
     const start = async (name: ServiceName, label: string) => {
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(composeEnv(name))) env[k] = secretFiles.get(v) ?? relocate(v);
+      const env = envOf(name);
       for (const k of ['PORT', 'HEALTH_PORT', 'METRICS_PORT'] as const) {
         if (!(k in env)) continue;
         env[k] = k === 'PORT' ? String(gatewayPort) : String(await freePort());
         if (k !== 'PORT') healthUrls.push(`http://127.0.0.1:${env[k]}/${k === 'METRICS_PORT' ? 'metrics' : 'readyz'}`);
       }
-      for (const s of compose.services[name]!.secrets ?? []) expect(secretFiles.has(`/run/secrets/${secretName(s)}`)).toBe(true);
-      processes.push(spawnService(name, { env, label }));
+      processes.push(run(name, env, label));
     };
     await start('gateway', 'gateway');
     await start('generation-worker', 'generation-worker-1');
@@ -245,13 +288,23 @@ describe('the compose services, started with the compose file’s own settings',
     // Every service, not only the gateway: a worker serves health only once its queue connection is
     // ready, and on a loaded machine it can come up well after the gateway.
     for (const url of [`${gatewayUrl}/readyz`, ...healthUrls]) await waitForHttpOk(url, 60_000, processes);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await gcs?.close();
     await deps?.stop();
+    images?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('make the signing key on the first up and keep it on the next', async () => {
+    expect(oneShotOutput.get('gcs-key')?.join('\n')).toContain('made a signing key');
+    const before = readFileSync(keyFile, 'utf8');
+    const again = run('gcs-key', { NODE_ENV: 'production' }, 'gcs-key-again');
+    expect(await again.exited, again.output.join('\n')).toBe(0);
+    expect(again.output.join('\n')).toContain('kept the signing key');
+    expect(readFileSync(keyFile, 'utf8')).toBe(before);
   });
 
   it('come up ready, with both scaled generation workers on the runs queue', async () => {

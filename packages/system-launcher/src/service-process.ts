@@ -51,13 +51,20 @@ export function lineReader(onLine: (line: string) => void): { data: (chunk: stri
 
 export function spawnService(service: ServiceName, opts: SpawnOptions): ServiceProcess {
   const entry = join(REPO_ROOT, 'services', service, 'src', 'main.ts');
-  const tsx = require.resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, entry], {
-    cwd: REPO_ROOT,
+  return spawnProcess(['--import', require.resolve('tsx'), entry], { ...opts, label: opts.label ?? service });
+}
+
+/**
+ * Runs `node <args>` in `cwd` (the repository unless given) with only PATH, HOME and `opts.env`:
+ * a service, or a container's command run in a tree laid out as its image (the compose test).
+ */
+export function spawnProcess(args: string[], opts: SpawnOptions & { label: string; cwd?: string }): ServiceProcess {
+  const child = spawn(process.execPath, args, {
+    cwd: opts.cwd ?? REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const label = opts.label ?? service;
+  const label = opts.label;
   const output: string[] = [];
   const max = opts.maxOutputLines ?? 5_000;
   const keep = (line: string) => {
