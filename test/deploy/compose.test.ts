@@ -192,6 +192,8 @@ describe('the compose services, started with the compose file’s own settings',
   /** `node <CMD args>` of a compose service, in its image's tree with its mounts, as the container runs it. */
   let run: (name: string, env: Record<string, string>, label: string) => ServiceProcess;
   let containerPath: (name: string) => (p: string) => string;
+  /** A service's environment as its container sees it, with addresses and container paths swapped. */
+  let envOf: (name: string) => Record<string, string>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-compose-'));
@@ -249,7 +251,7 @@ describe('the compose services, started with the compose file’s own settings',
       const to = origins.get(url.host) ?? origins.get(url.hostname);
       return to ? value.replace(url.host, to) : value;
     };
-    const envOf = (name: string) => {
+    envOf = (name) => {
       const at = containerPath(name);
       return Object.fromEntries(Object.entries(composeEnv(name)).map(([k, v]) => [k, v.startsWith('/') ? at(v) : relocate(v)]));
     };
@@ -301,7 +303,7 @@ describe('the compose services, started with the compose file’s own settings',
   it('make the signing key on the first up and keep it on the next', async () => {
     expect(oneShotOutput.get('gcs-key')?.join('\n')).toContain('made a signing key');
     const before = readFileSync(keyFile, 'utf8');
-    const again = run('gcs-key', { NODE_ENV: 'production' }, 'gcs-key-again');
+    const again = run('gcs-key', envOf('gcs-key'), 'gcs-key-again');
     expect(await again.exited, again.output.join('\n')).toBe(0);
     expect(again.output.join('\n')).toContain('kept the signing key');
     expect(readFileSync(keyFile, 'utf8')).toBe(before);
