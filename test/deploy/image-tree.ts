@@ -92,8 +92,6 @@ function dockerignore(context: string): (rel: string) => boolean {
 }
 
 export interface ImageTrees {
-  /** The folder standing for the target image's `/`. */
-  root(target: string): string;
   /** A container path of the target image as a path on this machine. */
   path(target: string, containerPath: string): string;
   remove(): void;
@@ -165,8 +163,7 @@ export function buildImageTrees(dockerfile: string, context: string, targets: st
   for (const t of targets) build(t);
 
   return {
-    root: (target) => built.get(target) ?? build(target),
-    path: (target, containerPath) => join(built.get(target) ?? build(target), containerPath),
+    path: (target, containerPath) => join(build(target), containerPath),
     remove: () => rmSync(base, { recursive: true, force: true }),
   };
 }

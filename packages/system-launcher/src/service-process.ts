@@ -64,7 +64,7 @@ export function spawnProcess(args: string[], opts: SpawnOptions & { label: strin
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const label = opts.label;
+  const { label } = opts;
   const output: string[] = [];
   const max = opts.maxOutputLines ?? 5_000;
   const keep = (line: string) => {
