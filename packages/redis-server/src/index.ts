@@ -2,9 +2,12 @@
 // no persistence, daemonized with a pidfile and stopped by pid so nothing outlives its owner.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.ts';
+
+export { freePort } from './ports.ts';
 
 export interface RedisServerHandle {
   url: string;
@@ -19,20 +22,6 @@ export function redisServerBinary(): string {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) throw new Error(INSTALL_HINT);
   return 'redis-server';
-}
-
-/** Asks the kernel for a free loopback port. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -150,7 +139,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
   const ports: number[] = [];
   const pids: number[] = [];
   for (let i = 0; i < masters; i++) {
-    const port = await freePort();
+    const port = await freePort({ clusterBus: true });
     ports.push(port);
     pids.push(
       await spawnRedis(port, dir, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000']),
