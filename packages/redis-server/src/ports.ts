@@ -17,10 +17,12 @@ const SLICES = 10;
 /** Redis Cluster's bus listens on port + 10000: 22000–31999, still below the ephemeral range. */
 export const CLUSTER_BUS_OFFSET = 10_000;
 
+// Outside vitest (npm start) any one slice will do: the availability check settles a clash.
+const sliceOutsideVitest = Math.floor(Math.random() * SLICES);
+
 function sliceIndex(): number {
   const pool = Number(process.env.VITEST_POOL_ID);
-  // Outside vitest (npm start) any slice will do: the availability check settles a clash.
-  return Number.isInteger(pool) && pool > 0 ? (pool - 1) % SLICES : Math.floor(Math.random() * SLICES);
+  return Number.isInteger(pool) && pool > 0 ? (pool - 1) % SLICES : sliceOutsideVitest;
 }
 
 // A random start within the slice keeps two test runs on one machine (a developer's and a CI

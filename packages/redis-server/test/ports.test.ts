@@ -36,7 +36,9 @@ describe('freePort', () => {
     expect(Math.max(...all)).toBeLessThan(32_768);
   });
 
-  it('never hands out the same port twice in a process, even once its first holder is gone', async () => {
+  it('never hands out the same port twice in a process, though nothing has bound any of them yet', async () => {
+    // Every port stays free after it is handed out, so an availability check alone would answer the
+    // same one again; the walk and the reservation must not.
     const ports: number[] = [];
     for (let i = 0; i < 300; i++) ports.push(await freePort());
     expect(new Set(ports).size).toBe(300);
