@@ -1,5 +1,5 @@
 // CLI for the embedded MongoDB-compatible default: starts the server and prints its URL on stdout.
-// Usage: tsx packages/mongo-test-server/src/main.ts [--port 27018] [--host 127.0.0.1]
+// Usage: tsx stand-ins/mongo-test-server/src/main.ts [--port 27018] [--host 127.0.0.1]
 import { parseArgs } from 'node:util';
 import { startMongoTestServer } from './server.ts';
 

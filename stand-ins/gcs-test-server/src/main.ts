@@ -1,4 +1,4 @@
-// CLI for the GCS test server: `tsx packages/gcs-test-server/src/main.ts [--port N] [--bucket NAME]...`.
+// CLI for the GCS test server: `tsx stand-ins/gcs-test-server/src/main.ts [--port N] [--bucket NAME]...`.
 // Prints the two ways to point @google-cloud/storage at it and runs until SIGINT/SIGTERM.
 
 import { parseArgs } from 'node:util';
