@@ -4,7 +4,7 @@
 // project's stricter one (infra-schemas.ts: no unknown fields, the shape Switchyard relies on);
 // selectors, ports, probes and config agree with each other and with the Dockerfile and the config
 // schema; every metric the dashboard, the alerts and the ScaledObjects query is one createMetrics
-// registers, with labels it has; termination grace outlasts the services' shutdown bound (SHUTDOWN_GRACE_MS).
+// (@switchyard/metrics) registers, with labels it has; termination grace outlasts the services' shutdown bound (SHUTDOWN_GRACE_MS).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,11 +19,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '@switchyard/config';
 import { IMAGE_INGEST_QUEUE, RUNS_QUEUE } from '@switchyard/queues';
 import { SHUTDOWN_GRACE_MS } from '@switchyard/service-kit';
-import { COMPONENT_LABEL, createMetrics, METRIC_DEFINITIONS, type ServiceName } from '../src/index.ts';
-import { parseExposition } from './exposition.ts';
+import { COMPONENT_LABEL, createMetrics, METRIC_DEFINITIONS, type ServiceName } from '@switchyard/metrics';
 import { alertRulesSchema, dashboardSchema, KIND_SCHEMAS } from './infra-schemas.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const K8S = join(ROOT, 'infra/k8s');
 const SHUTDOWN_GRACE_SECONDS = SHUTDOWN_GRACE_MS / 1000;
 /** Labels Prometheus attaches from the scrape target, on top of each metric's own. */
@@ -324,9 +323,10 @@ async function scrapeableSeries(): Promise<Map<string, Set<string>>> {
   const series = new Map<string, Set<string>>();
   const labelsOf = new Map(METRIC_DEFINITIONS.map((d) => [d.name, d.labelNames]));
   for (const service of ['gateway', 'generation-worker', 'image-ingest-worker'] as ServiceName[]) {
-    const exp = parseExposition(await createMetrics(service).registry.metrics());
-    for (const [family, type] of exp.types) {
-      const own = new Set<string>(labelsOf.get(family) ?? exp.samples.filter((s) => s.name.startsWith(family)).flatMap((s) => Object.keys(s.labels)));
+    // The registry's families as a scrape serves them: name, type and the labels of each sample.
+    for (const { name: family, type: kind, values } of await createMetrics(service).registry.getMetricsAsJSON()) {
+      const type = String(kind); // 'counter', 'histogram' …: prom-client declares a numeric enum, but holds the exposition's names
+      const own = new Set<string>(labelsOf.get(family) ?? values.flatMap((v) => Object.keys(v.labels)));
       const names = type === 'histogram' ? [`${family}_bucket`, `${family}_sum`, `${family}_count`] : type === 'summary' ? [family, `${family}_sum`, `${family}_count`] : [family];
       for (const n of names) series.set(n, new Set([...own, ...(n.endsWith('_bucket') ? ['le'] : []), ...(type === 'summary' ? ['quantile'] : [])]));
     }
