@@ -1,13 +1,11 @@
 // Per-user and per-thread limits enforced in Redis, so every gateway sees the same counts: a
 // request rate (rate-limiter-flexible), concurrent runs per user (leased slots that expire if a
 // worker dies), and one active run per thread. Breaches are TooManyRequests/Conflict with Retry-After.
-import { readFileSync } from 'node:fs';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Conflict, TooManyRequests } from '@switchyard/errors';
-import type { RedisClient } from '@switchyard/redis-connection';
+import { loadScripts, type RedisClient } from '@switchyard/redis-connection';
 
-const RELEASE_LUA = readFileSync(new URL('./scripts/release-if-holder-1key.lua', import.meta.url), 'utf8');
-const ACQUIRE_SLOT_LUA = readFileSync(new URL('./scripts/acquire-run-slot-1key.lua', import.meta.url), 'utf8');
+const SCRIPTS = new URL('./scripts/', import.meta.url);
 
 interface LimitCommands {
   syReleaseIfHolder(key: string, holder: string): Promise<number>;
@@ -51,10 +49,7 @@ export class Limits {
             insuranceLimiter: new RateLimiterMemory({ points: settings.requestsPerMinute, duration: 60 }),
           })
         : null;
-    const r = redis as unknown as Partial<LimitCommands>;
-    if (!r.syReleaseIfHolder) redis.defineCommand('syReleaseIfHolder', { numberOfKeys: 1, lua: RELEASE_LUA });
-    if (!r.syAcquireRunSlot) redis.defineCommand('syAcquireRunSlot', { numberOfKeys: 1, lua: ACQUIRE_SLOT_LUA });
-    this.cmd = redis as unknown as LimitCommands;
+    this.cmd = loadScripts<LimitCommands>(redis, SCRIPTS, { syReleaseIfHolder: true, syAcquireRunSlot: true });
   }
 
   /** Counts one request against the user's rate. */

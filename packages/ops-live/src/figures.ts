@@ -1,10 +1,10 @@
 // The figures of one point on the live operations page and how each is computed: rates and error
 // ratios over a short window, percentiles over a longer one, queue depths and worker load as read.
 import { CHAT_METRICS, IMAGE_METRICS, QUEUE_METRICS, type QueueState } from '@switchyard/metrics';
+import type { PublishedSnapshot } from '@switchyard/ops-snapshots';
 import { IMAGE_INGEST_QUEUE } from '@switchyard/queues';
 import { quantileFromBuckets } from './histogram-quantile.ts';
 import { bucketIncrease, increase, type TotalsState } from './series-totals.ts';
-import type { PublishedSnapshot } from './snapshot.ts';
 
 export interface Percentiles {
   p50: number | null;

@@ -4,7 +4,7 @@ import { QUEUE_STATES, type QueueState } from '@switchyard/metrics';
 import type { Queue } from 'bullmq';
 import { computePoint, type OpsPoint, type QueueReading, type WindowBase } from './figures.ts';
 import { SeriesTotals } from './series-totals.ts';
-import type { SnapshotStore } from './snapshot-store.ts';
+import type { SnapshotReader } from './snapshot-reader.ts';
 
 export interface HubQueue {
   name: string;
@@ -12,7 +12,7 @@ export interface HubQueue {
 }
 
 export interface OpsHubOptions {
-  store: SnapshotStore;
+  snapshots: Pick<SnapshotReader, 'readLive'>;
   queues: readonly HubQueue[];
   /** Tick interval; also the publishers' interval (a snapshot older than 3 intervals is stale). */
   intervalMs: number;
@@ -87,7 +87,7 @@ export class OpsHub {
 
   /** Reads, computes and publishes one point (the timer calls this; tests may too). */
   async tick(): Promise<OpsPoint> {
-    const [live, queues] = await Promise.all([this.opts.store.readLive(STALE_INTERVALS * this.opts.intervalMs), Promise.all(this.opts.queues.map(readQueue))]);
+    const [live, queues] = await Promise.all([this.opts.snapshots.readLive(STALE_INTERVALS * this.opts.intervalMs), Promise.all(this.opts.queues.map(readQueue))]);
     this.totals.add(live.snapshots);
     const base: WindowBase = { t: live.now, state: this.totals.state() };
     this.bases.push(base);

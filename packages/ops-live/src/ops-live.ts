@@ -8,7 +8,7 @@ import { OpsHub, type HubQueue } from './hub.ts';
 import { attachLiveSocket, type LiveSocketServer } from './live-socket.ts';
 import { LiveTokens } from './live-token.ts';
 import { createOpsRouter } from './router.ts';
-import { SnapshotStore } from './snapshot-store.ts';
+import { SnapshotReader } from './snapshot-reader.ts';
 
 export interface OpsLiveOptions {
   redis: RedisClient;
@@ -33,7 +33,7 @@ export interface OpsLive {
 export function createOpsLive(opts: OpsLiveOptions): OpsLive {
   const basePath = opts.basePath ?? '/ops';
   const tokens = new LiveTokens(opts.credentials);
-  const hub = new OpsHub({ store: new SnapshotStore(opts.redis), queues: opts.queues, intervalMs: opts.intervalMs, ...(opts.onError ? { onError: opts.onError } : {}) });
+  const hub = new OpsHub({ snapshots: new SnapshotReader(opts.redis), queues: opts.queues, intervalMs: opts.intervalMs, ...(opts.onError ? { onError: opts.onError } : {}) });
   hub.start();
   let socket: LiveSocketServer | null = null;
   return {

@@ -5,7 +5,7 @@
 // summed over a changing set of processes do not difference cleanly (a worker stopping would read as
 // a negative rate, a new one as a burst of everything it did before the page saw it). Differencing
 // per process and summing the increases gives totals that only grow, whatever processes come and go.
-import type { PublishedSnapshot } from './snapshot.ts';
+import type { PublishedSnapshot } from '@switchyard/ops-snapshots';
 import type { CumulativeBucket } from './histogram-quantile.ts';
 
 export interface Series {

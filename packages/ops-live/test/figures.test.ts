@@ -1,9 +1,9 @@
 // One point's figures from totals at two ticks: rates over the rate window, percentiles over the
 // percentile window, error ratios, and worker load straight from the snapshots.
+import type { PublishedSnapshot, Sample } from '@switchyard/ops-snapshots';
 import { describe, expect, it } from 'vitest';
 import { computePoint, perSecond, ratio } from '../src/figures.ts';
 import { SeriesTotals } from '../src/series-totals.ts';
-import type { PublishedSnapshot, Sample } from '../src/snapshot.ts';
 
 const jobs = { waiting: 3, prioritized: 0, delayed: 1, active: 2, failed: 0 };
 

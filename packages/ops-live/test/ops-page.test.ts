@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMetrics, type SwitchyardMetrics } from '@switchyard/metrics';
+import { startSnapshotPublisher, type SnapshotPublisher } from '@switchyard/ops-snapshots';
 import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE } from '@switchyard/queues';
 import { createRedis, type RedisClient } from '@switchyard/redis-connection';
 import { startRedisServer, type RedisServerHandle } from '@switchyard/redis-server';
@@ -12,9 +13,8 @@ import { WebSocket } from 'ws';
 import { OpsHub } from '../src/hub.ts';
 import { attachLiveSocket, type LiveMessage, type LiveSocketServer } from '../src/live-socket.ts';
 import { LiveTokens } from '../src/live-token.ts';
-import { startSnapshotPublisher, type SnapshotPublisher } from '../src/publisher.ts';
 import { createOpsRouter } from '../src/router.ts';
-import { SnapshotStore } from '../src/snapshot-store.ts';
+import { SnapshotReader } from '../src/snapshot-reader.ts';
 
 const creds = { viewerToken: 'viewer-token-0123456789', operatorToken: 'operator-token-0123456789' };
 const basic = (user: string, token: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` });
@@ -44,7 +44,7 @@ beforeAll(async () => {
     startSnapshotPublisher({ redis, registry: gateway.registry, component: 'gateway', intervalMs: 0, id: 'g:1' }),
   ];
   hub = new OpsHub({
-    store: new SnapshotStore(redis),
+    snapshots: new SnapshotReader(redis),
     queues: [
       { name: RUNS_QUEUE, queue: runsQueue },
       { name: IMAGE_INGEST_QUEUE, queue: ingestQueue },

@@ -1,8 +1,8 @@
 // Cluster totals from per-process snapshots: each process is differenced against itself, so
 // processes joining, leaving and restarting never read as negative or bursty rates.
+import type { PublishedSnapshot, Sample } from '@switchyard/ops-snapshots';
 import { describe, expect, it } from 'vitest';
 import { bucketIncrease, increase, SeriesTotals } from '../src/series-totals.ts';
-import type { PublishedSnapshot, Sample } from '../src/snapshot.ts';
 
 const RUNS = 'switchyard_run_duration_seconds_count';
 const snap = (id: string, samples: Sample[]): PublishedSnapshot => ({ v: 1, id, component: 'generation-worker', samples, at: 0 });

@@ -1,13 +1,12 @@
 // The durable, bounded log of one run: created by the gateway, appended by workers through one
 // atomic script per batch, read back by any gateway that attaches a client.
-import { readFileSync } from 'node:fs';
-import type { RedisClient } from '@switchyard/redis-connection';
+import { loadScripts, type RedisClient } from '@switchyard/redis-connection';
 import { decodeEntry, encodeEntry, type PendingEntry, type RunLogEntry } from './entries.ts';
 import { runKeys } from './keys.ts';
 
-const APPEND_LUA = readFileSync(new URL('./scripts/append-entries-3keys.lua', import.meta.url), 'utf8');
+const SCRIPTS = new URL('./scripts/', import.meta.url);
 
-interface AppendCommand {
+interface RunLogScripts {
   syAppendEntries(log: string, meta: string, channel: string, ...argv: string[]): Promise<number>;
 }
 
@@ -46,14 +45,13 @@ export class RunFencedError extends Error {
 }
 
 export class RunLog {
+  private readonly scripts: RunLogScripts;
+
   constructor(
     readonly redis: RedisClient,
     readonly limits: RunLogLimits,
   ) {
-    // defineCommand loads the script once and calls it by sha (EVALSHA, EVAL on NOSCRIPT).
-    if (!(redis as unknown as Partial<AppendCommand>).syAppendEntries) {
-      redis.defineCommand('syAppendEntries', { numberOfKeys: 3, lua: APPEND_LUA });
-    }
+    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, { syAppendEntries: true });
   }
 
   /** Registers a run before its first entry; the keys expire on their own if nobody ends it. */
@@ -89,7 +87,7 @@ export class RunLog {
     const k = runKeys(runId);
     const hasEnd = entries.some((e) => e.kind === 'end');
     const ttl = hasEnd ? this.limits.ttlSeconds : this.limits.orphanTtlSeconds;
-    const first = await (this.redis as unknown as AppendCommand).syAppendEntries(
+    const first = await this.scripts.syAppendEntries(
       k.log,
       k.meta,
       k.channel,

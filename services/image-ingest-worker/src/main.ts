@@ -5,7 +5,7 @@ import { processIngest } from '@switchyard/image-ingest';
 import { createLogger } from '@switchyard/logging';
 import { createWorker, IMAGE_INGEST_QUEUE, jobSpanAttributes, type ImageIngestJobData, type ImageIngestResult } from '@switchyard/queues';
 import { createMetrics, observeWorker, startMetricsServer } from '@switchyard/metrics';
-import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-live';
+import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-snapshots';
 import { dependencyChecks, drainWorker, onShutdown, openDependencies, SHUTDOWN_GRACE_MS, startHealthServer } from '@switchyard/service-kit';
 import { contextFromCarrier, initTracing, inSpan, SpanKind, type Span } from '@switchyard/tracing';
 import type { Job } from 'bullmq';

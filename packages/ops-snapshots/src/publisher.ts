@@ -2,7 +2,7 @@
 // Redis for the gateways' live operations page, and removes its entry when it stops.
 import type { RedisClient } from '@switchyard/redis-connection';
 import { processId, takeSnapshot, type MetricsSource, type WorkerLoad } from './snapshot.ts';
-import { SnapshotStore } from './snapshot-store.ts';
+import { SnapshotWriter } from './snapshot-writer.ts';
 
 export interface SnapshotPublisherOptions {
   redis: RedisClient;
@@ -32,7 +32,7 @@ const KEY_TTL_SECONDS = 120;
 
 export function startSnapshotPublisher(opts: SnapshotPublisherOptions): SnapshotPublisher {
   const id = opts.id ?? processId();
-  const store = new SnapshotStore(opts.redis);
+  const store = new SnapshotWriter(opts.redis);
   let published = false;
   const publishNow = async () => {
     const snapshot = await takeSnapshot(opts.registry, { id, component: opts.component }, opts.load?.());

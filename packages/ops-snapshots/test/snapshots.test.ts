@@ -1,24 +1,31 @@
-// Process snapshots in a real Redis: publish stamps them with the server's clock, reads return only
-// live ones and delete the stale, a stopping publisher removes its own entry, and the keys stay in
-// one `{sy:ops}` cluster slot.
+// Writing process snapshots to a real Redis: publish stamps them with the server's clock and keeps
+// both keys in one `{sy:ops}` cluster slot, a stopping publisher removes its own entry, and the
+// worker load it reports comes from the processor itself.
 import { createMetrics } from '@switchyard/metrics';
 import { createRedis, type RedisClient } from '@switchyard/redis-connection';
 import { startRedisCluster, startRedisServer, type RedisServerHandle } from '@switchyard/redis-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ActiveJobs } from '../src/active-jobs.ts';
+import { PUBLISHED_AT_KEY, SNAPSHOTS_KEY } from '../src/keys.ts';
 import { startSnapshotPublisher } from '../src/publisher.ts';
 import { OPS_METRIC_NAMES, parseSnapshot, type ProcessSnapshot } from '../src/snapshot.ts';
-import { PUBLISHED_AT_KEY, SNAPSHOTS_KEY, SnapshotStore } from '../src/snapshot-store.ts';
+import { SnapshotWriter } from '../src/snapshot-writer.ts';
 
 let server: RedisServerHandle;
 let redis: RedisClient;
-let store: SnapshotStore;
+let writer: SnapshotWriter;
 const snapshot = (id: string): ProcessSnapshot => ({ v: 1, id, component: 'gateway', samples: [['switchyard_time_to_first_event_seconds_count', {}, 1]] });
+
+/** What a reader would find for `id`: the stored snapshot and its publish stamp. */
+async function stored(client: RedisClient, id: string): Promise<{ snapshot: ProcessSnapshot | null; at: number | null }> {
+  const [json, at] = await Promise.all([client.hget(SNAPSHOTS_KEY, id), client.zscore(PUBLISHED_AT_KEY, id)]);
+  return { snapshot: json === null ? null : parseSnapshot(json), at: at === null ? null : Number(at) };
+}
 
 beforeAll(async () => {
   server = await startRedisServer();
-  redis = createRedis(server.url, { name: 'ops-live-test' });
-  store = new SnapshotStore(redis);
+  redis = createRedis(server.url, { name: 'ops-snapshots-test' });
+  writer = new SnapshotWriter(redis);
 });
 afterAll(async () => {
   redis?.disconnect();
@@ -28,40 +35,36 @@ beforeEach(async () => {
   await redis.del(SNAPSHOTS_KEY, PUBLISHED_AT_KEY);
 });
 
-describe('SnapshotStore', () => {
+describe('SnapshotWriter', () => {
   it('keeps both keys in one cluster slot', () => {
     const tag = (key: string) => /\{([^}]+)\}/.exec(key)?.[1];
     expect(tag(SNAPSHOTS_KEY)).toBe('sy:ops');
     expect(tag(PUBLISHED_AT_KEY)).toBe('sy:ops');
   });
 
-  it('returns what was published, stamped with the Redis clock, and expires the keys', async () => {
-    const at = await store.publish(snapshot('h:1'), 60);
-    const live = await store.readLive(3_000);
-    expect(live.snapshots).toEqual([{ ...snapshot('h:1'), at }]);
-    expect(live.now).toBeGreaterThanOrEqual(at);
+  it('stores what was published, stamped with the Redis clock, and expires the keys', async () => {
+    const [seconds, micros] = await redis.time();
+    const before = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const at = await writer.publish(snapshot('h:1'), 60);
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(await stored(redis, 'h:1')).toEqual({ snapshot: snapshot('h:1'), at });
     expect(await redis.ttl(SNAPSHOTS_KEY)).toBeGreaterThan(0);
     expect(await redis.ttl(PUBLISHED_AT_KEY)).toBeGreaterThan(0);
   });
 
-  it('leaves out and deletes snapshots older than the staleness window', async () => {
-    // A window wide enough for publish + read on a loaded machine, and a gap well past it.
-    await store.publish(snapshot('h:old'), 60);
-    await new Promise((r) => setTimeout(r, 900));
-    await store.publish(snapshot('h:new'), 60);
-    const live = await store.readLive(400);
-    expect(live.snapshots.map((s) => s.id)).toEqual(['h:new']);
-    expect(await redis.hexists(SNAPSHOTS_KEY, 'h:old')).toBe(0);
-    expect(await redis.zscore(PUBLISHED_AT_KEY, 'h:old')).toBeNull();
+  it('removes one process’s entry and leaves the others', async () => {
+    await writer.publish(snapshot('h:1'), 60);
+    await writer.publish(snapshot('h:2'), 60);
+    await writer.remove('h:1');
+    expect(await stored(redis, 'h:1')).toEqual({ snapshot: null, at: null });
+    expect((await stored(redis, 'h:2')).snapshot).toEqual(snapshot('h:2'));
   });
+});
 
-  it('skips entries that are not snapshots', async () => {
-    await store.publish(snapshot('h:1'), 60);
-    await store.publish(snapshot('h:2'), 60);
-    await redis.hset(SNAPSHOTS_KEY, 'h:2', '{"v":2}');
-    const live = await store.readLive(3_000);
-    expect(live.snapshots.map((s) => s.id)).toEqual(['h:1']);
-    expect(live.invalid).toBe(1);
+describe('parseSnapshot', () => {
+  it('refuses anything that is not a version-1 snapshot', () => {
+    expect(parseSnapshot(JSON.stringify(snapshot('h:1')))).toEqual(snapshot('h:1'));
+    expect(parseSnapshot('{"v":2}')).toBeNull();
     expect(parseSnapshot('not json')).toBeNull();
   });
 });
@@ -82,7 +85,7 @@ describe('startSnapshotPublisher', () => {
       load: () => ({ queue: 'runs', active: active.count, concurrency: 8 }),
     });
     await publisher.publishNow();
-    const [snap] = (await store.readLive(3_000)).snapshots;
+    const snap = (await stored(redis, 'host:42')).snapshot;
     expect(snap).toMatchObject({ id: 'host:42', component: 'generation-worker', load: { queue: 'runs', active: 1, concurrency: 8 } });
     const names = new Set(snap!.samples.map(([name]) => name.replace(/_(bucket|sum|count)$/, '')));
     expect([...names].every((n) => OPS_METRIC_NAMES.includes(n))).toBe(true);
@@ -91,7 +94,8 @@ describe('startSnapshotPublisher', () => {
     release();
     await running;
     await publisher.stop();
-    expect((await store.readLive(3_000)).snapshots).toEqual([]);
+    expect(await redis.hlen(SNAPSHOTS_KEY)).toBe(0);
+    expect(await redis.zcard(PUBLISHED_AT_KEY)).toBe(0);
   });
 
   it('publishes only when asked with interval 0 (OPS_SNAPSHOT_INTERVAL_MS=0 turns it off)', async () => {
@@ -123,15 +127,15 @@ describe('ActiveJobs', () => {
 });
 
 describe('on a Redis Cluster', () => {
-  it('publishes, reads and removes snapshots without CROSSSLOT errors', async () => {
+  it('publishes and removes snapshots without CROSSSLOT errors', async () => {
     const cluster = await startRedisCluster();
-    const client = createRedis(cluster.url, { name: 'ops-live-cluster-test' });
+    const client = createRedis(cluster.url, { name: 'ops-snapshots-cluster-test' });
     try {
-      const clusterStore = new SnapshotStore(client);
-      await clusterStore.publish(snapshot('c:1'), 60);
-      expect((await clusterStore.readLive(3_000)).snapshots.map((s) => s.id)).toEqual(['c:1']);
-      await clusterStore.remove('c:1');
-      expect((await clusterStore.readLive(3_000)).snapshots).toEqual([]);
+      const clusterWriter = new SnapshotWriter(client);
+      const at = await clusterWriter.publish(snapshot('c:1'), 60);
+      expect(await stored(client, 'c:1')).toEqual({ snapshot: snapshot('c:1'), at });
+      await clusterWriter.remove('c:1');
+      expect(await stored(client, 'c:1')).toEqual({ snapshot: null, at: null });
     } finally {
       client.disconnect();
       await cluster.stop();

@@ -1,6 +1,5 @@
-// Counts the jobs a worker's processor is running right now, for the page's "active runs per
-// worker". BullMQ keeps that count private, and counting its events drifts (the stall checker emits
-// `failed` for jobs other workers held), so the processor itself is wrapped.
+// Counts the jobs a worker's processor is running right now, the load its snapshot reports. BullMQ
+// keeps that count private and counting its events drifts, so the processor itself is wrapped.
 
 export type JobProcessor<J, R> = (job: J, token?: string, signal?: AbortSignal) => Promise<R>;
 
