@@ -1,4 +1,4 @@
-// The agents mapping end to end (SCENARIOS N, golden 20–26): real gateway, queue, run log, worker
+// The agents mapping end to end (docs/conformance.md N, golden 20–26): real gateway, queue, run log, worker
 // and ingest processes running test/fixtures/agents-app.ts, the real @openai/agents runner against
 // the project's Responses server, on both transports (a request's metadata picks the transport's
 // provider pool; the server's request log proves which one answered). Client-side events are
@@ -76,7 +76,7 @@ describe.each(['http', 'websocket'] as const)('agents over %s', (transport) => {
       // One model call each: reasoning-only and image-only answers stop the run themselves.
       expect(requests, golden).toHaveLength(1);
       if (golden.startsWith('22')) {
-        // §7.6: the open workflow is stored without a done event.
+        // docs/protocol.md §7.6: the open workflow is stored without a done event.
         const items = await stored(threadId);
         expect(items.map((i) => i.type)).toEqual(['user_message', 'workflow']);
         expect(items[1]).toMatchObject({ workflow: { type: 'reasoning', tasks: [{ type: 'thought', content: 'Thinking' }], expanded: false } });

@@ -1,5 +1,5 @@
-// Conformance, section H of /work/shared/chatkit/SCENARIOS.md: widget actions (streaming and sync),
-// over real HTTP with the scripted conformance app.
+// Conformance, section H of docs/conformance.md: widget actions (streaming and sync), over real HTTP
+// with the scripted conformance app.
 //
 // Not tested here: H8–H13 (widget streaming: the diff of successive widget roots into
 // `widget.streaming_text.value_delta` / `widget.root.updated`). They test the reference's server-side

@@ -1,8 +1,8 @@
-// Conformance, sections J (attachments) and K (transcription and feedback) of
-// /work/shared/chatkit/SCENARIOS.md, over real HTTP: `attachments.create`/`delete`, the upload routes
-// of §3.3 (two-phase `PUT /chatkit/uploads/:id`, direct `POST /chatkit/uploads`), attachments in
-// messages, `input.transcribe` through the `openai` package against the project's Responses API test
-// server (the conformance app has no `transcribe` hook), and `items.feedback`.
+// Conformance, sections J (attachments) and K (transcription and feedback) of docs/conformance.md,
+// over real HTTP: `attachments.create`/`delete`, the upload routes of docs/protocol.md §3.3
+// (two-phase `PUT /chatkit/uploads/:id`, direct `POST /chatkit/uploads`), attachments in messages,
+// `input.transcribe` through the conformance app's `transcribe` hook (agents-runtime's `openai`-backed
+// transcriber) against the project's Responses API test server, and `items.feedback`.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { transcriptText } from '@switchyard/model-test-server';
@@ -135,7 +135,7 @@ describe('J. attachments', () => {
     expect((await storedItems(sys.db, threadId)).map((i) => i.type)).toEqual(['user_message']);
   });
 
-  it('uploads (§3.3): a direct multipart upload answers the stored attachment, usable in a message', async () => {
+  it('uploads (docs/protocol.md §3.3): a direct multipart upload answers the stored attachment, usable in a message', async () => {
     const res = await ck.uploadDirect(PNG_1X1, 'dot.png', 'image/png');
     expect(res.status).toBe(200);
     const a = res.body as Json;
@@ -146,7 +146,7 @@ describe('J. attachments', () => {
     expect(((events[1]!.item as Json).attachments as Json[])[0]).toMatchObject({ id: a.id, type: 'image' });
   });
 
-  it('uploads (§3.3): a two-phase upload whose bytes contradict the declared type is refused and stores nothing', async () => {
+  it('uploads (docs/protocol.md §3.3): a two-phase upload whose bytes contradict the declared type is refused and stores nothing', async () => {
     const a = await createAttachment('fake.png', 5, 'image/png');
     const before = await snapshotStore(sys.db);
     const d = a.upload_descriptor as { url: string; headers: Record<string, string> };
@@ -161,7 +161,7 @@ describe('K. transcription and feedback', () => {
     const audio = Buffer.from('hello audio');
     const seen = sys.model.transcriptions.length;
     const body = await ck.json({ type: 'input.transcribe', params: { audio_base64: audio.toString('base64'), mime_type: 'audio/webm;codecs=opus' } });
-    // No app hook: the gateway's default transcriber (the openai package) asked the Responses API test server.
+    // The app's hook (the openai package, loaded on first use) asked the Responses API test server.
     expect(body).toEqual({ text: transcriptText(audio.length, 'audio/webm') });
     const received = sys.model.transcriptions.slice(seen);
     expect(received).toHaveLength(1);

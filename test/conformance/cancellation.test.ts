@@ -1,7 +1,7 @@
-// Conformance, section M of /work/shared/chatkit/SCENARIOS.md: a client that disconnects mid-stream
-// cancels the turn (the conformance system runs with DISCONNECT_POLICY=cancel, the reference's
-// behaviour). What the reference persists afterwards (§6.9): pending assistant text the user saw, and
-// a hidden note for the model.
+// Conformance, section M of docs/conformance.md: a client that disconnects mid-stream cancels the turn
+// (the conformance system runs with DISCONNECT_POLICY=cancel, the reference's behaviour). What the
+// reference persists afterwards (docs/protocol.md §6.9): pending assistant text the user saw, and a
+// hidden note for the model.
 import { describe, expect, it } from 'vitest';
 import { ChatKitClient, eventually, useConformanceSystem, storedItems, userInput, type ConformanceSystem, type Json } from '../kit/conformance.ts';
 

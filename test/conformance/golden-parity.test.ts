@@ -1,11 +1,11 @@
-// Golden parity: each recording 01–14 of the reference server (packages/protocol/test/golden, copied
-// from /work/shared/chatkit/golden) is replayed against Switchyard with the same request bodies, the
-// scripted conformance app reproducing the recorded responder (selected by `metadata.scenario`, which
-// the reference ignores). Each answer must carry the same events, item types and update types, and
-// — once server-generated ids are paired up and timestamps set aside — the same JSON, frame for
-// frame; the `=== STORE` dumps must match MongoDB. Values the integration decides (the test
-// attachment store's upload URLs and tokens, preview URLs, the transcription text) are compared by
-// presence only. Recordings 20–26 (Responses → ChatKit mapping, SCENARIOS N) belong to another suite.
+// Golden parity: each recording 01–14 of the reference server (packages/protocol/test/golden) is
+// replayed against Switchyard with the same request bodies, the scripted conformance app reproducing the
+// recorded responder (selected by `metadata.scenario`, which the reference ignores). Each answer must
+// carry the same events, item types and update types, and — once server-generated ids are paired up and
+// timestamps set aside — the same JSON, frame for frame; the `=== STORE` dumps must match MongoDB.
+// Values the integration decides (the test attachment store's upload URLs and tokens, preview URLs, the
+// transcription text) are compared by presence only. Recordings 20–26 (Responses → ChatKit mapping,
+// docs/conformance.md N) belong to another suite.
 //
 // Deliberate differences (README "Behaviour choices"): where the reference aborted a stream or raised
 // (HTTP 500), Switchyard answers a JSON 4xx before streaming and changes nothing; timestamps carry Z;
@@ -81,7 +81,7 @@ class Replay {
     const raised = golden.kind === 'sse' ? golden.raised! : golden.kind === 'raised' ? golden.error : undefined;
     if (raised !== undefined) {
       if (raised.startsWith('RuntimeError: AttachmentStore is not configured')) {
-        // The reference ran without an attachment store; Switchyard always has one (SCENARIOS E5).
+        // The reference ran without an attachment store; Switchyard always has one (docs/conformance.md E5).
         expect(ours, where).toMatchObject({ kind: 'json', status: 200 });
         return;
       }

@@ -1,6 +1,6 @@
-// Reads the reference's golden recordings (packages/protocol/test/golden, copied from
-// /work/shared/chatkit/golden) into steps a replay can follow, and compares Switchyard's answers with
-// the recorded ones once ids and timestamps are normalised.
+// Reads the reference's golden recordings (packages/protocol/test/golden) into steps
+// a replay can follow, and compares Switchyard's answers with the recorded ones once ids and
+// timestamps are normalised.
 //
 // The format is line based: `>>> REQUEST (label)` + one line of JSON body; the answer as
 // `<<< SSE …` + `data: …` frames (or `[[stream generator raised …]]` when the reference aborted the

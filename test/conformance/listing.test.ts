@@ -1,4 +1,4 @@
-// Conformance, section L of /work/shared/chatkit/SCENARIOS.md: listing and pagination over HTTP.
+// Conformance, section L of docs/conformance.md: listing and pagination over HTTP.
 //
 // Not tested here: L6–L10 are unit tests of the reference's Store API (paging, ordering, cursors,
 // per-user isolation and round-trips at the store interface); packages/store/test covers them for

@@ -2,7 +2,7 @@
 // user's (`X-Switchyard-User: mallory`) thread, item, attachment or run is a 404 — indistinguishable
 // from a missing one — and nothing changes in MongoDB nor reaches an app hook. Each case then shows
 // that the owner's identical request works, so the 404 is about the owner and not the request.
-// (The reference leaves isolation to its Store, SCENARIOS L9; this is its wire counterpart.)
+// (The reference leaves isolation to its Store, docs/conformance.md L9; this is its wire counterpart.)
 import { describe, expect, it } from 'vitest';
 import {
   ChatKitClient,

@@ -1,6 +1,6 @@
-// Conformance, sections B–E of /work/shared/chatkit/SCENARIOS.md: thread lifecycle, the response
-// pipeline and persistence, thread metadata changes and errors, driven over HTTP with the scripted
-// conformance app (test/fixtures/conformance-app.ts). Every answer is validated by ChatKitClient.
+// Conformance, sections B–E of docs/conformance.md: thread lifecycle, the response pipeline and
+// persistence, thread metadata changes and errors, driven over HTTP with the scripted conformance app
+// (test/fixtures/conformance-app.ts). Every answer is validated by ChatKitClient.
 //
 // Not tested here, on purpose:
 //   B5  — context object identity across hooks is a property of the reference's Python API with no
@@ -210,7 +210,7 @@ describe('C. response pipeline and persistence', () => {
     expect(((await ck.thread(threadId)).items as { data: Json[] }).data.map((i) => i.type)).toEqual(['user_message', 'assistant_message']);
     const stored = await storedItems(sys.db, threadId);
     expect(stored.map((i) => i.type)).toEqual(['user_message', 'hidden_context_item', 'sdk_hidden_context', 'assistant_message']);
-    // Hidden items are filtered after paging (§3.2): a page may be short while has_more is true.
+    // Hidden items are filtered after paging (docs/protocol.md §3.2): a page may be short while has_more is true.
     const page = await ck.json<{ data: Json[]; has_more: boolean; after?: string }>({ type: 'items.list', params: { thread_id: threadId, limit: 2, order: 'asc' } });
     expect(page.data.map((i) => i.type)).toEqual(['user_message']);
     expect(page.has_more).toBe(true);
@@ -354,7 +354,7 @@ describe('E. errors', () => {
   });
 
   it('E6: input.transcribe without any transcription implementation is refused and changes nothing', async () => {
-    // A gateway with neither an app `transcribe` hook nor a model key to fall back to.
+    // A gateway whose app has no `transcribe` hook (the conformance app offers one only with a model key).
     const bare = await startExtraGateway(sys, {});
     try {
       const before = await snapshotStore(sys.db);

@@ -1,7 +1,7 @@
-// Conformance, section I of /work/shared/chatkit/SCENARIOS.md: structured input (1.6.4+), over real
-// HTTP with the scripted conformance app. Every thread here starts with "[I1]": the responder asks
-// two questions (`subject`: single choice Math/Science, `details`: freeform) and, continued with no
-// input, answers with `msg_after_structured_input`.
+// Conformance, section I of docs/conformance.md: structured input (1.6.4+), over real HTTP with the
+// scripted conformance app. Every thread here starts with "[I1]": the responder asks two questions
+// (`subject`: single choice Math/Science, `details`: freeform) and, continued with no input, answers
+// with `msg_after_structured_input`.
 import { describe, expect, it } from 'vitest';
 import { ChatKitClient, kinds, snapshotStore, useConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
 

@@ -1,5 +1,5 @@
-// Conformance, sections F (client tool calls) and G (retry) of /work/shared/chatkit/SCENARIOS.md,
-// over real HTTP with the scripted conformance app.
+// Conformance, sections F (client tool calls) and G (retry) of docs/conformance.md, over real HTTP with
+// the scripted conformance app.
 import { describe, expect, it } from 'vitest';
 import { ChatKitClient, kinds, snapshotStore, useConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
 

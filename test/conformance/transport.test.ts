@@ -1,6 +1,6 @@
-// Conformance, section A of /work/shared/chatkit/SCENARIOS.md: transport and framing, over real HTTP.
-// ChatKitClient parses every stream strictly (A1) and every JSON answer as exactly one value (A2)
-// for every test of the suite; the tests here look at the bytes themselves.
+// Conformance, section A of docs/conformance.md: transport and framing, over real HTTP. ChatKitClient
+// parses every stream strictly (A1) and every JSON answer as exactly one value (A2) for every test of
+// the suite; the tests here look at the bytes themselves.
 import { describe, expect, it } from 'vitest';
 import {
   ChatKitClient,

@@ -1,7 +1,7 @@
 // The system the conformance suites drive: the real services running the scripted conformance app
 // (test/fixtures/conformance-app.ts) with the reference's disconnect behaviour (cancel), and the
 // client every conformance test talks through. The client checks what the reference's harness
-// conventions ask of every answer (SCENARIOS.md "Harness conventions"), in one place:
+// conventions ask of every answer (docs/conformance.md "Harness conventions"), in one place:
 //   * SSE: strict framing (`data: <one JSON object>` frames; only `id:` lines and comments besides),
 //     every event validated against thread-stream-event.schema.json;
 //   * JSON: `application/json`, exactly one JSON value, validated against the schema of the request
@@ -194,7 +194,7 @@ const STREAMING_TYPES = new Set([
 /** Keys whose values are free-form JSON (`dict[str, Any]`/`Any` in the reference), copied verbatim, nulls included. */
 const FREE_FORM_KEYS = new Set(['arguments', 'output', 'payload']);
 
-/** Paths of `null` values in a response outside free-form values (SCENARIOS A7: optional fields are omitted). */
+/** Paths of `null` values in a response outside free-form values (docs/conformance.md A7: optional fields are omitted). */
 export function nullPaths(value: unknown, path = '$'): string[] {
   if (value === null) return [path];
   if (Array.isArray(value)) return value.flatMap((v, i) => nullPaths(v, `${path}[${i}]`));
@@ -291,7 +291,7 @@ export function checkErrorBody(body: unknown): ErrorBody {
 // ── strict SSE framing ───────────────────────────────────────────────────────────────────────────
 
 /**
- * Parses complete SSE blocks strictly (SCENARIOS A1): each block is one `data: <JSON object>` line,
+ * Parses complete SSE blocks strictly (docs/conformance.md A1): each block is one `data: <JSON object>` line,
  * optionally with an `id: <seq>` line (Switchyard's re-attach ids), or only comment lines (`: ping`).
  * Anything else — `event:`, `retry:`, several data lines, a non-object payload, CR line ends — is an error.
  */
@@ -484,7 +484,7 @@ export class ChatKitClient {
     }
     if (!contentType.startsWith('application/json')) throw new Error(`unexpected content type ${JSON.stringify(contentType)} (status ${res.status})`);
     const text = await res.text();
-    // Exactly one JSON value (SCENARIOS A2): JSON.parse rejects trailing content.
+    // Exactly one JSON value (docs/conformance.md A2): JSON.parse rejects trailing content.
     const parsed: unknown = JSON.parse(text);
     if (res.status === 200) {
       if (requestType === undefined) throw new Error('a 200 JSON answer needs a request type to validate against');

@@ -1,4 +1,4 @@
-// Streaming a widget the way the reference's helper does (PROTOCOL §8): the first root is added,
+// Streaming a widget the way the reference's helper does (docs/protocol.md §8): the first root is added,
 // each next root is diffed against the previous one — append-only growth of Text/Markdown values
 // with an id becomes `widget.streaming_text.value_delta`, anything else one `widget.root.updated` —
 // and the last root completes the item.

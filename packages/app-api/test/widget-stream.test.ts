@@ -1,4 +1,4 @@
-// The widget streaming helper against the reference's diff rules (SCENARIOS H8–H13).
+// The widget streaming helper against the reference's diff rules (docs/conformance.md H8–H13).
 import { describe, expect, it } from 'vitest';
 import type { WidgetRoot } from '@switchyard/protocol';
 import { diffWidget, streamWidget } from '../src/index.ts';

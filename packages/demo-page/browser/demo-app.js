@@ -144,7 +144,7 @@ async function follow(/** @type {import('./chatkit-client.js').Run} */ current) 
     toolAnswers++;
     // ChatKit.js would run a registered handler; the demo page has none, and says so to the model.
     const result = { error: `The demo page has no client tool named ${call.name}.` };
-    // The server completes the call silently (PROTOCOL §6.4): the page shows it completed itself.
+    // The server completes the call silently (docs/protocol.md §6.4): the page shows it completed itself.
     onEvent({ type: 'thread.item.replaced', item: { ...call, status: 'completed', output: result } });
     await start('threads.add_client_tool_output', { thread_id: state.thread.id, result });
   }

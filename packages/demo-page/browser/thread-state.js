@@ -1,5 +1,6 @@
 // What the demo page knows about the open thread: its metadata and items, folded from stored items
-// (threads.get_by_id) and ChatKit stream events (PROTOCOL §4, §5). Pure data, no DOM, so it is tested in Node.
+// (threads.get_by_id) and ChatKit stream events (docs/protocol.md §4, §5). Pure data, no DOM, so it is
+// tested in Node.
 
 /** @typedef {import('@switchyard/protocol').ThreadItem} ThreadItem */
 /** @typedef {import('@switchyard/protocol').ThreadItemUpdate} ThreadItemUpdate */
@@ -60,7 +61,7 @@ export class ThreadState {
    * Folds one stream event in. Events may be replayed (a re-attach from the start of a run whose
    * finished items are already loaded from the store): an item that is done takes no `added` or
    * deltas again, so nothing is shown twice. Widgets are the exception: the protocol updates finished
-   * widgets from later actions (§4.4).
+   * widgets from later actions (docs/protocol.md §4.4).
    * @param {ThreadStreamEvent} event
    * @returns {Change}
    */
@@ -130,7 +131,7 @@ export class ThreadState {
 
   /**
    * Drops every item after `itemId`, as `threads.retry_after_item` does on the server without
-   * sending removals (PROTOCOL §6.6: the client drops them itself).
+   * sending removals (docs/protocol.md §6.6: the client drops them itself).
    * @param {string} itemId
    * @returns {string[]} the dropped ids
    */
@@ -158,7 +159,7 @@ export class ThreadState {
 }
 
 /**
- * PROTOCOL §5 "Application semantics", as @switchyard/protocol's applyItemUpdate does it (the unit
+ * docs/protocol.md §5 "Application semantics", as @switchyard/protocol's applyItemUpdate does it (the unit
  * tests hold the two to the same results on the reference's recordings). Returns a new item.
  * @param {ThreadItem} item
  * @param {ThreadItemUpdate} update

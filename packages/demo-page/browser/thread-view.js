@@ -186,7 +186,7 @@ export class ThreadView {
     if (!renderer) return; // end_of_turn and kinds the page does not show
     this.keepScrolled(() => {
       let el = this.elements.get(entry.item.id);
-      // A replacement may change an item's type (PROTOCOL §4.7): start that element afresh.
+      // A replacement may change an item's type (docs/protocol.md §4.7): start that element afresh.
       if (el && el.dataset.type !== entry.item.type) {
         const fresh = renderer.create();
         el.replaceWith(fresh);

@@ -35,7 +35,7 @@ const streamed = (exchanges: Exchange[]) => exchanges.flatMap((e) => e.events);
 const items = (state: ThreadState) => state.list().map((e) => e.item);
 const base = { thread_id: 'thr_1', created_at: '2026-05-19T10:00:00.000Z' };
 
-describe('applyItemUpdate (the browser copy of PROTOCOL §5)', () => {
+describe('applyItemUpdate (the browser copy of docs/protocol.md §5)', () => {
   it.each(goldenNames)('agrees with @switchyard/protocol on every update of %s', (name) => {
     const known = new Map<string, ThreadItem>();
     for (const event of streamed(recording(name))) {

@@ -116,7 +116,7 @@ export function httpErrorOf(err: unknown): HttpError {
   return { status: 500, body: { error: { code: 'internal_error', message: 'Internal server error' } } };
 }
 
-/** The ChatKit `error` event for a failure inside a response (PROTOCOL §4.11, §6.1 step 4). */
+/** The ChatKit `error` event for a failure inside a response (docs/protocol.md §4.11, §6.1 step 4). */
 export interface ChatKitErrorEvent {
   type: 'error';
   code: 'stream.error' | 'custom';

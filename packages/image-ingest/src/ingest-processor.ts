@@ -1,4 +1,4 @@
-// One image frame from Redis to the blob store and the client (ARCHITECTURE §4): validate, upload
+// One image frame from Redis to the blob store and the client (docs/architecture.md §4): validate, upload
 // idempotently, sign a URL, persist the final item, append the event once (deduplicated by job id),
 // then drop the bytes. Safe to retry at any step.
 import { UnrecoverableError } from 'bullmq';

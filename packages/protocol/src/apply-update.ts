@@ -1,5 +1,6 @@
-// Folding a ThreadItemUpdate into an item (PROTOCOL §5 "Application semantics"), as the reference does
-// for pending items on cancellation and as the client does on screen. Pure: the input is never mutated.
+// Folding a ThreadItemUpdate into an item (docs/protocol.md §5 "Application semantics"), as the
+// reference does for pending items on cancellation and as the client does on screen. Pure: the input is
+// never mutated.
 import type { AssistantMessageContent } from './types/content.ts';
 import type { AssistantMessageItem, GeneratedImageItem, ThreadItem, WidgetItem, WorkflowItem } from './types/items.ts';
 import type { JsonValue } from './types/json.ts';

@@ -1,4 +1,4 @@
-// Identifiers: `<prefix>_<16 hex>` from the OS CSPRNG (PROTOCOL §2.11). Clients treat ids as opaque;
+// Identifiers: `<prefix>_<16 hex>` from the OS CSPRNG (docs/protocol.md §2.11). Clients treat ids as opaque;
 // 64 random bits keep them unique across a large deployment without coordination (the reference uses 32).
 import { randomBytes } from 'node:crypto';
 

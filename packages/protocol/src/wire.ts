@@ -1,4 +1,4 @@
-// The reference's serialization (PROTOCOL §1.4) and SSE framing: every byte Switchyard sends a client
+// The reference's serialization (docs/protocol.md §1.4) and SSE framing: every byte Switchyard sends a client
 // passes through here. Nulls are omitted, defaults written, server-only fields stripped, keys in the reference's order.
 //
 // What "exclude none" means, precisely (pydantic `model_dump_json(exclude_none=True)` in chatkit-python):
@@ -430,7 +430,7 @@ function isHiddenType(type: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SSE framing (PROTOCOL §1.3): `data: <compact JSON>\n\n`, preceded by `id: <id>\n` when the frame
+// SSE framing (docs/protocol.md §1.3): `data: <compact JSON>\n\n`, preceded by `id: <id>\n` when the frame
 // carries a run-log sequence number (Switchyard's resumable streams; the reference sends no ids).
 
 export function encodeSseFrame(event: ThreadStreamEvent, id?: string): string {

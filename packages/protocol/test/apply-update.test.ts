@@ -1,5 +1,6 @@
-// Folding updates into items (PROTOCOL §5 "Application semantics"), checked on hand-made cases, on the
-// reference's recorded streams, and as a property: folding the deltas of any split gives back the text.
+// Folding updates into items (docs/protocol.md §5 "Application semantics"), checked on hand-made cases,
+// on the reference's recorded streams, and as a property: folding the deltas of any split gives back the
+// text.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -62,7 +63,7 @@ describe('assistant_message', () => {
     expect(item).toEqual(message([part('text', [b, a, c])]));
   });
 
-  it('content_part.done replaces the whole part, streamed annotations included (PROTOCOL §10.4)', () => {
+  it('content_part.done replaces the whole part, streamed annotations included (docs/protocol.md §10 item 4)', () => {
     const item = fold(message(), [
       { type: 'assistant_message.content_part.added', content_index: 0, content: part('') },
       { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'Hi there' },

@@ -1,4 +1,4 @@
-// Ids: `<prefix>_<16 hex>` from crypto randomness, one prefix per kind (PROTOCOL §2.11).
+// Ids: `<prefix>_<16 hex>` from crypto randomness, one prefix per kind (docs/protocol.md §2.11).
 import { describe, expect, it } from 'vitest';
 import { ID_PREFIXES, newId } from '../src/index.ts';
 

@@ -150,7 +150,7 @@ describe('parseChatKitRequest: accepted requests', () => {
   });
 });
 
-describe('streaming classification (PROTOCOL §1.2)', () => {
+describe('streaming classification (docs/protocol.md §1.2)', () => {
   it('six request types stream, the other ten answer JSON', () => {
     expect([...STREAMING_REQUEST_TYPES].sort()).toEqual([
       'threads.add_client_tool_output',
@@ -193,7 +193,7 @@ describe('parseChatKitRequest: bad requests get a BadRequest that names the prob
     ['an unknown feedback kind', { type: 'items.feedback', params: { thread_id: 't', item_ids: [], kind: 'meh' } }, 'params.kind: expected one of "positive", "negative", got "meh"'],
     ['a null title', { type: 'threads.update', params: { thread_id: 't', title: null } }, 'params.title: expected string, got null'],
     [
-      'an input without attachments and inference_options (SCENARIOS A4)',
+      'an input without attachments and inference_options (docs/conformance.md A4)',
       { type: 'threads.create', params: { input: { content: [] } } },
       'params.input.attachments: required; params.input.inference_options: required',
     ],

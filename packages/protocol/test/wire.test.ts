@@ -1,4 +1,4 @@
-// The serializer as a specification of PROTOCOL §1.4: nulls omitted, defaults written, server-only
+// The serializer as a specification of docs/protocol.md §1.4: nulls omitted, defaults written, server-only
 // fields stripped, free-form values verbatim, widget trees null-free, SSE frames exact.
 import { describe, expect, it } from 'vitest';
 import {
@@ -319,7 +319,7 @@ describe('everything Switchyard produces is accepted by the reference schemas', 
   });
 });
 
-describe('SSE frames (PROTOCOL §1.3)', () => {
+describe('SSE frames (docs/protocol.md §1.3)', () => {
   const event: ThreadStreamEvent = { type: 'stream_options', stream_options: { allow_cancel: true } };
 
   it('are `data: <compact json>` and a blank line, with no event or id field by default', () => {

@@ -1,4 +1,4 @@
-// The ChatKit store contract (PROTOCOL §6.12) on MongoDB: threads, items and attachments, every
+// The ChatKit store contract (docs/protocol.md §6.12) on MongoDB: threads, items and attachments, every
 // query scoped by owner, items kept as their ChatKit JSON plus the fields we sort and page on.
 import type { Collection, Db, Filter, Sort } from 'mongodb';
 import { NotFound } from '@switchyard/errors';
@@ -105,7 +105,7 @@ export class ChatStore {
     return toPage(docs.map((d) => d.thread), q.limit, (t) => t.id);
   }
 
-  /** Deletes the thread and its items; attachments are left alone (PROTOCOL §3.2). */
+  /** Deletes the thread and its items; attachments are left alone (docs/protocol.md §3.2). */
   async deleteThread(owner: string, threadId: string): Promise<void> {
     const res = await this.threads.deleteOne({ _id: threadId, owner });
     if (res.deletedCount === 0) throw new NotFound(`thread ${threadId} not found`);

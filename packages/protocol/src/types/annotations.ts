@@ -1,4 +1,4 @@
-// Annotations on assistant text and the sources they cite (PROTOCOL §2.5); sources are reused by
+// Annotations on assistant text and the sources they cite (docs/protocol.md §2.5); sources are reused by
 // web-search and file tasks. `index` is the character offset in the text where the marker goes.
 import type { IconName } from './icons.ts';
 import type { JsonObject } from './json.ts';

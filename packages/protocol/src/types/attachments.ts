@@ -1,5 +1,6 @@
-// Attachments (PROTOCOL §2.8): file or image records created by `attachments.create` or an upload route.
-// `metadata` is server-side only and is stripped from every response by the wire serializer.
+// Attachments (docs/protocol.md §2.8): file or image records created by `attachments.create` or an
+// upload route. `metadata` is server-side only and is stripped from every response by the wire
+// serializer.
 import type { JsonObject } from './json.ts';
 
 export interface AttachmentUploadDescriptor {

@@ -1,5 +1,5 @@
-// Message content (PROTOCOL §2.4, §2.5): user input parts, assistant output parts, inference options and
-// the request-side UserMessageInput the server turns into a user_message item.
+// Message content (docs/protocol.md §2.4, §2.5): user input parts, assistant output parts, inference
+// options and the request-side UserMessageInput the server turns into a user_message item.
 import type { Annotation } from './annotations.ts';
 import type { JsonObject } from './json.ts';
 

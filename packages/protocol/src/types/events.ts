@@ -1,4 +1,4 @@
-// ThreadStreamEvent (PROTOCOL §4): the payload of every SSE frame, discriminated on `type`.
+// ThreadStreamEvent (docs/protocol.md §4): the payload of every SSE frame, discriminated on `type`.
 // Only `thread.item.done` / `.removed` / `.replaced` change the store; the rest are transient.
 import type { IconName } from './icons.ts';
 import type { ThreadItem } from './items.ts';

@@ -1,5 +1,6 @@
-// IconName (PROTOCOL §2.10): the icon vocabulary of progress updates, tasks, summaries and entity sources.
-// Any `vendor:` or `lucide:` name is accepted as well, exactly as the reference's schema allows.
+// IconName (docs/protocol.md §2.10): the icon vocabulary of progress updates, tasks, summaries and
+// entity sources. Any `vendor:` or `lucide:` name is accepted as well, exactly as the reference's schema
+// allows.
 
 export const ICON_NAMES = [
   'agent', 'analytics', 'atom', 'batch', 'bolt', 'book-open', 'book-closed', 'book-clock', 'bug',

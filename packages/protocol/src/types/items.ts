@@ -1,4 +1,4 @@
-// Thread items (PROTOCOL §2.3): the eleven persisted item kinds, discriminated on `type`.
+// Thread items (docs/protocol.md §2.3): the eleven persisted item kinds, discriminated on `type`.
 // Hidden-context items live in the store for model input only and are never sent to the client.
 import type { Attachment } from './attachments.ts';
 import type { AssistantMessageContent, InferenceOptions, UserMessageContent } from './content.ts';
@@ -119,7 +119,7 @@ export const THREAD_ITEM_TYPES = [
   'end_of_turn',
 ] as const satisfies readonly ThreadItemType[];
 
-/** The text of the hidden note the reference stores when the client cancels a stream (PROTOCOL §6.9). */
+/** The text of the hidden note the reference stores when the client cancels a stream (docs/protocol.md §6.9). */
 export const STREAM_CANCELLED_CONTEXT = 'The user cancelled the stream. Stop responding to the prior request.';
 
 /** Hidden items are stored for model input only: never streamed, filtered from every listing. */

@@ -1,4 +1,4 @@
-// Page<T>: the one pagination envelope of the protocol (PROTOCOL §2.1), used for threads and items.
+// Page<T>: the one pagination envelope of the protocol (docs/protocol.md §2.1), used for threads and items.
 // `after` is the id of the last element, set only when `has_more` is true; it is omitted on the wire when null.
 
 export interface Page<T> {

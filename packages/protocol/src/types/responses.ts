@@ -1,5 +1,6 @@
-// Bodies of the JSON (non-streaming) answers that are not a Thread, a Page or an Attachment (PROTOCOL §3.2).
-// `threads.delete`, `items.feedback` and `attachments.delete` answer exactly `{}`.
+// Bodies of the JSON (non-streaming) answers that are not a Thread, a Page or an Attachment
+// (docs/protocol.md §3.2). `threads.delete`, `items.feedback` and `attachments.delete` answer exactly
+// `{}`.
 import type { ThreadItem } from './items.ts';
 
 export type EmptyResponse = Record<string, never>;

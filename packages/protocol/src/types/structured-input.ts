@@ -1,5 +1,5 @@
-// Structured input questions (PROTOCOL §2.7, 1.6.4+): a structured_input item asks the user one or more
-// questions; `threads.add_structured_input` answers them and the server replaces the item.
+// Structured input questions (docs/protocol.md §2.7, 1.6.4+): a structured_input item asks the user one
+// or more questions; `threads.add_structured_input` answers them and the server replaces the item.
 
 export interface StructuredInputAnswer {
   /** default [] */

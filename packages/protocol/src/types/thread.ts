@@ -1,4 +1,4 @@
-// Threads (PROTOCOL §2.2): ThreadMetadata is the stored record (with server-only `metadata`);
+// Threads (docs/protocol.md §2.2): ThreadMetadata is the stored record (with server-only `metadata`);
 // Thread is what the client receives: the metadata plus a page of items, `metadata` always `{}`.
 import type { ThreadItem } from './items.ts';
 import type { JsonObject } from './json.ts';

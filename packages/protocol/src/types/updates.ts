@@ -1,5 +1,6 @@
-// ThreadItemUpdate (PROTOCOL §5): the `update` of a `thread.item.updated` event. Not discriminated in the
-// reference's model, so `type` must always be sent; `applyItemUpdate` folds these into an item.
+// ThreadItemUpdate (docs/protocol.md §5): the `update` of a `thread.item.updated` event. Not
+// discriminated in the reference's model, so `type` must always be sent; `applyItemUpdate` folds these
+// into an item.
 import type { Annotation } from './annotations.ts';
 import type { AssistantMessageContent } from './content.ts';
 import type { GeneratedImage } from './items.ts';

@@ -1,4 +1,4 @@
-// Widgets (PROTOCOL §2.9), loosely typed: a tree of JSON objects discriminated by a string `type`.
+// Widgets (docs/protocol.md §2.9), loosely typed: a tree of JSON objects discriminated by a string `type`.
 // The server only ships rendered trees; nulls anywhere inside a tree are dropped on the wire.
 import type { JsonValue } from './json.ts';
 

@@ -1,5 +1,6 @@
-// Workflows and tasks (PROTOCOL §2.6): a workflow item holds an ordered task list and an optional summary;
-// a task item holds one standalone task. Reasoning summaries arrive as `thought` tasks.
+// Workflows and tasks (docs/protocol.md §2.6): a workflow item holds an ordered task list and an
+// optional summary; a task item holds one standalone task. Reasoning summaries arrive as `thought`
+// tasks.
 import type { FileSource, URLSource } from './annotations.ts';
 import type { IconName } from './icons.ts';
 
