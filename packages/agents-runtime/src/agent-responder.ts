@@ -1,5 +1,5 @@
-// `respond` for apps built on an Agents SDK agent (PROTOCOL §7): converts the stored thread to
-// model input, continues a workflow the last turn left open (§7.1), runs the agent on a leased
+// `respond` for apps built on an Agents SDK agent (docs/protocol.md §7): converts the stored thread
+// to model input, continues a workflow the last turn left open (§7.1), runs the agent on a leased
 // provider, and yields the mapped ChatKit events (image frames included) as they arrive. At the end
 // of the run (§7.6) it stores a still-open workflow without a `done` event and ends the turn with a
 // pending client tool call if a tool asked for one; a guardrail tripwire (§7.7) takes back every
@@ -28,7 +28,7 @@ export interface AgentResponderOptions {
   attachmentInput?(args: RespondArgs, attachment: Parameters<NonNullable<ThreadInputOptions['attachmentInput']>>[0]): ReturnType<NonNullable<ThreadInputOptions['attachmentInput']>>;
   /** Resolves an @-tag of a user message to context for the model (none without it). */
   tagInput?(args: RespondArgs, tag: Parameters<NonNullable<ThreadInputOptions['tagInput']>>[0]): ReturnType<NonNullable<ThreadInputOptions['tagInput']>>;
-  /** Replaces the default model input of some item types (PROTOCOL §7.8). */
+  /** Replaces the default model input of some item types (docs/protocol.md §7.8). */
   conversions?: ItemConversions;
   maxHistoryItems?: number;
   maxTurns?: number;
@@ -41,12 +41,12 @@ export interface AgentResponderOptions {
   title?: { agent: Agent } | false;
   /**
    * Stores an item without telling the client (upsert by id). Used for a workflow still open at
-   * the end of the run (§7.6), which the reference writes to the store directly so the next turn
+   * the end of the run (docs/protocol.md §7.6), which the reference writes to the store directly so the next turn
    * continues it. Without it that workflow is sent as `thread.item.done` instead (persisted by the
    * pipeline, and still continued next turn): one event more than the reference.
    */
   persistItem?(args: RespondArgs, item: ThreadItem): Promise<void>;
-  /** Overrides the annotation conversion (PROTOCOL §7.5). */
+  /** Overrides the annotation conversion (docs/protocol.md §7.5). */
   convertAnnotation?(annotation: ResponsesAnnotation): Annotation | null;
 }
 
@@ -110,7 +110,7 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
         if (opts.chainResponses && outcome.lastResponseId) {
           args.thread.metadata = { ...args.thread.metadata, [PREVIOUS_RESPONSE_KEY]: outcome.lastResponseId };
         }
-        // §7.6, in the reference's order: the open workflow is stored, then the client tool call ends the turn.
+        // docs/protocol.md §7.6, in the reference's order: the open workflow is stored, then the client tool call ends the turn.
         const open = converter.takeOpenWorkflow();
         if (open && opts.persistItem) await opts.persistItem(args, open);
         else if (open) queue.push({ type: 'thread.item.done', item: open });
@@ -120,7 +120,7 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
         }
         queue.close();
       } catch (err) {
-        // §7.7: events already queued still go out, then every produced item is taken back; the
+        // docs/protocol.md §7.7: events already queued still go out, then every produced item is taken back; the
         // pipeline turns the rethrown tripwire into a `stream.error` and the user message stays.
         if (isGuardrailTripwire(err)) for (const e of converter.removalEvents()) queue.push(e);
         queue.fail(err);
@@ -136,7 +136,7 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
   };
 }
 
-/** A short title from the first user message (PROTOCOL §6.8: awaited so the update is streamed). */
+/** A short title from the first user message (docs/protocol.md §6.8: awaited so the update is streamed). */
 async function titleFor(agent: Agent, provider: ModelProvider, input: UserMessageItem, signal: AbortSignal): Promise<string> {
   const text = input.content.map((c) => c.text).join('');
   const runner = new Runner({ modelProvider: provider, tracingDisabled: true });

@@ -1,4 +1,4 @@
-// What an agent's tools can do to the conversation while they run (PROTOCOL §7.4, §7.6, §8): push
+// What an agent's tools can do to the conversation while they run (docs/protocol.md §7.4, §7.6, §8): push
 // ChatKit events (progress, notices, client effects, items) in order with the model's events, send
 // widgets whole or streamed, run custom workflows and tasks, and end the turn with a client tool
 // call the browser answers. Everything goes through the run's converter, which ends an open
@@ -25,7 +25,7 @@ export class AgentChatContext {
     this.converter.sideEvent(event);
   }
 
-  /** Sends a widget whole (one root) or streamed (several roots, diffed as the reference does, §8). */
+  /** Sends a widget whole (one root) or streamed (several roots, diffed as the reference does, docs/protocol.md §8). */
   async widget(roots: WidgetRoot | Iterable<WidgetRoot> | AsyncIterable<WidgetRoot>, opts: { copyText?: string } = {}): Promise<string> {
     const id = this.args.newId('msg');
     const item = { id, thread_id: this.thread.id, created_at: new Date().toISOString(), type: 'widget' as const, ...(opts.copyText ? { copy_text: opts.copyText } : {}) };

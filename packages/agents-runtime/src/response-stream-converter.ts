@@ -1,10 +1,10 @@
 // Turns an Agents SDK run into ChatKit thread events exactly as the reference's
-// `stream_agent_response` does (PROTOCOL §7): raw Responses events (messages reusing the Responses
-// item id, annotation indices that skip dropped citations, reasoning as a workflow whose first
-// thought streams, images), run items (function calls), the events tools push while they run (§7.4:
-// they end an open workflow), the workflow helpers, what is left at the end of the run (§7.6) and
-// what a guardrail tripwire takes back (§7.7). Images go out as frames for the ingest path, or, in
-// the reference's own mode, inline through a `base64ImageToUrl` function.
+// `stream_agent_response` does (docs/protocol.md §7): raw Responses events (messages reusing the
+// Responses item id, annotation indices that skip dropped citations, reasoning as a workflow whose
+// first thought streams, images), run items (function calls), the events tools push while they run
+// (§7.4: they end an open workflow), the workflow helpers, what is left at the end of the run (§7.6)
+// and what a guardrail tripwire takes back (§7.7). Images go out as frames for the ingest path, or,
+// in the reference's own mode, inline through a `base64ImageToUrl` function.
 import type { RunStreamEvent } from '@openai/agents';
 import { isOpenAIResponsesRawModelStreamEvent } from '@openai/agents-openai';
 import type { ResponseOutputMessage, ResponseOutputText, ResponseStreamEvent } from 'openai/resources/responses/responses';
@@ -46,7 +46,7 @@ export interface ChatKitEmitter {
 /** A Responses annotation, on a final `output_text` part or in `output_text.annotation.added`. */
 export type ResponsesAnnotation = ResponseOutputText['annotations'][number];
 
-/** Default annotation conversion (PROTOCOL §7.5); returns null for kinds the reference drops. */
+/** Default annotation conversion (docs/protocol.md §7.5); returns null for kinds the reference drops. */
 export function convertAnnotation(a: ResponsesAnnotation): Annotation | null {
   switch (a.type) {
     case 'file_citation':
@@ -87,11 +87,11 @@ export interface ClientToolCallRequest {
   arguments: JsonObject;
 }
 
-/** Types a tool's item may have without ending the open workflow (§7.4). */
+/** Types a tool's item may have without ending the open workflow (docs/protocol.md §7.4). */
 const WORKFLOW_KEEPING_TYPES = new Set<ThreadItem['type']>(['client_tool_call', 'hidden_context_item']);
 
 /**
- * §7.1: the workflow a new run continues — the newest item if it is a workflow, or the one before
+ * docs/protocol.md §7.1: the workflow a new run continues — the newest item if it is a workflow, or the one before
  * a newest client tool call (the turn that asked the browser left its workflow open).
  */
 export function workflowToContinue(itemsOldestFirst: ThreadItem[]): WorkflowItem | null {
@@ -110,7 +110,7 @@ export class ResponseStreamConverter {
   private streamingThought: { itemId: string; summaryIndex: number; task: ThoughtTask } | null = null;
   /** Every ChatKit item id this run produced, in order (guardrail tripwires remove them all). */
   readonly producedItemIds = new Set<string>();
-  /** Function calls the model made, by tool name (a client tool call reuses their ids, §7.6). */
+  /** Function calls the model made, by tool name (a client tool call reuses their ids, docs/protocol.md §7.6). */
   readonly functionCalls = new Map<string, { itemId: string; callId: string }>();
   private lastFunctionCall: { itemId: string; callId: string } | null = null;
 
@@ -151,7 +151,7 @@ export class ResponseStreamConverter {
     return this.workflow;
   }
 
-  /** §7.1: continue a workflow the previous turn left open (see `workflowToContinue`). */
+  /** docs/protocol.md §7.1: continue a workflow the previous turn left open (see `workflowToContinue`). */
   continueWorkflow(item: WorkflowItem): void {
     this.workflow = structuredClone(item);
   }
@@ -163,7 +163,7 @@ export class ResponseStreamConverter {
     if (isOpenAIResponsesRawModelStreamEvent(event)) this.handleRaw(event.data.event);
     else if (event.type === 'run_item_stream_event' && event.item.type === 'tool_call_item') {
       const raw = event.item.rawItem;
-      // §7.3: remembered for a client tool call, and removed on a tripwire like any produced item.
+      // docs/protocol.md §7.3: remembered for a client tool call, and removed on a tripwire like any produced item.
       if (raw.type === 'function_call' && raw.id) {
         const call = { itemId: raw.id, callId: raw.callId };
         this.functionCalls.set(raw.name, call);
@@ -194,7 +194,7 @@ export class ResponseStreamConverter {
             item: { id: item.id, thread_id: this.opts.threadId, created_at: this.now().toISOString(), type: 'assistant_message', content: item.content.map((p) => this.content(p)) },
           });
         } else if (item.type === 'image_generation_call') {
-          // An image does not end an open workflow (§7.2).
+          // An image does not end an open workflow (docs/protocol.md §7.2).
           const img: GeneratedImageItem = { id: this.newId('msg'), thread_id: this.opts.threadId, created_at: this.now().toISOString(), type: 'generated_image' };
           this.activeImage = { item: img, imageId: item.id };
           this.emit({ type: 'thread.item.added', item: img });
@@ -228,7 +228,7 @@ export class ResponseStreamConverter {
         return;
       }
       case 'response.output_text.done':
-        // Annotations are not repeated here; the final item carries them (PROTOCOL §10.4).
+        // Annotations are not repeated here; the final item carries them (docs/protocol.md §7.2, §10 item 4).
         this.emit({
           type: 'thread.item.updated',
           item_id: e.item_id,
@@ -320,7 +320,7 @@ export class ResponseStreamConverter {
     this.emit({ type: 'thread.item.updated', item_id: wf.id, update: { type: 'workflow.task.added', task_index: wf.workflow.tasks.length - 1, task } });
   }
 
-  // ── Events from tools and the workflow helpers (§7.4) ────────────────────────────────────
+  // ── Events from tools and the workflow helpers (docs/protocol.md §7.4) ────────────────────
 
   /**
    * An event a tool pushes while it runs. A visible item other than the open workflow itself (not
@@ -385,7 +385,7 @@ export class ResponseStreamConverter {
     return { duration: Math.max(0, Math.floor((this.now().getTime() - Date.parse(wf.created_at)) / 1000)) };
   }
 
-  /** §7.4 automatic end: keep an existing summary, else the duration; always collapsed. */
+  /** docs/protocol.md §7.4 automatic end: keep an existing summary, else the duration; always collapsed. */
   private endWorkflowAutomatically(): void {
     const wf = this.workflow;
     if (!wf) return;
@@ -396,11 +396,11 @@ export class ResponseStreamConverter {
     this.emit({ type: 'thread.item.done', item: wf });
   }
 
-  // ── End of run (§7.6) and tripwires (§7.7) ───────────────────────────────────────────────
+  // ── End of run (docs/protocol.md §7.6) and tripwires (docs/protocol.md §7.7) ──────────────
 
   /**
    * The workflow still open when the run ends, handed over (and forgotten here) to be stored
-   * without a `done` event, so the next turn continues it (§7.1).
+   * without a `done` event, so the next turn continues it (docs/protocol.md §7.1).
    */
   takeOpenWorkflow(): WorkflowItem | null {
     const wf = this.workflow;
@@ -424,7 +424,7 @@ export class ResponseStreamConverter {
     };
   }
 
-  /** §7.7: one `thread.item.removed` per item this run produced (messages, workflows, images, tool items, calls). */
+  /** docs/protocol.md §7.7: one `thread.item.removed` per item this run produced (messages, workflows, images, tool items, calls). */
   removalEvents(): ThreadStreamEvent[] {
     return [...this.producedItemIds].map((id) => ({ type: 'thread.item.removed', item_id: id }));
   }

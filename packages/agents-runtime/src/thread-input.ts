@@ -1,7 +1,7 @@
-// Stored ChatKit items → Agents SDK input, as the reference's ThreadItemConverter (PROTOCOL §7.8,
-// SCENARIOS N′): the same texts, every conversion overridable by the app. Generated images come
-// back from the blob store as a data URL or a short-lived signed URL through `imageInput`, never
-// from MongoDB.
+// Stored ChatKit items → Agents SDK input, as the reference's ThreadItemConverter
+// (docs/protocol.md §7.8, docs/conformance.md N′): the same texts, every conversion overridable by the
+// app. Generated images come back from the blob store as a data URL or a short-lived signed URL
+// through `imageInput`, never from MongoDB.
 //
 // Deliberate differences: hidden context with non-string content is sent as JSON (the reference
 // requires an override); @-tags without a `tagInput` hook add no context message (the reference

@@ -1,6 +1,6 @@
-// Text and Markdown widgets that fill with a model's streamed text (the reference's
-// `accumulate_text`, SCENARIOS N23): feed the roots to `AgentChatContext.widget` or `streamWidget`
-// and the diff rules of PROTOCOL §8 turn the growth into `value_delta` events.
+// Text and Markdown widgets that fill with a model's streamed text (the reference's `accumulate_text`,
+// docs/conformance.md N23): feed the roots to `AgentChatContext.widget` or `streamWidget` and the diff
+// rules of docs/protocol.md §8 turn the growth into `value_delta` events.
 import type { RunStreamEvent } from '@openai/agents';
 import type { WidgetComponent } from '@switchyard/protocol';
 

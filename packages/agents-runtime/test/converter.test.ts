@@ -1,7 +1,7 @@
-// The Responses → ChatKit mapping against the reference (SCENARIOS.md N1–N23, PROTOCOL §7): raw
-// event sequences replayed into the converter, the ChatKit events compared with the reference's
-// unit-test expectations and, for the recorded runs, with golden 20–26 frame for frame (ids and
-// timestamps normalised).
+// The Responses → ChatKit mapping against the reference (docs/conformance.md N1–N23,
+// docs/protocol.md §7): raw event sequences replayed into the converter, the ChatKit events compared
+// with the reference's unit-test expectations and, for the recorded runs, with golden 20–26 frame for
+// frame (ids and timestamps normalised).
 import { describe, expect, it } from 'vitest';
 import { Agent, InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, RunItemStreamEvent, RunRawModelStreamEvent, RunToolCallItem } from '@openai/agents';
 import { chatKitErrorEventOf } from '@switchyard/errors';
@@ -285,7 +285,7 @@ describe('N. raw Responses events (reference agents tests)', () => {
   });
 });
 
-describe('§7.4 workflows and tool events', () => {
+describe('workflows and tool events (docs/protocol.md §7.4)', () => {
   it('a tool item ends the open workflow; client tool calls and hidden context do not', () => {
     const { converter, events } = harness();
     converter.handleRaw(raw.reasoningAdded('rs_1'));

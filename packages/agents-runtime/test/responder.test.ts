@@ -155,7 +155,7 @@ function pausingAfterFirstDelta(inner: ModelProviderPool, onDelta: () => void): 
   };
 }
 
-describe('guardrail tripwires (§7.7)', () => {
+describe('guardrail tripwires (docs/protocol.md §7.7)', () => {
   it('golden 25: the partial message is removed, the tripwire reaches the pipeline as stream.error', async () => {
     let seen: () => void = () => undefined;
     const deltaSeen = new Promise<void>((resolve) => (seen = resolve));

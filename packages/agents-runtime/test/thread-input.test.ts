@@ -1,6 +1,6 @@
-// Stored items → model input against the reference's ThreadItemConverter (SCENARIOS N′): quoted
-// text for the newest message only, tags through the app hook, widgets, tasks and workflows, hidden
-// context, generated images, client tool calls (pending ones skipped) and overridden conversions.
+// Stored items → model input against the reference's ThreadItemConverter (docs/conformance.md N′):
+// quoted text for the newest message only, tags through the app hook, widgets, tasks and workflows,
+// hidden context, generated images, client tool calls (pending ones skipped) and overridden conversions.
 import { describe, expect, it } from 'vitest';
 import type { AgentInputItem } from '@openai/agents';
 import type { ThreadItem, UserMessageItem } from '@switchyard/protocol';

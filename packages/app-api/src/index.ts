@@ -1,6 +1,9 @@
 // The deployer's API: one module that tells Switchyard how to respond, handle widget actions
 // (streaming and sync), feedback, transcription and stream options. The gateway and the workers
 // load the same module (SWITCHYARD_APP) so JSON hooks and streaming hooks see one app.
+import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type {
   Action,
   FeedbackKind,
@@ -114,10 +117,16 @@ export function defineApp(factory: AppFactory): AppFactory {
   return factory;
 }
 
-/** Loads an app module (default export: an AppFactory). */
-export async function loadAppFactory(modulePath: string): Promise<AppFactory> {
-  const mod = (await import(modulePath)) as { default?: unknown };
-  if (typeof mod.default !== 'function') throw new Error(`app module ${modulePath} must default-export defineApp(...)`);
+/**
+ * Loads an app module (default export: an AppFactory). A file path is taken relative to the working
+ * directory; a package specifier (`@switchyard/agents-runtime/app`) is resolved from `parentUrl`, the
+ * calling service's module, whose package declares the app package as a dependency.
+ */
+export async function loadAppFactory(specifier: string, parentUrl: string): Promise<AppFactory> {
+  const isPath = specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
+  const url = specifier.startsWith('file:') ? specifier : pathToFileURL(isPath ? resolve(specifier) : createRequire(parentUrl).resolve(specifier)).href;
+  const mod = (await import(url)) as { default?: unknown };
+  if (typeof mod.default !== 'function') throw new Error(`app module ${specifier} must default-export defineApp(...)`);
   return mod.default as AppFactory;
 }
 export { diffWidget, streamWidget } from './widget-stream.ts';

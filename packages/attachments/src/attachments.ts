@@ -1,4 +1,4 @@
-// Attachment records (PROTOCOL §2.8, §3.2): `attachments.create` with a two-phase upload descriptor,
+// Attachment records (docs/protocol.md §2.8, §3.2): `attachments.create` with a two-phase upload descriptor,
 // `attachments.delete`, and the client's view with a preview URL signed on every read.
 import { createHash } from 'node:crypto';
 import { attachmentObjectName, type BlobStore } from '@switchyard/blob';

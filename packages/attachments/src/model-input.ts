@@ -1,4 +1,4 @@
-// An attachment as model input (PROTOCOL §7.8): an Agents SDK `input_image` or `input_file` part built
+// An attachment as model input (docs/protocol.md §7.8): an Agents SDK `input_image` or `input_file` part built
 // from the blob store's bytes, never from MongoDB, and never from a URL the client supplied.
 import type { Attachment } from '@switchyard/protocol';
 import { attachmentBlobName, type AttachmentDeps } from './attachments.ts';

@@ -1,38 +1,31 @@
-// The one ChatKit endpoint: `POST /chatkit` (JSON or SSE by request type), plus the run routes
-// `GET /chatkit/runs/:runId/events` (re-attach) and `POST /chatkit/runs/:runId/cancel`. Bad input
-// is answered with a JSON error before any stream starts; `httpErrorOf` is the only place errors
-// become HTTP.
+// The express adapter of the ChatKit server: `POST /chatkit` (JSON or SSE by request type), plus the
+// run routes `GET /chatkit/runs/:runId/events` (re-attach) and `POST /chatkit/runs/:runId/cancel`, and
+// the upload routes. What a request means is @switchyard/chatkit-server's business; this file parses,
+// authenticates, attaches SSE and maps errors (`httpErrorOf` is the only place errors become HTTP).
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Queue } from 'bullmq';
-import type { RequestContext, SwitchyardApp } from '@switchyard/app-api';
+import type { AttachmentDeps } from '@switchyard/attachments';
+import type { ChatKitServer } from '@switchyard/chatkit-server';
 import { BadRequest, NotFound, PayloadTooLarge, httpErrorOf } from '@switchyard/errors';
 import type { Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
 import type { ChatMetrics } from '@switchyard/metrics';
-import { isStreamingRequest, parseChatKitRequest, parseJsonBody } from '@switchyard/protocol';
-import type { RunJobData } from '@switchyard/queues';
+import { parseChatKitRequest, parseJsonBody } from '@switchyard/protocol';
 import type { RunControl, RunLog, RunLogSubscriber } from '@switchyard/run-log';
-import type { ChatStore } from '@switchyard/store';
 import { linkToCarrier } from '@switchyard/tracing';
 import { noteRun, requestSpan, spanOf } from './request-span.ts';
-import { createUploadRouter, type AttachmentDeps } from './attachments/index.ts';
 import { ownerOf, type IdentityOptions } from './identity.ts';
-import { handleJsonRequest } from './json-requests.ts';
 import { attachSse, RUN_ID_HEADER, type SseStreams } from './sse-attach.ts';
-import { startStreamingRequest } from './streaming-requests.ts';
-import type { Transcriber } from './transcription.ts';
+import { createUploadRouter } from './upload-router.ts';
 
 export type DisconnectPolicy = 'cancel' | 'detach' | 'grace';
 
 export interface ChatKitRouterDeps {
-  store: ChatStore;
+  server: ChatKitServer;
   runLog: RunLog;
   control: RunControl;
   subscriber: RunLogSubscriber;
-  runsQueue: Queue<RunJobData>;
-  app: SwitchyardApp;
+  /** The upload routes' records, tokens and size limit. */
   attachments: AttachmentDeps;
-  transcriber: Transcriber | null;
   logger: Logger;
   identity: IdentityOptions;
   bodyLimitBytes: number;
@@ -41,7 +34,6 @@ export interface ChatKitRouterDeps {
   limits: Limits;
   sse: { maxBufferedBytes: number; registry: SseStreams };
   metrics?: ChatMetrics;
-  threadBusyWaitMs?: number;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -59,7 +51,7 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
   const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) => h(req, res).catch(next);
 
-  /** What a client going away means for its run (ARCHITECTURE §6). */
+  /** What a client going away means for its run (docs/architecture.md §6). */
   const onClientGone = (runId: string) => () => {
     const { policy, graceMs } = deps.disconnect;
     if (policy === 'detach') return;
@@ -112,20 +104,20 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const request = parseChatKitRequest(parseJsonBody(text));
       spanOf(res)?.setAttribute('chatkit.request.type', request.type);
-      const context: RequestContext = { owner, metadata: request.metadata as Record<string, unknown> };
-      if (isStreamingRequest(request)) {
-        const run = await startStreamingRequest(deps, owner, request);
-        if (run.runId === null) {
-          // retry_after_item with an unknown item: an empty stream, as the reference answers (§6.6).
-          res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }).end();
-          return;
-        }
-        noteRun(res, run.runId, run.threadId);
-        req.log?.info({ runId: run.runId, threadId: run.threadId, request: request.type }, 'run started');
-        await stream(req, res, run.runId, 0, { startedAt: res.locals.startedAt as number });
+      const handled = await deps.server.handle(owner, request);
+      if (handled.kind === 'json') {
+        res.json(handled.body);
         return;
       }
-      res.json(await handleJsonRequest({ ...deps, maxAudioBytes: deps.bodyLimitBytes }, context, request));
+      const { run } = handled;
+      if (run.runId === null) {
+        // retry_after_item with an unknown item: an empty stream, as the reference answers (docs/protocol.md §6.6).
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }).end();
+        return;
+      }
+      noteRun(res, run.runId, run.threadId);
+      req.log?.info({ runId: run.runId, threadId: run.threadId, request: request.type }, 'run started');
+      await stream(req, res, run.runId, 0, { startedAt: res.locals.startedAt as number });
     }),
   );
 

@@ -1,4 +1,4 @@
-// The upload endpoints outside the JSON protocol (PROTOCOL §3.3): `POST /chatkit/uploads` for the
+// The upload endpoints outside the JSON protocol (docs/protocol.md §3.3): `POST /chatkit/uploads` for the
 // direct strategy and `PUT|POST /chatkit/uploads/:attachmentId` for the second phase of two-phase.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { httpErrorOf } from '@switchyard/errors';
@@ -13,10 +13,13 @@ import {
   validateAttachmentName,
   withUploadState,
   type AttachmentDeps,
-} from './attachments.ts';
-import { checkContent, requireMimeType } from './content-check.ts';
+  checkContent,
+  requireMimeType,
+  assertUploadTokenSecret,
+  UPLOAD_TOKEN_HEADER,
+  verifyUploadToken,
+} from '@switchyard/attachments';
 import { readUploadBody, type UploadedBody } from './upload-body.ts';
-import { assertUploadTokenSecret, UPLOAD_TOKEN_HEADER, verifyUploadToken } from './upload-token.ts';
 
 export interface UploadRouterDeps extends AttachmentDeps {
   /** Who is uploading (throws to refuse); every record and object is scoped by it. */

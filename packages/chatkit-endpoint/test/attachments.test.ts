@@ -1,4 +1,4 @@
-// Attachments over real HTTP (PROTOCOL §2.8, §3.2, §3.3; SCENARIOS J1–J5): direct and two-phase
+// Attachments over real HTTP (docs/protocol.md §2.8, §3.2, §3.3; docs/conformance.md J1–J5): direct and two-phase
 // uploads, token and owner checks, MIME sniffing, streaming size limits, delete, model input.
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
@@ -17,7 +17,7 @@ import {
   previewPlaceholder,
   UPLOAD_TOKEN_HEADER,
   uploadStateOf,
-} from '../src/attachments/index.ts';
+} from '@switchyard/attachments';
 import { PDF_BYTES, PNG_BYTES, startUploadHarness, USER_HEADER, type UploadHarness } from './upload-harness.ts';
 
 const MAX_BYTES = 64 * 1024;

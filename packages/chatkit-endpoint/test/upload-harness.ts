@@ -11,7 +11,8 @@ import { MongoClient } from 'mongodb';
 import { createLocalBlobStore, createLocalFilesRouter, type BlobStore } from '@switchyard/blob';
 import { startMongoTestServer, type MongoTestServer } from '@switchyard/mongo-test-server';
 import { ChatStore } from '@switchyard/store';
-import { createUploadRouter, type AttachmentDeps } from '../src/attachments/index.ts';
+import type { AttachmentDeps } from '@switchyard/attachments';
+import { createUploadRouter } from '../src/upload-router.ts';
 
 const FILES_SECRET = 'files-signing-secret-0123456789';
 const UPLOAD_SECRET = 'upload-token-secret-0123456789';

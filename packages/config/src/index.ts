@@ -53,7 +53,8 @@ export const configSchema = z.object({
 
   // App
   /** Path of the deployer's app module (default export: defineApp(...)); the built-in agent app without it. */
-  SWITCHYARD_APP: z.string().optional(),
+  /** The app module: a file path or a package specifier; the built-in agent app by default. */
+  SWITCHYARD_APP: z.string().min(1).default('@switchyard/agents-runtime/app'),
   /** What a client disconnect means for its run: cancel (the reference), detach, or grace. */
   DISCONNECT_POLICY: z.enum(['cancel', 'detach', 'grace']).default('grace'),
   DISCONNECT_GRACE_MS: int(10_000),

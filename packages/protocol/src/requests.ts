@@ -1,4 +1,4 @@
-// The sixteen ChatKit requests (PROTOCOL §3) as zod schemas, and the one parser the gateway calls.
+// The sixteen ChatKit requests (docs/protocol.md §3) as zod schemas, and the one parser the gateway calls.
 // Unknown keys are dropped, defaults are applied, and every rejection is a BadRequest naming the field.
 import { BadRequest } from '@switchyard/errors';
 import { z } from 'zod';
@@ -14,7 +14,8 @@ export const MAX_PAGE_SIZE = 100;
 // Bodies come from JSON.parse, so any defined value is JSON: checking presence is enough and keeps
 // large tool results cheap to accept.
 const jsonValue = z.custom<JsonValue>((value) => value !== undefined);
-const jsonObject = z.record(z.string(), jsonValue) satisfies z.ZodType<JsonObject>;
+/** Any JSON object (request `metadata`, run metadata). */
+export const jsonObjectSchema = z.record(z.string(), jsonValue) satisfies z.ZodType<JsonObject>;
 /** Optional string that treats null as absent (pydantic `str | None = None`). */
 const optionalString = z
   .string()
@@ -42,7 +43,7 @@ const userMessageContent = z.discriminatedUnion('type', [
     id: z.string(),
     text: z.string(),
     // The reference requires `data`; ChatKit.js marks it optional. Tolerate its absence.
-    data: jsonObject.default({}),
+    data: jsonObjectSchema.default({}),
     group: z.string().nullish(),
     interactive: z.boolean().default(false),
   }),
@@ -50,13 +51,14 @@ const userMessageContent = z.discriminatedUnion('type', [
 
 const userMessageInput = z.object({
   content: z.array(userMessageContent),
-  // Both required, as in the reference (SCENARIOS A4): ChatKit.js always sends them.
+  // Both required, as in the reference (docs/conformance.md A4): ChatKit.js always sends them.
   attachments: z.array(z.string()),
   quoted_text: optionalString,
   inference_options: inferenceOptions,
 }) satisfies z.ZodType<UserMessageInput>;
 
-const action = z.object({
+/** A widget action as the client sends it; also what a `threads.custom_action` run carries to the worker. */
+export const actionSchema = z.object({
   type: z.string(),
   payload: jsonValue.optional(),
 }) satisfies z.ZodType<Action>;
@@ -64,7 +66,7 @@ const action = z.object({
 const customActionParams = z.object({
   thread_id: z.string(),
   item_id: optionalString,
-  action,
+  action: actionSchema,
 });
 
 const structuredInputSubmission = z.object({
@@ -85,7 +87,7 @@ function request<const T extends string, P extends z.ZodType>(type: T, params: P
   return z.object({
     type: z.literal(type),
     params,
-    metadata: jsonObject.default({}),
+    metadata: jsonObjectSchema.default({}),
   });
 }
 

@@ -1,25 +1,7 @@
-// The data each job carries: ids only, never payloads (image bytes travel under their own
-// short-lived Redis key), so jobs stay small and a retried job reads the same inputs.
+// The data an `image-ingest` job carries: ids only, never payloads (image bytes travel under their own
+// short-lived Redis key), so jobs stay small and a retried job reads the same inputs. The `runs` job's
+// data is @switchyard/chatkit-server's RunPlan.
 import type { TraceCarrier } from '@switchyard/tracing';
-
-/** One `runs` job = one ChatKit response. */
-export interface RunJobData {
-  runId: string;
-  owner: string;
-  threadId: string;
-  /** The request that started the run (`threads.create`, `threads.add_user_message`, …). */
-  request: string;
-  /** The user item this run answers, when the request carried one. */
-  inputItemId?: string;
-  /** `threads.custom_action`: the action and the widget that sent it. */
-  action?: { type: string; payload?: unknown };
-  senderItemId?: string;
-  /** The request's `metadata` object, handed to the app. */
-  metadata?: Record<string, unknown>;
-  enqueuedAt: number;
-  /** W3C trace context of the request that enqueued the run: the worker continues its trace. */
-  trace?: TraceCarrier;
-}
 
 /** One `image-ingest` job = one image frame (a partial preview or the final image). */
 export interface ImageIngestJobData {

@@ -1,16 +1,17 @@
 // Gateway process: loads config and the app module, opens Redis/MongoDB/blob, serves HTTP,
 // drains on SIGTERM.
-import { defaultApp } from '@switchyard/agents-runtime';
 import { loadAppFactory } from '@switchyard/app-api';
-import { openAITranscriber, SseStreams } from '@switchyard/chatkit-endpoint';
+import { SseStreams } from '@switchyard/chatkit-endpoint';
+import { ChatKitServer, type RunPlan } from '@switchyard/chatkit-server';
 import { Limits } from '@switchyard/limits';
 import { createMetrics, startMetricsServer, watchQueues } from '@switchyard/metrics';
 import { createQueueDashboard } from '@switchyard/queue-dashboard';
 import { demoPageEnabled, devIdentityEnabled, loadConfig, publicBaseUrl, uploadTokenSecret } from '@switchyard/config';
 import { createDemoPageRouter } from '@switchyard/demo-page';
 import { createLogger } from '@switchyard/logging';
-import { createOpsLive, startSnapshotPublisher } from '@switchyard/ops-live';
-import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE, type RunJobData } from '@switchyard/queues';
+import { createOpsLive } from '@switchyard/ops-live';
+import { startSnapshotPublisher } from '@switchyard/ops-snapshots';
+import { createQueue, IMAGE_INGEST_QUEUE, RUNS_QUEUE } from '@switchyard/queues';
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl, RunLogSubscriber } from '@switchyard/run-log';
 import { dependencyChecks, onShutdown, openDependencies, SHUTDOWN_GRACE_MS } from '@switchyard/service-kit';
@@ -25,7 +26,7 @@ const sub = createRedis(cfg.REDIS_URL, { name: 'gateway:subscriber' });
 const controlSub = createRedis(cfg.REDIS_URL, { name: 'gateway:control' });
 const subscriber = new RunLogSubscriber(deps.runLog, sub);
 const control = new RunControl(deps.redis, controlSub);
-const runsQueue = createQueue<RunJobData>(RUNS_QUEUE, { redisUrl: cfg.REDIS_URL });
+const runsQueue = createQueue<RunPlan>(RUNS_QUEUE, { redisUrl: cfg.REDIS_URL });
 const ingestQueue = createQueue(IMAGE_INGEST_QUEUE, { redisUrl: cfg.REDIS_URL });
 const metrics = createMetrics('gateway');
 // Only gateways poll queue depths; every replica exports the same numbers (dashboards use max()).
@@ -60,8 +61,33 @@ const opsLive =
         onError: (err) => logger.debug({ err }, 'ops page tick failed'),
       })
     : null;
-const factory = cfg.SWITCHYARD_APP ? await loadAppFactory(cfg.SWITCHYARD_APP) : defaultApp;
+// The app is named by module (the built-in one by default): the gateway never imports a model SDK itself.
+const factory = await loadAppFactory(cfg.SWITCHYARD_APP, import.meta.url);
 const chatApp = await factory({ role: 'gateway', env: process.env, services: {} });
+const attachments = {
+  store: deps.store,
+  blob: deps.blob,
+  publicBaseUrl: publicBaseUrl(cfg),
+  maxUploadBytes: cfg.MAX_UPLOAD_BYTES,
+  urlTtlSeconds: cfg.SIGNED_URL_TTL_SECONDS,
+  uploadTokenSecret: uploadTokenSecret(cfg),
+};
+const limits = new Limits(deps.redis, {
+  requestsPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
+  concurrentRunsPerUser: cfg.MAX_CONCURRENT_RUNS_PER_USER,
+  leaseMs: cfg.RUN_LEASE_MS,
+});
+const chatkit = new ChatKitServer({
+  store: deps.store,
+  runLog: deps.runLog,
+  runsQueue,
+  app: chatApp,
+  attachments,
+  limits,
+  threadBusyWaitMs: cfg.THREAD_BUSY_POLICY === 'queue' ? cfg.THREAD_QUEUE_TIMEOUT_MS : 0,
+  maxAudioBytes: cfg.BODY_LIMIT_BYTES,
+  onCleanupError: (err, runId) => logger.warn({ err, runId }, 'giving back a failed start failed'),
+});
 
 const sseStreams = new SseStreams();
 let draining = false;
@@ -71,35 +97,18 @@ const workersPresent = (queue: typeof runsQueue | typeof ingestQueue, label: str
 };
 
 const app = createGatewayApp({
-  store: deps.store,
+  server: chatkit,
   runLog: deps.runLog,
   control,
   subscriber,
-  runsQueue,
-  app: chatApp,
-  attachments: {
-    store: deps.store,
-    blob: deps.blob,
-    publicBaseUrl: publicBaseUrl(cfg),
-    maxUploadBytes: cfg.MAX_UPLOAD_BYTES,
-    urlTtlSeconds: cfg.SIGNED_URL_TTL_SECONDS,
-    uploadTokenSecret: uploadTokenSecret(cfg),
-  },
-  transcriber: cfg.OPENAI_API_KEY
-    ? openAITranscriber({ apiKey: cfg.OPENAI_API_KEY, ...(cfg.OPENAI_BASE_URL ? { baseURL: cfg.OPENAI_BASE_URL } : {}), model: cfg.TRANSCRIPTION_MODEL })
-    : null,
+  attachments,
   logger,
   identity: { devIdentity: devIdentityEnabled(cfg) },
   bodyLimitBytes: cfg.BODY_LIMIT_BYTES,
   heartbeatMs: cfg.SSE_HEARTBEAT_MS,
   disconnect: { policy: cfg.DISCONNECT_POLICY, graceMs: cfg.DISCONNECT_GRACE_MS },
-  limits: new Limits(deps.redis, {
-    requestsPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
-    concurrentRunsPerUser: cfg.MAX_CONCURRENT_RUNS_PER_USER,
-    leaseMs: cfg.RUN_LEASE_MS,
-  }),
+  limits,
   sse: { maxBufferedBytes: cfg.SSE_MAX_BUFFER_BYTES, registry: sseStreams },
-  threadBusyWaitMs: cfg.THREAD_BUSY_POLICY === 'queue' ? cfg.THREAD_QUEUE_TIMEOUT_MS : 0,
   metrics: metrics.chat,
   ...(cfg.BLOB_DRIVER === 'local' ? { localFiles: { root: cfg.BLOB_LOCAL_ROOT, signingSecret: cfg.FILE_URL_SECRET! } } : {}),
   ...(cfg.OPS_VIEWER_TOKEN || cfg.OPS_OPERATOR_TOKEN

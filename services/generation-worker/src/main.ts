@@ -1,11 +1,11 @@
-// Generation worker process: takes `runs` jobs and runs the configured app (SWITCHYARD_APP, or the
-// built-in agent app) on the Responses API over HTTP or WebSocket, streaming ChatKit events into
-// each run's log. Drains on SIGTERM.
-import { createModelProviderPool, defaultApp, type AgentAppServices } from '@switchyard/agents-runtime';
+// Generation worker process: takes `runs` jobs (RunPlans) and runs the configured app (SWITCHYARD_APP,
+// the built-in agent app by default) on the Responses API over HTTP or WebSocket, streaming ChatKit
+// events into each run's log. Wiring only: a run's life is @switchyard/chatkit-server's. Drains on SIGTERM.
+import { createModelProviderPool, type AgentAppServices } from '@switchyard/agents-runtime';
 import { loadAppFactory } from '@switchyard/app-api';
-import { attachmentToModelInput, type AttachmentDeps } from '@switchyard/chatkit-endpoint';
+import { attachmentToModelInput, type AttachmentDeps } from '@switchyard/attachments';
+import { processRun, readRunPlan } from '@switchyard/chatkit-server';
 import { loadConfig, publicBaseUrl } from '@switchyard/config';
-import { processRun } from '@switchyard/generation';
 import { createLogger } from '@switchyard/logging';
 import {
   createQueue,
@@ -16,15 +16,14 @@ import {
   RUNS_QUEUE,
   type ImageIngestJobData,
   type ImageIngestResult,
-  type RunJobData,
 } from '@switchyard/queues';
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl } from '@switchyard/run-log';
 import { Limits } from '@switchyard/limits';
 import { createMetrics, instrumentFetch, observeWorker, recordModelRequest, recordModelUsage, secondsSince, startMetricsServer } from '@switchyard/metrics';
-import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-live';
+import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-snapshots';
 import { dependencyChecks, drainWorker, onShutdown, openDependencies, SHUTDOWN_GRACE_MS, startHealthServer } from '@switchyard/service-kit';
-import { contextFromCarrier, initTracing, inSpan, SpanKind, type Span } from '@switchyard/tracing';
+import { contextFromCarrier, initTracing, inSpan, SpanKind } from '@switchyard/tracing';
 import type { Job, Worker } from 'bullmq';
 
 const cfg = loadConfig();
@@ -74,7 +73,7 @@ const attachmentDeps: AttachmentDeps = {
   uploadTokenSecret: cfg.UPLOAD_TOKEN_SECRET ?? cfg.FILE_URL_SECRET ?? '',
 };
 const services: AgentAppServices = {
-  // A workflow still open at run end is stored without a done event, to be continued next turn (§7.4).
+  // A workflow still open at run end is stored without a done event, to be continued next turn (docs/protocol.md §7.4).
   persistItem: (owner, threadId, item) => deps.store.saveItem(owner, threadId, item),
   attachmentInput: (owner) => (a) => attachmentToModelInput(attachmentDeps, owner, a, cfg.MODEL_IMAGE_INPUT),
   providers,
@@ -88,58 +87,54 @@ const services: AgentAppServices = {
     return `data:${ref.contentType};base64,${bytes.toString('base64')}`;
   },
 };
-const factory = cfg.SWITCHYARD_APP ? await loadAppFactory(cfg.SWITCHYARD_APP) : defaultApp;
+const factory = await loadAppFactory(cfg.SWITCHYARD_APP, import.meta.url);
 const app = await factory({ role: 'generation-worker', env: process.env, services: { ...services } });
 
-async function run(job: Job<RunJobData>, token: string | undefined, signal: AbortSignal | undefined, span: Span): Promise<string> {
-  const result = await processRun(
+const runDeps = (job: Job) => ({
+  app,
+  runLog: deps.runLog,
+  control,
+  store: deps.store,
+  limits,
+  images: {
+    redis: deps.redis,
+    queue: ingestQueue,
+    queueEvents: ingestEvents,
+    bytesTtlSeconds: cfg.IMAGE_BYTES_TTL_SECONDS,
+    timeoutMs: cfg.INGEST_TIMEOUT_MS,
+    onIngested: (seconds: number) => metrics.images.ingestLatency.observe(seconds),
+  },
+  partialImages: cfg.IMAGE_PARTIAL_IMAGES,
+  logger: logger.child({ jobId: job.id }),
+  // A 429 pauses this worker's queue for the provider's retry-after (BullMQ rate limit).
+  onUpstreamRateLimited: (ms: number) => worker.rateLimit(ms),
+});
+
+async function run(job: Job<unknown>, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+  const d = runDeps(job);
+  const plan = await readRunPlan(d, job.data);
+  // The run continues the trace of the request that enqueued it (trace context in the plan).
+  return inSpan(
+    'process runs',
     {
-      app,
-      runLog: deps.runLog,
-      control,
-      store: deps.store,
-      images: {
-        redis: deps.redis,
-        queue: ingestQueue,
-        queueEvents: ingestEvents,
-        bytesTtlSeconds: cfg.IMAGE_BYTES_TTL_SECONDS,
-        timeoutMs: cfg.INGEST_TIMEOUT_MS,
-        onIngested: (seconds) => metrics.images.ingestLatency.observe(seconds),
-      },
-      partialImages: cfg.IMAGE_PARTIAL_IMAGES,
-      logger: logger.child({ jobId: job.id }),
-      // A 429 pauses this worker's queue for the provider's retry-after (BullMQ rate limit).
-      onUpstreamRateLimited: (ms) => worker.rateLimit(ms),
-      releaseReservation: async (d) => {
-        await limits.releaseRunSlot(d.owner, d.runId);
-        await limits.releaseThread(d.threadId, d.runId);
-      },
+      kind: SpanKind.CONSUMER,
+      parent: contextFromCarrier(plan.trace),
+      attributes: { ...jobSpanAttributes(RUNS_QUEUE, job.id, plan), 'messaging.bullmq.attempt': job.attemptsStarted },
     },
-    job.data,
-    signal,
-    token,
+    async (span) => {
+      const result = await processRun(d, plan, { ...(signal ? { signal } : {}), ...(token ? { attempt: token } : {}) });
+      span.setAttribute('switchyard.run_outcome', result);
+      // A run that ended elsewhere (taken over, already ended) is measured by the attempt that ran it.
+      if (result === 'completed' || result === 'cancelled' || result === 'failed') metrics.chat.runDuration.observe({ outcome: result }, secondsSince(plan.enqueuedAt));
+      return result;
+    },
   );
-  span.setAttribute('switchyard.run_outcome', result);
-  // A run that ended elsewhere (taken over, already ended) is measured by the attempt that ran it.
-  if (result === 'completed' || result === 'cancelled' || result === 'failed') metrics.chat.runDuration.observe({ outcome: result }, secondsSince(job.data.enqueuedAt));
-  return result;
 }
 
-const worker: Worker<RunJobData, string> = createWorker<RunJobData, string>(
+const worker: Worker<unknown, string> = createWorker<unknown, string>(
   RUNS_QUEUE,
   queueConn,
-  // The run continues the trace of the request that enqueued it (trace context in the job data).
-  activeJobs.wrap((job, token, signal) =>
-    inSpan(
-      'process runs',
-      {
-        kind: SpanKind.CONSUMER,
-        parent: contextFromCarrier(job.data.trace),
-        attributes: { ...jobSpanAttributes(RUNS_QUEUE, job.id, job.data), 'messaging.bullmq.attempt': job.attemptsStarted },
-      },
-      (span) => run(job, token, signal, span),
-    ),
-  ),
+  activeJobs.wrap((job, token, signal) => run(job, token, signal)),
   // Stall detection: a job whose worker stops renewing its lock for WORKER_LOCK_MS is handed to
   // another worker within about WORKER_LOCK_MS + WORKER_STALLED_INTERVAL_MS.
   { concurrency: cfg.WORKER_CONCURRENCY, lockDurationMs: cfg.WORKER_LOCK_MS, stalledIntervalMs: cfg.WORKER_STALLED_INTERVAL_MS, maxStalledCount: 2 },

@@ -5,10 +5,8 @@ import { IMAGE_INGEST_QUEUE, imageIngestJobId, jobSpanAttributes, type ImageInge
 import type { RedisClient } from '@switchyard/redis-connection';
 import { runKeys } from '@switchyard/run-log';
 import { activeContext, currentTraceCarrier, inSpan, SpanKind } from '@switchyard/tracing';
+import { ImageIngestTimeout } from '../errors.ts';
 
-export class ImageIngestTimeout extends Error {
-  override name = 'ImageIngestTimeout';
-}
 
 export interface ImageHandoffDeps {
   redis: RedisClient;

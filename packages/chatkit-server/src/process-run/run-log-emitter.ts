@@ -1,4 +1,4 @@
-// The worker side of the response pipeline (PROTOCOL §6.1): persist first (done → add, removed →
+// The worker side of the response pipeline (docs/protocol.md §6.1): persist first (done → add, removed →
 // delete, replaced → upsert), then forward to the run log, hidden items persisted silently; text
 // deltas coalesced when the app allows; image frames routed through the ingest worker in order.
 import type { ImageFrameEvent } from '@switchyard/app-api';
@@ -18,7 +18,7 @@ export interface RunContext {
 }
 
 export class RunLogEmitter {
-  /** Items added but not yet done/removed/replaced, with updates applied (for cancellation, §6.9). */
+  /** Items added but not yet done/removed/replaced, with updates applied (for cancellation, docs/protocol.md §6.9). */
   readonly pending = new Map<string, ThreadItem>();
 
   constructor(
@@ -51,7 +51,7 @@ export class RunLogEmitter {
         break;
       }
       case 'thread.item.added':
-        // A private copy: the app may keep mutating its own object (SCENARIOS C7).
+        // A private copy: the app may keep mutating its own object (docs/conformance.md C7).
         this.pending.set(e.item.id, structuredClone(e.item));
         break;
       case 'thread.item.updated': {

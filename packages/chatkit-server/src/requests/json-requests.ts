@@ -1,12 +1,12 @@
-// The JSON half of the protocol, answered by the gateway straight from the store and the app's
-// hooks (PROTOCOL §3.2): page sizes, orders and the hidden-context filter as the reference applies
+// The JSON half of the protocol (docs/protocol.md §3.2), answered straight from the store and the app's
+// hooks: page sizes, orders and the hidden-context filter as the reference applies
 // them; sync widget actions answered and never persisted.
 import type { RequestContext, SwitchyardApp } from '@switchyard/app-api';
 import { BadRequest } from '@switchyard/errors';
 import { itemToWire, threadToWire, type NonStreamingRequest, type Page, type ThreadItem } from '@switchyard/protocol';
 import type { ChatStore } from '@switchyard/store';
-import { createAttachment, deleteAttachment, itemForWire, type AttachmentDeps } from './attachments/index.ts';
-import { transcribe, type Transcriber } from './transcription.ts';
+import { createAttachment, deleteAttachment, itemForWire, type AttachmentDeps } from '@switchyard/attachments';
+import { transcribe } from './transcription.ts';
 
 const DEFAULT_LIMIT = 20;
 const HIDDEN = new Set<ThreadItem['type']>(['hidden_context_item', 'sdk_hidden_context']);
@@ -15,12 +15,12 @@ export interface JsonRequestDeps {
   store: ChatStore;
   app: SwitchyardApp;
   attachments: AttachmentDeps;
-  transcriber: Transcriber | null;
+  /** Largest decoded `input.transcribe` audio. */
   maxAudioBytes: number;
 }
 
 /**
- * Hidden items are removed after paging, so a page may be short while has_more is true (§3.2);
+ * Hidden items are removed after paging, so a page may be short while has_more is true (docs/protocol.md §3.2);
  * attachment previews are signed on the way out, never stored.
  */
 async function visible(deps: JsonRequestDeps, owner: string, page: Page<ThreadItem>): Promise<Page<ThreadItem>> {
@@ -69,7 +69,7 @@ export async function handleJsonRequest(deps: JsonRequestDeps, context: RequestC
       await deleteAttachment(deps.attachments, owner, req.params.attachment_id);
       return {};
     case 'input.transcribe':
-      return transcribe(deps.app, deps.transcriber, req.params, context, deps.maxAudioBytes);
+      return transcribe(deps.app, req.params, context, deps.maxAudioBytes);
     case 'threads.sync_custom_action': {
       const thread = await store.loadThread(owner, req.params.thread_id);
       const sender = req.params.item_id ? await store.loadItem(owner, thread.id, req.params.item_id) : null;

@@ -1,0 +1,37 @@
+// Step 1 of processing a run: claim it with this attempt's fence. A worker taking over a run (the
+// previous one stalled or died) regenerates the answer: items the previous attempt showed the client
+// are removed from the store and from the client's view first (docs/architecture.md §6).
+import type { RunEventSequencer, RunLog } from '@switchyard/run-log';
+import type { ChatStore } from '@switchyard/store';
+import type { RunPlan } from '../run-plan.ts';
+
+const PAGE = 1_000;
+
+/** Items the client was shown after the prefix and not told to forget. */
+async function shownItems(runLog: RunLog, runId: string, afterSeq: number): Promise<Set<string>> {
+  const shown = new Set<string>();
+  for (let after = afterSeq; ; ) {
+    const page = await runLog.read(runId, after, PAGE);
+    for (const entry of page) {
+      if (entry.kind !== 'event') continue;
+      const e = JSON.parse(entry.json) as { type: string; item?: { id: string }; item_id?: string };
+      if ((e.type === 'thread.item.added' || e.type === 'thread.item.done') && e.item) shown.add(e.item.id);
+      if (e.type === 'thread.item.removed' && e.item_id) shown.delete(e.item_id);
+    }
+    if (page.length < PAGE) break;
+    after = page[page.length - 1]!.seq;
+  }
+  return shown;
+}
+
+/** Claims the run; returns how many items of a previous attempt were queued for removal (0 on a first attempt). */
+export async function claimRun(deps: { runLog: RunLog; store: ChatStore }, plan: RunPlan, fence: string, seq: RunEventSequencer): Promise<{ removed: number; previousSeq: number } | null> {
+  const claim = await deps.runLog.claim(plan.runId, fence);
+  if (claim.previousFence === null || claim.seq <= claim.prefixEnd) return null;
+  const shown = await shownItems(deps.runLog, plan.runId, claim.prefixEnd);
+  for (const id of shown) {
+    seq.step(() => deps.store.deleteThreadItem(plan.owner, plan.threadId, id));
+    seq.event(JSON.stringify({ type: 'thread.item.removed', item_id: id }));
+  }
+  return { removed: shown.size, previousSeq: claim.seq };
+}

@@ -1,0 +1,178 @@
+// Step 2 of starting a run: everything a streaming request checks, read-only, while the run holds its
+// reservation. The outcome says what to write, which events open the stream and what the worker
+// gets, or that the request is answered without a worker (docs/protocol.md §6.2–6.7).
+import { itemForWire, type AttachmentDeps } from '@switchyard/attachments';
+import { BadRequest, Conflict } from '@switchyard/errors';
+import {
+  newId,
+  type ChatKitRequestOf,
+  type StreamingRequest,
+  type ThreadItem,
+  type ThreadMetadata,
+  type ThreadStreamEvent,
+  type UserMessageInput,
+  type UserMessageItem,
+} from '@switchyard/protocol';
+import type { ChatStore } from '@switchyard/store';
+import { answerStructuredInput } from '../requests/structured-input.ts';
+import type { RunPlan } from '../run-plan.ts';
+
+export interface PrepareDeps {
+  store: ChatStore;
+  attachments: AttachmentDeps;
+  now: () => string;
+}
+
+type Distribute<P> = P extends RunPlan ? Omit<P, 'runId' | 'owner' | 'threadId' | 'metadata' | 'enqueuedAt' | 'trace'> : never;
+/** The request-specific part of a RunPlan; startRun adds ids, metadata and timing. */
+export type RunPlanFields = Distribute<RunPlan>;
+
+export type PreparedRequest =
+  /** A run: the request's own writes, the events around `stream_options`, and the worker's plan. */
+  | { kind: 'run'; write: () => Promise<void>; before: ThreadStreamEvent[]; after: ThreadStreamEvent[]; plan: RunPlanFields }
+  /** Answered with these events and no worker (the set-up failure the reference streams, docs/protocol.md §6.7). */
+  | { kind: 'only'; events: ThreadStreamEvent[] }
+  /** An empty stream, nothing written (retry of an unknown item, docs/protocol.md §6.6). */
+  | { kind: 'empty' };
+
+/** A new thread's record (threads.create); it is written only after every check passed. */
+export function newThread(now: () => string): ThreadMetadata {
+  return { id: newId('thr'), created_at: now(), status: { type: 'active' }, metadata: {} };
+}
+
+async function buildUserMessage(deps: PrepareDeps, owner: string, threadId: string, input: UserMessageInput): Promise<UserMessageItem> {
+  // Unknown or foreign attachment ids fail here (404), before anything is written.
+  const attachments = await Promise.all(input.attachments.map((id) => deps.store.loadAttachment(owner, id)));
+  return {
+    id: newId('msg'),
+    thread_id: threadId,
+    created_at: deps.now(),
+    type: 'user_message',
+    content: input.content,
+    attachments: attachments.map((a) => ({ ...a, thread_id: threadId })),
+    ...(input.quoted_text != null ? { quoted_text: input.quoted_text } : {}),
+    inference_options: input.inference_options,
+  };
+}
+
+async function saveUserMessage(store: ChatStore, owner: string, user: UserMessageItem): Promise<void> {
+  // Attachments learn their thread when the message that uses them is stored (1.6.0 upsert).
+  for (const a of user.attachments) await store.saveAttachment(owner, a);
+  await store.addItem(owner, user.thread_id, user);
+}
+
+export async function prepareRequest(deps: PrepareDeps, owner: string, thread: ThreadMetadata, req: StreamingRequest): Promise<PreparedRequest> {
+  const { store } = deps;
+  switch (req.type) {
+    case 'threads.create': {
+      const user = await buildUserMessage(deps, owner, thread.id, req.params.input);
+      return {
+        kind: 'run',
+        write: async () => {
+          await store.saveThread(owner, thread);
+          await saveUserMessage(store, owner, user);
+        },
+        before: [
+          { type: 'thread.created', thread: { ...thread, items: { data: [], has_more: false } } },
+          { type: 'thread.item.done', item: await itemForWire(deps.attachments, owner, user) },
+        ],
+        after: [],
+        plan: { request: 'threads.create', inputItemId: user.id },
+      };
+    }
+    case 'threads.add_user_message': {
+      const user = await buildUserMessage(deps, owner, thread.id, req.params.input);
+      return {
+        kind: 'run',
+        write: () => saveUserMessage(store, owner, user),
+        before: [{ type: 'thread.item.done', item: await itemForWire(deps.attachments, owner, user) }],
+        after: [],
+        plan: { request: 'threads.add_user_message', inputItemId: user.id },
+      };
+    }
+    case 'threads.add_client_tool_output':
+      return prepareClientToolOutput(deps, owner, thread, req);
+    case 'threads.add_structured_input': {
+      const item = await store.loadItem(owner, thread.id, req.params.item_id);
+      if (item.type !== 'structured_input') throw new BadRequest(`item ${item.id} is not a structured_input item`);
+      if (item.status !== 'pending') throw new Conflict(`structured input ${item.id} is not pending (status ${item.status})`);
+      const answered = answerStructuredInput(item, req.params.input);
+      return {
+        kind: 'run',
+        write: () => store.saveItem(owner, thread.id, answered),
+        before: [],
+        after: [{ type: 'thread.item.replaced', item: answered }],
+        plan: { request: 'threads.add_structured_input', itemId: answered.id },
+      };
+    }
+    case 'threads.retry_after_item':
+      return prepareRetry(deps, owner, thread, req);
+    case 'threads.custom_action': {
+      const sender = req.params.item_id ? await store.loadItem(owner, thread.id, req.params.item_id) : null;
+      // The one set-up failure the reference reports in the stream (docs/protocol.md §6.7): an error, no stream_options.
+      if (sender && sender.type !== 'widget') return { kind: 'only', events: [{ type: 'error', code: 'stream.error', allow_retry: false }] };
+      return {
+        kind: 'run',
+        write: async () => undefined,
+        before: [],
+        after: [],
+        plan: { request: 'threads.custom_action', action: req.params.action, senderItemId: sender?.id ?? null },
+      };
+    }
+  }
+}
+
+async function prepareClientToolOutput(
+  deps: PrepareDeps,
+  owner: string,
+  thread: ThreadMetadata,
+  req: ChatKitRequestOf<'threads.add_client_tool_output'>,
+): Promise<PreparedRequest> {
+  const { store } = deps;
+  const recent = (await store.loadThreadItems(owner, thread.id, { limit: 20, order: 'desc' })).data;
+  const newest = recent[0];
+  if (!newest || newest.type !== 'client_tool_call' || newest.status !== 'pending') {
+    throw new Conflict(`thread ${thread.id} has no pending client tool call as its newest item`);
+  }
+  const stale = recent.slice(1).filter((i) => i.type === 'client_tool_call' && i.status === 'pending');
+  return {
+    kind: 'run',
+    write: async () => {
+      // docs/protocol.md §6.4: the completed call is saved silently; the client already knows the result.
+      await store.saveItem(owner, thread.id, { ...newest, status: 'completed', output: req.params.result });
+      for (const s of stale) await store.deleteThreadItem(owner, thread.id, s.id);
+    },
+    before: [],
+    after: [],
+    plan: { request: 'threads.add_client_tool_output' },
+  };
+}
+
+async function prepareRetry(deps: PrepareDeps, owner: string, thread: ThreadMetadata, req: ChatKitRequestOf<'threads.retry_after_item'>): Promise<PreparedRequest> {
+  const { store } = deps;
+  const newer: ThreadItem[] = [];
+  for (let after: string | null = null; ; ) {
+    const page = await store.loadThreadItems(owner, thread.id, { limit: 20, order: 'desc', after });
+    for (const item of page.data) {
+      if (item.id !== req.params.item_id) {
+        newer.push(item);
+        continue;
+      }
+      if (item.type !== 'user_message') throw new BadRequest(`item ${item.id} is not a user message`);
+      return {
+        kind: 'run',
+        // docs/protocol.md §6.6: delete everything newer, without removed events (the client already dropped them).
+        write: async () => {
+          for (const n of newer) await store.deleteThreadItem(owner, thread.id, n.id);
+        },
+        before: [],
+        after: [],
+        plan: { request: 'threads.retry_after_item', inputItemId: item.id },
+      };
+    }
+    if (!page.has_more || !page.after) break;
+    after = page.after;
+  }
+  // docs/protocol.md §6.6: an unknown item id is an empty stream, nothing deleted.
+  return { kind: 'empty' };
+}
