@@ -56,6 +56,8 @@ export default tseslint.config(
     ['packages/{protocol,errors,config,logging,tracing,redis-connection,run-log,queues,store,blob,limits,metrics,app-api}/src/**'],
     [[['@switchyard/chatkit-server', '@switchyard/chatkit-endpoint', '@switchyard/agents-runtime', '@switchyard/agents-runtime/*', '@switchyard/attachments'], 'a foundation package may not import the layers built on it']],
   ),
+  // Plain Node modules (preloaded with --import before tsx is there) see Node's globals.
+  { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
   {
     // The demo page's browser modules are plain JS loaded as they are: they run with a browser's globals.
     files: ['packages/demo-page/browser/**/*.js'],
