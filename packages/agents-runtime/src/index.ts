@@ -9,7 +9,8 @@ export { agentResponder, type AgentResponderOptions, type ChatAgent, isGuardrail
 export { type AgentAppServices, agentServicesOf, respondsOnlyInWorkers } from './app-services.ts';
 export { AsyncQueue } from './async-queue.ts';
 export { AgentChatContext } from './chat-context.ts';
-export { RetryingModel, RetryingModelProvider, type UpstreamFailure, UpstreamModelError, UpstreamModelRateLimited, type UpstreamRetryOptions } from './upstream-retry.ts';
+export { type UpstreamFailure, UpstreamModelError, UpstreamModelRateLimited } from './errors.ts';
+export { RetryingModel, RetryingModelProvider, type UpstreamRetryOptions } from './upstream-retry.ts';
 export { accumulateText, type TextWidget } from './widget-text.ts';
 export { ModelCall, type ModelCallObserver, type ModelCallReport } from './model-call.ts';
 export { openAITranscriber, type OpenAITranscriberOptions, transcriberFromEnv } from './transcription.ts';

@@ -1,6 +1,9 @@
 // The one validated configuration object every Switchyard process reads from its environment.
 // Every variable is documented in the README's configuration table; unknown values fail fast at start-up.
 import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+export { ConfigError };
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
@@ -111,10 +114,6 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /** Parses the environment; throws one ConfigError that lists every invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

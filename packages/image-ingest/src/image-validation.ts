@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { fileTypeFromBuffer } from 'file-type';
 import { imageSize } from 'image-size';
-import { InvalidContent } from '@switchyard/errors';
+import { ImageRejected } from './errors.ts';
 
 const ALLOWED: Record<string, { mime: string; ext: string }> = {
   png: { mime: 'image/png', ext: 'png' },
@@ -24,17 +24,6 @@ export interface ValidatedImage {
   height: number;
   sha256: string;
   bytes: number;
-}
-
-export type RejectReason = 'too_large' | 'unknown_format' | 'format_mismatch' | 'too_many_pixels' | 'unreadable';
-
-export class ImageRejected extends InvalidContent {
-  constructor(
-    readonly reason: RejectReason,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export async function validateImage(bytes: Buffer, expectedFormat: string, limits: ImageLimits): Promise<ValidatedImage> {

@@ -1,2 +1,5 @@
-export * from './image-validation.ts';
-export * from './ingest-processor.ts';
+// @switchyard/image-ingest: the image-ingest worker's pipeline — one generated image frame checked
+// (magic bytes, dimensions, limits), stored in the blob store, persisted and appended to its run once.
+export { ImageRejected } from './errors.ts';
+export { validateImage } from './image-validation.ts';
+export { processIngest } from './ingest-processor.ts';

@@ -8,7 +8,8 @@ import { imageIngestJobId, type ImageIngestJobData, type ImageIngestResult } fro
 import type { RedisClient } from '@switchyard/redis-connection';
 import type { RunLog } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
-import { ImageRejected, validateImage, type ImageLimits, type RejectReason } from './image-validation.ts';
+import { ImageRejected, type RejectReason } from './errors.ts';
+import { validateImage, type ImageLimits } from './image-validation.ts';
 
 export interface IngestDeps {
   redis: RedisClient;

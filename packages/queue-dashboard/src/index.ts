@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import express, { type Router } from 'express';
 import { requireRole, type OpsCredentials } from './roles.ts';
 
-export * from './roles.ts';
+export { requireRole, roleOf, type OpsCredentials, type OpsRole } from './roles.ts';
 
 export interface QueueDashboardOptions {
   queues: Queue[];

@@ -2,6 +2,7 @@
 // atomic script per batch, read back by any gateway that attaches a client.
 import { loadScripts, type RedisClient } from '@switchyard/redis-connection';
 import { decodeEntry, encodeEntry, type PendingEntry, type RunLogEntry } from './entries.ts';
+import { RunEndedError, RunFencedError, RunLogFullError } from './errors.ts';
 import { runKeys } from './keys.ts';
 
 const SCRIPTS = new URL('./scripts/', import.meta.url);
@@ -28,20 +29,6 @@ export interface RunLogLimits {
   maxBytes?: number;
   ttlSeconds: number;
   orphanTtlSeconds: number;
-}
-
-export class RunEndedError extends Error {
-  override name = 'RunEndedError';
-}
-
-/** The run reached its byte budget (RUN_LOG_MAX_BYTES); only its end can still be appended. */
-export class RunLogFullError extends Error {
-  override name = 'RunLogFullError';
-}
-
-/** Another attempt owns the run now (this worker stalled and the job was handed over). */
-export class RunFencedError extends Error {
-  override name = 'RunFencedError';
 }
 
 export class RunLog {

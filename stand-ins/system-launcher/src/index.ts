@@ -1,2 +1,4 @@
-export * from './service-process.ts';
-export * from './embedded-dependencies.ts';
+// @switchyard/system-launcher: boots the whole system for `npm start` and the end-to-end suites — the
+// embedded dependencies (Redis, MongoDB, model) and the three services as child processes.
+export { startEmbeddedDependencies, type EmbeddedDependencies } from './embedded-dependencies.ts';
+export { REPO_ROOT, spawnProcess, spawnService, waitForHttpOk, type ServiceName, type ServiceProcess } from './service-process.ts';
