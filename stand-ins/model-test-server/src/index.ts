@@ -9,9 +9,12 @@ export type { RecordedTranscription } from './transcriptions.ts';
 export { faultFromMarker, parseFault } from './faults.ts';
 export { itemImage, renderNoisePng } from './png.ts';
 export type { RenderedPng } from './png.ts';
+export { drawScene, sceneFor } from './scene.ts';
+export type { Raster, Scene } from './scene.ts';
 export { IMAGE_CAPTION, answerText, splitDeltas } from './flows/text.ts';
 export { flowProblemText, functionResultText } from './flows/text.ts';
 export { flowPlan } from './flows/markers.ts';
+export { MAX_TITLE_WORDS, titleFromText, titleSubject } from './flows/title.ts';
 export type { FlowBody, FlowPlan } from './flows/markers.ts';
 export { planItems } from './flows/response-flow.ts';
 export {

@@ -96,8 +96,8 @@ describe.each([
         [final.id, null],
       ]);
       expect(sent[2]?.sha256).toBe(sha256(png.bytes));
-      // Bytes are a pure function of the item id: anyone holding it can reproduce the image.
-      expect(itemImage(final.id, null, 2, IMAGE_BYTES).sha256).toBe(sha256(png.bytes));
+      // Bytes are a pure function of the item id and prompt: anyone holding them can reproduce the image.
+      expect(itemImage(final.id, null, 2, IMAGE_BYTES, 'draw a cat').sha256).toBe(sha256(png.bytes));
       partials.forEach((partial, i) => {
         const bytes = expectPng(partial.partial_image_b64).bytes;
         expect(sent[i]).toMatchObject({ sha256: sha256(bytes), bytes: bytes.length });

@@ -22,6 +22,7 @@ import type { SentImage } from '../request-log.ts';
 import { flowPlan } from './markers.ts';
 import { asksForImage, functionOutputsSinceLastUser, imageGenerationTool, offersFunctionTool } from './request.ts';
 import { NAMED_SCRIPTS, REASONING, textMessage } from './scripts.ts';
+import { titleFromText, titleSubject } from './title.ts';
 import type { FunctionCallScript, ItemScript, MessageScript, ReasoningScript } from './scripts.ts';
 import { IMAGE_CAPTION, answerText, flowProblemText, functionResultText, splitDeltas } from './text.ts';
 
@@ -70,15 +71,20 @@ export async function* responseFlow(request: FlowRequest, settings: FlowSettings
 
 /**
  * What the answer holds, from the user's `[flow:…]` markers and the input. A request that brings
- * function outputs back gets a text answer quoting them (the round trip ends); without markers the
- * answer is text, or an image and a caption when the user asks to draw and the tool is offered.
+ * function outputs back gets a text answer quoting them (the round trip ends); a thread-title
+ * request gets a short title; without markers the answer is text, or an image and a caption when
+ * the user asks to draw and the tool is offered.
  */
 export function planItems(request: Pick<FlowRequest, 'body' | 'userText'>, settings: Pick<FlowSettings, 'textDeltas'>): ItemScript[] {
   const text = (words: string): MessageScript => textMessage(splitDeltas(words, settings.textDeltas));
+  const outputs = functionOutputsSinceLastUser(request.body);
+  // A title request (see title.ts) gets a short title only: no echo, no image, no scripted flow
+  // (markers in the conversation text it quotes are not meant for it).
+  const subject = outputs.length === 0 ? titleSubject(request.body, request.userText) : null;
+  if (subject !== null) return [text(titleFromText(subject))];
   const plan = flowPlan(request.userText);
   if (plan.problems.length > 0) return [text(flowProblemText(plan.problems))];
   const items: ItemScript[] = plan.reasoning ? [REASONING] : [];
-  const outputs = functionOutputsSinceLastUser(request.body);
   if (outputs.length > 0) {
     items.push(text(outputs.map((o) => functionResultText(o.name, o.output)).join(' ')));
     return items;
@@ -235,8 +241,8 @@ class FlowWriter {
     yield this.frame({ type: 'response.image_generation_call.generating', sequence_number: this.seq(), ...base });
     for (let index = 0; index < partials; index++) {
       await this.#pace();
-      // Partials are real PNGs too, growing towards the final size like a refining render.
-      const partial = itemImage(id, index, partials, this.#settings.imageBytes);
+      // Partials are real PNGs too, growing towards the final size and sharpening like a refining render.
+      const partial = itemImage(id, index, partials, this.#settings.imageBytes, this.#request.userText);
       yield this.frame(
         {
           type: 'response.image_generation_call.partial_image',
@@ -253,7 +259,7 @@ class FlowWriter {
       );
     }
     await this.#pace();
-    const final = itemImage(id, null, partials, this.#settings.imageBytes);
+    const final = itemImage(id, null, partials, this.#settings.imageBytes, this.#request.userText);
     yield this.frame({ type: 'response.image_generation_call.completed', sequence_number: this.seq(), ...base });
     const done: ResponseOutputItem.ImageGenerationCall = {
       id,
