@@ -10,13 +10,23 @@ import { startSystem } from '../test/kit/system.ts';
 
 const { values } = parseArgs({ options: { idle: { type: 'string', default: '1000' }, slow: { type: 'string', default: '50' } } });
 const rss = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const input = (text: string) => ({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } } });
+const input = (text: string) => ({
+  type: 'threads.create',
+  params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } },
+});
 
 const sys = await startSystem({
   transport: 'http',
   deltaDelayMs: 50,
   textDeltas: 400,
-  env: { LOG_LEVEL: 'warn', MAX_CONCURRENT_RUNS_PER_USER: '0', RATE_LIMIT_PER_MINUTE: '0', DISCONNECT_POLICY: 'detach', SSE_HEARTBEAT_MS: '15000', WORKER_CONCURRENCY: '64' },
+  env: {
+    LOG_LEVEL: 'warn',
+    MAX_CONCURRENT_RUNS_PER_USER: '0',
+    RATE_LIMIT_PER_MINUTE: '0',
+    DISCONNECT_POLICY: 'detach',
+    SSE_HEARTBEAT_MS: '15000',
+    WORKER_CONCURRENCY: '64',
+  },
 });
 const gw = sys.gateways[0]!;
 try {
@@ -40,7 +50,9 @@ try {
   await Promise.all(clients);
   await new Promise((r) => setTimeout(r, 2_000));
   const withIdle = rss(gw.process.pid);
-  console.log(`gateway RSS: ${base.toFixed(0)} MiB at rest, ${withIdle.toFixed(0)} MiB with ${idle} attached streams (+${(((withIdle - base) * 1024) / idle).toFixed(1)} KiB each)`);
+  console.log(
+    `gateway RSS: ${base.toFixed(0)} MiB at rest, ${withIdle.toFixed(0)} MiB with ${idle} attached streams (+${(((withIdle - base) * 1024) / idle).toFixed(1)} KiB each)`,
+  );
   run.abort();
 
   // 2. Slow clients: streams whose readers never read.
@@ -58,7 +70,9 @@ try {
     );
   }
   await new Promise((r) => setTimeout(r, 8_000));
-  console.log(`gateway RSS with ${slow} non-reading clients after 8 s: ${rss(gw.process.pid).toFixed(0)} MiB (buffer cap ${1} MiB each, then disconnect)`);
+  console.log(
+    `gateway RSS with ${slow} non-reading clients after 8 s: ${rss(gw.process.pid).toFixed(0)} MiB (buffer cap ${1} MiB each, then disconnect)`,
+  );
   for (const res of paused) res.destroy();
 } finally {
   await sys.stop();

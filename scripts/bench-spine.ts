@@ -39,13 +39,23 @@ const cpuSeconds = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
-const input = (text: string) => ({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } } });
+const input = (text: string) => ({
+  type: 'threads.create',
+  params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } },
+});
 
 const sys = await startSystem({
   transport,
   deltaDelayMs: 20,
   textDeltas: Number(values.deltas),
-  env: { WORKER_CONCURRENCY: String(streams), LOG_LEVEL: 'warn', SSE_HEARTBEAT_MS: '15000', MAX_CONCURRENT_RUNS_PER_USER: '0', RATE_LIMIT_PER_MINUTE: '0', ...(values['otel-disabled'] ? { OTEL_SDK_DISABLED: 'true' } : {}) },
+  env: {
+    WORKER_CONCURRENCY: String(streams),
+    LOG_LEVEL: 'warn',
+    SSE_HEARTBEAT_MS: '15000',
+    MAX_CONCURRENT_RUNS_PER_USER: '0',
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...(values['otel-disabled'] ? { OTEL_SDK_DISABLED: 'true' } : {}),
+  },
 });
 const gw = sys.gateways[0]!.url;
 const runsQueue = createQueue(RUNS_QUEUE, { redisUrl: sys.redisUrl });
@@ -109,7 +119,9 @@ try {
   const imageMiB = (sys.model.sentImages.reduce((a, i) => a + i.bytes, 0) - bytesBefore) / 2 ** 20;
   const ingestCpu = sys.ingests.reduce((a, p, i) => a + cpuSeconds(p.pid) - ingestCpuBefore[i]!, 0);
 
-  console.log(`\nSwitchyard spine benchmark — transport ${transport}, ${streams} concurrent streams × ${values.deltas} deltas at 20 ms${values['otel-disabled'] ? ', OTEL_SDK_DISABLED' : ''}`);
+  console.log(
+    `\nSwitchyard spine benchmark — transport ${transport}, ${streams} concurrent streams × ${values.deltas} deltas at 20 ms${values['otel-disabled'] ? ', OTEL_SDK_DISABLED' : ''}`,
+  );
   console.log(`enqueue → worker start (light load):   ${fmt(enqueueToStart)}`);
   console.log(`POST → first SSE byte (light load):    ${fmt(firstByte)}`);
   console.log(`POST → first SSE byte (${streams} streams):    ${fmt(concurrentFirstByte)}`);
@@ -118,9 +130,13 @@ try {
   const deltas = streams * Number(values.deltas);
   for (const [i, p] of sys.processes.entries()) {
     const cpu = cpuUsed[i]!;
-    console.log(`CPU ${p.name.padEnd(20)} ${cpu.toFixed(1)} s = ${(cpu / (wall / 1000)).toFixed(2)} cores over the ${streams}-stream phase; ${((cpu * 1e6) / deltas).toFixed(0)} µs per delta, ${((cpu * 1000) / streams).toFixed(0)} ms per run`);
+    console.log(
+      `CPU ${p.name.padEnd(20)} ${cpu.toFixed(1)} s = ${(cpu / (wall / 1000)).toFixed(2)} cores over the ${streams}-stream phase; ${((cpu * 1e6) / deltas).toFixed(0)} µs per delta, ${((cpu * 1000) / streams).toFixed(0)} ms per run`,
+    );
   }
-  console.log(`CPU image ingest: ${ingestCpu.toFixed(2)} s for ${frames} frames (${imageMiB.toFixed(1)} MiB) = ${((ingestCpu * 1000) / frames).toFixed(1)} ms per frame`);
+  console.log(
+    `CPU image ingest: ${ingestCpu.toFixed(2)} s for ${frames} frames (${imageMiB.toFixed(1)} MiB) = ${((ingestCpu * 1000) / frames).toFixed(1)} ms per frame`,
+  );
   for (const p of sys.processes) console.log(`peak RSS ${p.name.padEnd(20)} ${peakRss(p.pid)}`);
 } finally {
   await runsQueue.close();

@@ -39,7 +39,11 @@ function importsOf(file: string): Array<{ specifier: string; typeOnly: boolean }
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const out: Array<{ specifier: string; typeOnly: boolean }> = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       // `import type …` / `export type … from`; `import { type A }` still loads the module (verbatimModuleSyntax).
       const typeOnly = ts.isImportDeclaration(node) ? node.importClause?.isTypeOnly === true : node.isTypeOnly;
       out.push({ specifier: node.moduleSpecifier.text, typeOnly });
@@ -59,7 +63,10 @@ function note(map: Map<string, boolean>, name: string, typeOnly: boolean): void 
   map.set(name, (map.get(name) ?? true) && typeOnly);
 }
 
-const dirs = [...PARENTS.flatMap((p) => (existsSync(join(ROOT, p)) ? readdirSync(join(ROOT, p)).map((d) => join(ROOT, p, d)) : [])), join(ROOT, 'infra')];
+const dirs = [
+  ...PARENTS.flatMap((p) => (existsSync(join(ROOT, p)) ? readdirSync(join(ROOT, p)).map((d) => join(ROOT, p, d)) : [])),
+  join(ROOT, 'infra'),
+];
 const packages: Package[] = [];
 for (const dir of dirs.filter((d) => existsSync(join(d, 'package.json')) && existsSync(join(d, 'src')))) {
   const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
@@ -97,11 +104,17 @@ if (process.argv.includes('--dot')) {
   console.log(lines.join('\n'));
 } else {
   // `name (type)`: only type-only imports of it; `name (missing)`: no workspace package has that name.
-  const label = (dep: string, typeOnly: boolean) => `${short(dep)}${typeOnly ? ' (type)' : ''}${dep.startsWith(SCOPE) && !known.has(dep) ? ' (missing)' : ''}`;
+  const label = (dep: string, typeOnly: boolean) =>
+    `${short(dep)}${typeOnly ? ' (type)' : ''}${dep.startsWith(SCOPE) && !known.has(dep) ? ' (missing)' : ''}`;
   const width = Math.max(...packages.map((p) => short(p.name).length));
   for (const p of packages) {
-    const internal = sorted(p.internal).map(([d, t]) => label(d, t)).join(', ') || '-';
-    const external = sorted(p.external).map(([d, t]) => label(d, t)).join(', ');
+    const internal =
+      sorted(p.internal)
+        .map(([d, t]) => label(d, t))
+        .join(', ') || '-';
+    const external = sorted(p.external)
+      .map(([d, t]) => label(d, t))
+      .join(', ');
     console.log(`${short(p.name).padEnd(width)}  -> ${internal}${external ? `  | ext: ${external}` : ''}`);
   }
 }

@@ -22,7 +22,9 @@ const env: Record<string, string> = {
 };
 if (!process.env.SWITCHYARD_APP) {
   env.SWITCHYARD_APP = join(REPO_ROOT, 'examples', 'image-designer', 'src', 'app.ts');
-  announce('embedded default: the example app examples/image-designer (image designer agent, palette widget, client tool); set SWITCHYARD_APP to your own module');
+  announce(
+    'embedded default: the example app examples/image-designer (image designer agent, palette widget, client tool); set SWITCHYARD_APP to your own module',
+  );
 }
 if (!process.env.NODE_ENV) {
   env.NODE_ENV = 'development';
@@ -72,7 +74,9 @@ announce(`ready: http://localhost:${port}  (GET /readyz answers 200)`);
 if (demoPageEnabled(loadConfig(env))) {
   announce(`demo chat page: http://localhost:${port}/`);
 }
-const opsLogin = randomOpsTokens ? `user operator, password ${env.OPS_OPERATOR_TOKEN} (or viewer / ${env.OPS_VIEWER_TOKEN})` : 'your OPS_OPERATOR_TOKEN / OPS_VIEWER_TOKEN';
+const opsLogin = randomOpsTokens
+  ? `user operator, password ${env.OPS_OPERATOR_TOKEN} (or viewer / ${env.OPS_VIEWER_TOKEN})`
+  : 'your OPS_OPERATOR_TOKEN / OPS_VIEWER_TOKEN';
 announce(`live operations page: http://localhost:${port}/ops  (${opsLogin})`);
 announce(`queue dashboard: http://localhost:${port}/admin/queues  (operator; viewers use /admin/queues/view)`);
 announce('stream an answer with a generated image:');

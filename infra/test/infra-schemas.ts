@@ -95,7 +95,9 @@ const container = {
         preStop: {
           type: 'object',
           required: ['exec'],
-          properties: { exec: { type: 'object', required: ['command'], properties: { command: { type: 'array', items: { type: 'string' } } } } },
+          properties: {
+            exec: { type: 'object', required: ['command'], properties: { command: { type: 'array', items: { type: 'string' } } } },
+          },
         },
       },
       additionalProperties: false,
@@ -184,7 +186,11 @@ export const deploymentSchema = {
                   items: {
                     type: 'object',
                     required: ['name'],
-                    properties: { name: dnsName, emptyDir: { type: 'object' }, secret: { type: 'object', required: ['secretName'], properties: { secretName: dnsName } } },
+                    properties: {
+                      name: dnsName,
+                      emptyDir: { type: 'object' },
+                      secret: { type: 'object', required: ['secretName'], properties: { secretName: dnsName } },
+                    },
                     minProperties: 2,
                     additionalProperties: false,
                   },
@@ -265,7 +271,11 @@ const hpaPolicies = {
       items: {
         type: 'object',
         required: ['type', 'value', 'periodSeconds'],
-        properties: { type: { enum: ['Pods', 'Percent'] }, value: { type: 'integer', minimum: 1 }, periodSeconds: { type: 'integer', minimum: 1, maximum: 1800 } },
+        properties: {
+          type: { enum: ['Pods', 'Percent'] },
+          value: { type: 'integer', minimum: 1 },
+          periodSeconds: { type: 'integer', minimum: 1, maximum: 1800 },
+        },
         additionalProperties: false,
       },
     },
@@ -284,7 +294,12 @@ export const scaledObjectSchema = {
       type: 'object',
       required: ['scaleTargetRef', 'minReplicaCount', 'maxReplicaCount', 'triggers'],
       properties: {
-        scaleTargetRef: { type: 'object', required: ['name'], properties: { name: dnsName, kind: { const: 'Deployment' }, apiVersion: { const: 'apps/v1' } }, additionalProperties: false },
+        scaleTargetRef: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: dnsName, kind: { const: 'Deployment' }, apiVersion: { const: 'apps/v1' } },
+          additionalProperties: false,
+        },
         pollingInterval: { type: 'integer', minimum: 1 },
         cooldownPeriod: { type: 'integer', minimum: 0 },
         minReplicaCount: { type: 'integer', minimum: 0 },
@@ -294,7 +309,9 @@ export const scaledObjectSchema = {
           properties: {
             horizontalPodAutoscalerConfig: {
               type: 'object',
-              properties: { behavior: { type: 'object', properties: { scaleUp: hpaPolicies, scaleDown: hpaPolicies }, additionalProperties: false } },
+              properties: {
+                behavior: { type: 'object', properties: { scaleUp: hpaPolicies, scaleDown: hpaPolicies }, additionalProperties: false },
+              },
               additionalProperties: false,
             },
           },
@@ -405,7 +422,12 @@ export const kustomizationSchema = {
     resources: { type: 'array', minItems: 1, items: { type: 'string', pattern: '\\.yaml$' } },
     images: {
       type: 'array',
-      items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, newName: { type: 'string' }, newTag: { type: 'string' } }, additionalProperties: false },
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: { name: { type: 'string' }, newName: { type: 'string' }, newTag: { type: 'string' } },
+        additionalProperties: false,
+      },
     },
   },
   additionalProperties: false,
@@ -442,7 +464,12 @@ export const alertRulesSchema = {
                   properties: { severity: { enum: ['info', 'warning', 'critical'] } },
                   additionalProperties: { type: 'string' },
                 },
-                annotations: { type: 'object', required: ['summary'], properties: { summary: { type: 'string', minLength: 1 } }, additionalProperties: { type: 'string' } },
+                annotations: {
+                  type: 'object',
+                  required: ['summary'],
+                  properties: { summary: { type: 'string', minLength: 1 } },
+                  additionalProperties: { type: 'string' },
+                },
               },
               additionalProperties: false,
             },
@@ -465,7 +492,16 @@ export const dashboardSchema = {
     templating: {
       type: 'object',
       required: ['list'],
-      properties: { list: { type: 'array', contains: { type: 'object', required: ['name', 'type'], properties: { name: { const: 'datasource' }, type: { const: 'datasource' } } } } },
+      properties: {
+        list: {
+          type: 'array',
+          contains: {
+            type: 'object',
+            required: ['name', 'type'],
+            properties: { name: { const: 'datasource' }, type: { const: 'datasource' } },
+          },
+        },
+      },
     },
     panels: {
       type: 'array',
@@ -476,16 +512,29 @@ export const dashboardSchema = {
         properties: {
           id: { type: 'integer' },
           type: { enum: ['row', 'timeseries', 'stat'] },
-          datasource: { type: 'object', required: ['type', 'uid'], properties: { type: { const: 'prometheus' }, uid: { const: '${datasource}' } } },
+          datasource: {
+            type: 'object',
+            required: ['type', 'uid'],
+            properties: { type: { const: 'prometheus' }, uid: { const: '${datasource}' } },
+          },
           title: { type: 'string', minLength: 1 },
           gridPos: {
             type: 'object',
             required: ['h', 'w', 'x', 'y'],
-            properties: { h: { type: 'integer', minimum: 1 }, w: { type: 'integer', minimum: 1, maximum: 24 }, x: { type: 'integer', minimum: 0, maximum: 23 }, y: { type: 'integer', minimum: 0 } },
+            properties: {
+              h: { type: 'integer', minimum: 1 },
+              w: { type: 'integer', minimum: 1, maximum: 24 },
+              x: { type: 'integer', minimum: 0, maximum: 23 },
+              y: { type: 'integer', minimum: 0 },
+            },
           },
           targets: {
             type: 'array',
-            items: { type: 'object', required: ['refId', 'expr'], properties: { refId: { type: 'string' }, expr: { type: 'string', minLength: 1 } } },
+            items: {
+              type: 'object',
+              required: ['refId', 'expr'],
+              properties: { refId: { type: 'string' }, expr: { type: 'string', minLength: 1 } },
+            },
           },
         },
         if: { properties: { type: { const: 'row' } } },

@@ -40,8 +40,13 @@ interface Manifest {
   images?: Array<{ name: string; newTag?: string }>;
   file: string;
 }
-interface ContainerPort { name: string; containerPort: number }
-interface Probe { httpGet: { path: string; port: string | number } }
+interface ContainerPort {
+  name: string;
+  containerPort: number;
+}
+interface Probe {
+  httpGet: { path: string; port: string | number };
+}
 interface Container {
   name: string;
   image: string;
@@ -57,18 +62,30 @@ interface Container {
 interface DeploymentSpec {
   replicas?: number;
   selector: { matchLabels: Record<string, string> };
-  template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: { terminationGracePeriodSeconds: number; containers: Container[] } };
+  template: {
+    metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+    spec: { terminationGracePeriodSeconds: number; containers: Container[] };
+  };
 }
-interface ServiceSpec { selector: Record<string, string>; ports: Array<{ name: string; port: number; targetPort: string | number }> }
-interface PdbSpec { selector: { matchLabels: Record<string, string> } }
+interface ServiceSpec {
+  selector: Record<string, string>;
+  ports: Array<{ name: string; port: number; targetPort: string | number }>;
+}
+interface PdbSpec {
+  selector: { matchLabels: Record<string, string> };
+}
 interface ScaledObjectSpec {
   scaleTargetRef: { name: string };
   minReplicaCount: number;
   maxReplicaCount: number;
   triggers: Array<{ type: string; metricType?: string; metadata: { query: string; threshold: string; serverAddress: string } }>;
 }
-interface AlertRules { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; for?: string }> }> }
-interface Dashboard { panels: Array<{ id: number; type: string; title: string; targets?: Array<{ expr: string }> }> }
+interface AlertRules {
+  groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; for?: string }> }>;
+}
+interface Dashboard {
+  panels: Array<{ id: number; type: string; title: string; targets?: Array<{ expr: string }> }>;
+}
 
 function loadYaml(path: string): unknown[] {
   // Kubernetes reads YAML 1.1: `yes`, `on`, `0755` … would not stay strings there.
@@ -113,7 +130,9 @@ const WORKERS = [
 const DEPLOYMENTS = ['gateway', 'generation-worker', 'image-ingest-worker'] as const;
 
 beforeAll(() => {
-  for (const file of readdirSync(K8S).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(K8S)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     for (const doc of loadYaml(join(K8S, file))) manifests.push({ ...(doc as Omit<Manifest, 'file'>), file });
   }
 });
@@ -125,7 +144,10 @@ describe('infra/k8s manifests', () => {
       const { file, ...doc } = m;
       expect(schemaErrors(validatorFor(m.kind), doc), `${file} ${m.kind}/${m.metadata?.name ?? '-'}`).toEqual([]);
     }
-    const kinds = (k: string) => of(k).map((m) => m.metadata.name).sort();
+    const kinds = (k: string) =>
+      of(k)
+        .map((m) => m.metadata.name)
+        .sort();
     expect(kinds('Deployment')).toEqual([...DEPLOYMENTS].sort());
     expect(kinds('Service')).toEqual([...DEPLOYMENTS].sort());
     expect(kinds('PodDisruptionBudget')).toEqual([...DEPLOYMENTS].sort());
@@ -195,7 +217,10 @@ describe('infra/k8s manifests', () => {
       // No other Deployment's pods match this one's selector.
       for (const other of DEPLOYMENTS.filter((o) => o !== name)) {
         const otherLabels = byName<DeploymentSpec>('Deployment', other).spec.template.metadata.labels;
-        expect(Object.entries(d.spec.selector.matchLabels).every(([k, v]) => otherLabels[k] === v), `${name} vs ${other}`).toBe(false);
+        expect(
+          Object.entries(d.spec.selector.matchLabels).every(([k, v]) => otherLabels[k] === v),
+          `${name} vs ${other}`,
+        ).toBe(false);
       }
     }
   });
@@ -234,7 +259,8 @@ describe('infra/k8s manifests', () => {
         expect(ports.metrics).not.toBe(ports.health);
       }
       // Services expose the named ports that exist on the container.
-      for (const p of byName<ServiceSpec>('Service', name).spec.ports) expect(Object.keys(ports), `${name} service port ${p.name}`).toContain(p.targetPort);
+      for (const p of byName<ServiceSpec>('Service', name).spec.ports)
+        expect(Object.keys(ports), `${name} service port ${p.name}`).toContain(p.targetPort);
       expect(c!.envFrom).toEqual([{ configMapRef: { name: 'switchyard-config' } }, { secretRef: { name: 'switchyard-secrets' } }]);
     }
   });
@@ -256,10 +282,17 @@ describe('infra/k8s manifests', () => {
 
   it('request at least the peak memory measured in docs/benchmarks.md', () => {
     const bench = readFileSync(join(ROOT, 'docs/benchmarks.md'), 'utf8');
-    const row = /^\| peak RSS gateway \/ generation worker \/ ingest worker \| (\d+) \/ (\d+) \/ (\d+) MiB \| (\d+) \/ (\d+) \/ (\d+) MiB \|$/m.exec(bench);
+    const row =
+      /^\| peak RSS gateway \/ generation worker \/ ingest worker \| (\d+) \/ (\d+) \/ (\d+) MiB \| (\d+) \/ (\d+) \/ (\d+) MiB \|$/m.exec(
+        bench,
+      );
     expect(row, 'the peak RSS row of docs/benchmarks.md').not.toBeNull();
     const n = row!.slice(1).map(Number);
-    const peak: Record<string, number> = { gateway: Math.max(n[0]!, n[3]!), 'generation-worker': Math.max(n[1]!, n[4]!), 'image-ingest-worker': Math.max(n[2]!, n[5]!) };
+    const peak: Record<string, number> = {
+      gateway: Math.max(n[0]!, n[3]!),
+      'generation-worker': Math.max(n[1]!, n[4]!),
+      'image-ingest-worker': Math.max(n[2]!, n[5]!),
+    };
     const mib = (q: string) => {
       const m = /^(\d+)(Ki|Mi|Gi)$/.exec(q)!;
       return Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024 }[m[2] as 'Ki' | 'Mi' | 'Gi'];
@@ -277,10 +310,15 @@ describe('infra/k8s manifests', () => {
   it('set only configuration keys the services read', () => {
     const known = new Set(Object.keys(configSchema.shape));
     const cfg = byName('ConfigMap', 'switchyard-config').data!;
-    const secretKeys = Object.keys(loadYaml(join(K8S, 'secret.template.yaml')).map((d) => d as Manifest).find((d) => d.metadata.name === 'switchyard-secrets')!.stringData!);
+    const secretKeys = Object.keys(
+      loadYaml(join(K8S, 'secret.template.yaml'))
+        .map((d) => d as Manifest)
+        .find((d) => d.metadata.name === 'switchyard-secrets')!.stringData!,
+    );
     for (const key of [...Object.keys(cfg), ...secretKeys]) expect(known.has(key), key).toBe(true);
     // Secrets stay out of the ConfigMap; required ones are in the Secret.
-    for (const key of ['REDIS_URL', 'MONGODB_URL', 'OPENAI_API_KEY', 'UPLOAD_TOKEN_SECRET', 'FILE_URL_SECRET']) expect(Object.keys(cfg)).not.toContain(key);
+    for (const key of ['REDIS_URL', 'MONGODB_URL', 'OPENAI_API_KEY', 'UPLOAD_TOKEN_SECRET', 'FILE_URL_SECRET'])
+      expect(Object.keys(cfg)).not.toContain(key);
     for (const key of ['REDIS_URL', 'MONGODB_URL', 'OPENAI_API_KEY', 'UPLOAD_TOKEN_SECRET']) expect(secretKeys).toContain(key);
     // The gcs key file the config points at is where the Secret is mounted.
     for (const name of DEPLOYMENTS) {
@@ -288,12 +326,15 @@ describe('infra/k8s manifests', () => {
       expect(raw).toContain(`mountPath: ${cfg.GCS_KEY_FILE!.replace(/\/key\.json$/, '')}`);
     }
     // The template carries placeholders only.
-    for (const v of secretKeys.map((k) => loadYaml(join(K8S, 'secret.template.yaml')).map((d) => d as Manifest)[0]!.stringData![k]!)) expect(v).toMatch(/REPLACE_ME/);
+    for (const v of secretKeys.map((k) => loadYaml(join(K8S, 'secret.template.yaml')).map((d) => d as Manifest)[0]!.stringData![k]!))
+      expect(v).toMatch(/REPLACE_ME/);
   });
 
   it('are all listed in the kustomization, except the Secret template', () => {
     const k = of('Kustomization')[0]!;
-    const files = readdirSync(K8S).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml' && f !== 'secret.template.yaml').sort();
+    const files = readdirSync(K8S)
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml' && f !== 'secret.template.yaml')
+      .sort();
     expect([...k.resources!].sort()).toEqual(files);
     expect(k.images!.map((i) => i.name).sort()).toEqual(DEPLOYMENTS.map((d) => `switchyard/${d}`).sort());
   });
@@ -327,8 +368,14 @@ async function scrapeableSeries(): Promise<Map<string, Set<string>>> {
     for (const { name: family, type: kind, values } of await createMetrics(service).registry.getMetricsAsJSON()) {
       const type = String(kind); // 'counter', 'histogram' …: prom-client declares a numeric enum, but holds the exposition's names
       const own = new Set<string>(labelsOf.get(family) ?? values.flatMap((v) => Object.keys(v.labels)));
-      const names = type === 'histogram' ? [`${family}_bucket`, `${family}_sum`, `${family}_count`] : type === 'summary' ? [family, `${family}_sum`, `${family}_count`] : [family];
-      for (const n of names) series.set(n, new Set([...own, ...(n.endsWith('_bucket') ? ['le'] : []), ...(type === 'summary' ? ['quantile'] : [])]));
+      const names =
+        type === 'histogram'
+          ? [`${family}_bucket`, `${family}_sum`, `${family}_count`]
+          : type === 'summary'
+            ? [family, `${family}_sum`, `${family}_count`]
+            : [family];
+      for (const n of names)
+        series.set(n, new Set([...own, ...(n.endsWith('_bucket') ? ['le'] : []), ...(type === 'summary' ? ['quantile'] : [])]));
     }
   }
   return series;
@@ -347,9 +394,13 @@ function selectors(expr: string): Array<{ metric: string; labels: string[] }> {
 describe('metrics referenced by the dashboard, the alerts and the ScaledObjects', () => {
   const alerts = loadYaml(join(ROOT, 'infra/prometheus/alerts.yml'))[0] as AlertRules;
   const dashboard = JSON.parse(readFileSync(join(ROOT, 'infra/grafana/switchyard.json'), 'utf8')) as Dashboard;
-  const dashboardExprs = () => dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `dashboard "${p.title}"`, expr: t.expr })));
+  const dashboardExprs = () =>
+    dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `dashboard "${p.title}"`, expr: t.expr })));
   const alertExprs = () => alerts.groups.flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })));
-  const kedaExprs = () => of<ScaledObjectSpec>('ScaledObject').flatMap((so) => so.spec.triggers.map((t) => ({ where: `ScaledObject ${so.metadata.name}`, expr: t.metadata.query })));
+  const kedaExprs = () =>
+    of<ScaledObjectSpec>('ScaledObject').flatMap((so) =>
+      so.spec.triggers.map((t) => ({ where: `ScaledObject ${so.metadata.name}`, expr: t.metadata.query })),
+    );
 
   it('the alert rules and the dashboard match their schemas', () => {
     expect(schemaErrors(ajv.compile(alertRulesSchema), alerts)).toEqual([]);
@@ -373,7 +424,8 @@ describe('metrics referenced by the dashboard, the alerts and the ScaledObjects'
         checked++;
       }
       // Only sane PromQL shapes: balanced brackets and quotes.
-      for (const [open, close] of ['()', '{}', '[]']) expect(expr.split(open!).length, `${where} ${open}${close}`).toBe(expr.split(close!).length);
+      for (const [open, close] of ['()', '{}', '[]'])
+        expect(expr.split(open!).length, `${where} ${open}${close}`).toBe(expr.split(close!).length);
       expect((expr.match(/"/g) ?? []).length % 2, where).toBe(0);
     }
     expect(checked).toBeGreaterThan(50);
@@ -383,13 +435,17 @@ describe('metrics referenced by the dashboard, the alerts and the ScaledObjects'
     const uses = (re: RegExp) => alertExprs().filter((a) => re.test(a.expr));
     expect(uses(/histogram_quantile\(0\.99,[^]*switchyard_queue_wait_seconds_bucket/)).not.toEqual([]);
     expect(uses(/histogram_quantile\(0\.99,[^]*switchyard_time_to_first_event_seconds_bucket/)).not.toEqual([]);
-    expect(uses(/switchyard_run_duration_seconds_count\{outcome="failed"\}[^]*\/[^]*switchyard_run_duration_seconds_count/)).not.toEqual([]);
+    expect(uses(/switchyard_run_duration_seconds_count\{outcome="failed"\}[^]*\/[^]*switchyard_run_duration_seconds_count/)).not.toEqual(
+      [],
+    );
     expect(uses(/switchyard_jobs_stalled_total/)).not.toEqual([]);
     expect(uses(/switchyard_job_processing_seconds_count\{queue="image-ingest",outcome="failed"\}/)).not.toEqual([]);
   });
 
   it('the dashboard shows queue depth, wait p50/p99, time to first event p99, run outcomes, ingest latency, error rate and utilization', () => {
-    const all = dashboardExprs().map((e) => e.expr).join('\n');
+    const all = dashboardExprs()
+      .map((e) => e.expr)
+      .join('\n');
     expect(all).toMatch(/switchyard_queue_jobs\{state=~"waiting\|prioritized\|delayed\|active"\}/);
     expect(all).toMatch(/histogram_quantile\(0\.5, sum by \(queue, le\) \(rate\(switchyard_queue_wait_seconds_bucket/);
     expect(all).toMatch(/histogram_quantile\(0\.99, sum by \(queue, le\) \(rate\(switchyard_queue_wait_seconds_bucket/);

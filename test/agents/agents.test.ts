@@ -47,7 +47,7 @@ async function stream(transport: Transport, type: string, params: Json) {
 
 async function create(transport: Transport, text: string) {
   const r = await stream(transport, 'threads.create', { input: input(text) });
-  return { ...r, threadId: ((r.events[0]!.thread as Json).id as string) };
+  return { ...r, threadId: (r.events[0]!.thread as Json).id as string };
 }
 
 /** The frames after stream_options: what the agent's respond produced. */
@@ -59,7 +59,11 @@ async function stored(threadId: string): Promise<Json[]> {
 }
 
 const kind = (e: Json) =>
-  e.type === 'thread.item.updated' ? `upd:${(e.update as Json).type as string}` : e.item ? `${e.type as string}:${(e.item as Json).type as string}` : (e.type as string);
+  e.type === 'thread.item.updated'
+    ? `upd:${(e.update as Json).type as string}`
+    : e.item
+      ? `${e.type as string}:${(e.item as Json).type as string}`
+      : (e.type as string);
 
 describe.each(['http', 'websocket'] as const)('agents over %s', (transport) => {
   it('golden 20, 21, 22, 24, 26: the client sees the reference frames (ids, timestamps and image URLs normalised)', async () => {
@@ -79,7 +83,9 @@ describe.each(['http', 'websocket'] as const)('agents over %s', (transport) => {
         // docs/protocol.md §7.6: the open workflow is stored without a done event.
         const items = await stored(threadId);
         expect(items.map((i) => i.type)).toEqual(['user_message', 'workflow']);
-        expect(items[1]).toMatchObject({ workflow: { type: 'reasoning', tasks: [{ type: 'thought', content: 'Thinking' }], expanded: false } });
+        expect(items[1]).toMatchObject({
+          workflow: { type: 'reasoning', tasks: [{ type: 'thought', content: 'Thinking' }], expanded: false },
+        });
         expect((items[1]!.workflow as Json).summary).toBeUndefined();
       }
     }
@@ -107,7 +113,11 @@ describe.each(['http', 'websocket'] as const)('agents over %s', (transport) => {
     const workflow = events[10]!.item as Json;
     expect(workflow.workflow).toEqual({
       type: 'reasoning',
-      tasks: ['Reading the question', 'Checking what I know', 'Drafting the answer'].map((content) => ({ status_indicator: 'none', type: 'thought', content })),
+      tasks: ['Reading the question', 'Checking what I know', 'Drafting the answer'].map((content) => ({
+        status_indicator: 'none',
+        type: 'thought',
+        content,
+      })),
       summary: { duration: expect.any(Number) }, // whole seconds of wall clock: 0 unless the machine stalls
       expanded: false,
     });
@@ -116,13 +126,32 @@ describe.each(['http', 'websocket'] as const)('agents over %s', (transport) => {
 
   it('annotations of every kind: dropped ones take no index, part.done repeats none, the final item carries the converted ones', async () => {
     const { events } = await create(transport, '[flow:annotations]');
-    const added = events.filter((e) => e.type === 'thread.item.updated' && (e.update as Json).type === 'assistant_message.content_part.annotation_added').map((e) => e.update);
+    const added = events
+      .filter((e) => e.type === 'thread.item.updated' && (e.update as Json).type === 'assistant_message.content_part.annotation_added')
+      .map((e) => e.update);
     expect(added).toEqual([
-      { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 0, annotation: { type: 'annotation', source: { filename: 'container.txt', title: 'container.txt', type: 'file' }, index: 3 } },
-      { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 1, annotation: { type: 'annotation', source: { title: 'Example', type: 'url', url: 'https://example.com' }, index: 5 } },
-      { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 2, annotation: { type: 'annotation', source: { filename: 'file.txt', title: 'file.txt', type: 'file' }, index: 12 } },
+      {
+        type: 'assistant_message.content_part.annotation_added',
+        content_index: 0,
+        annotation_index: 0,
+        annotation: { type: 'annotation', source: { filename: 'container.txt', title: 'container.txt', type: 'file' }, index: 3 },
+      },
+      {
+        type: 'assistant_message.content_part.annotation_added',
+        content_index: 0,
+        annotation_index: 1,
+        annotation: { type: 'annotation', source: { title: 'Example', type: 'url', url: 'https://example.com' }, index: 5 },
+      },
+      {
+        type: 'assistant_message.content_part.annotation_added',
+        content_index: 0,
+        annotation_index: 2,
+        annotation: { type: 'annotation', source: { filename: 'file.txt', title: 'file.txt', type: 'file' }, index: 12 },
+      },
     ]);
-    const partsDone = events.filter((e) => e.type === 'thread.item.updated' && (e.update as Json).type === 'assistant_message.content_part.done').map((e) => (e.update as Json).content);
+    const partsDone = events
+      .filter((e) => e.type === 'thread.item.updated' && (e.update as Json).type === 'assistant_message.content_part.done')
+      .map((e) => (e.update as Json).content);
     expect(partsDone).toEqual([
       { annotations: [], text: 'Hello, world!', type: 'output_text' },
       { annotations: [], text: "Can't do that", type: 'output_text' },
@@ -150,7 +179,10 @@ describe.each(['http', 'websocket'] as const)('agents over %s', (transport) => {
       ['client_tool_call', call.id],
     ]);
 
-    const second = await stream(transport, 'threads.add_client_tool_output', { thread_id: first.threadId, result: { selection: ['blue'] } });
+    const second = await stream(transport, 'threads.add_client_tool_output', {
+      thread_id: first.threadId,
+      result: { selection: ['blue'] },
+    });
     expect(second.events.map(kind)).toEqual([
       'stream_options',
       'upd:workflow.task.added',
@@ -167,10 +199,17 @@ describe.each(['http', 'websocket'] as const)('agents over %s', (transport) => {
     ]);
     for (const e of second.events.slice(1, 5)) expect(e.item_id ?? (e.item as Json).id).toBe(workflowId);
     expect((second.events[4]!.item as Json).workflow).toMatchObject({ summary: { duration: expect.any(Number) }, expanded: false });
-    expect(((second.events.at(-1)!.item as Json).content as Json[])[0]!.text).toBe(functionResultText('get_selection', '{"selection":["blue"]}'));
+    expect(((second.events.at(-1)!.item as Json).content as Json[])[0]!.text).toBe(
+      functionResultText('get_selection', '{"selection":["blue"]}'),
+    );
     const sent = JSON.stringify(second.requests[0]!.body.input);
     expect(sent).toContain(`"call_id":"${call.call_id as string}"`);
-    expect((await stored(first.threadId)).map((i) => i.type)).toEqual(['user_message', 'workflow', 'client_tool_call', 'assistant_message']);
+    expect((await stored(first.threadId)).map((i) => i.type)).toEqual([
+      'user_message',
+      'workflow',
+      'client_tool_call',
+      'assistant_message',
+    ]);
   });
 
   it('an output guardrail (golden 25 shape): every produced item is removed, then one stream.error; the user message stays', async () => {
@@ -213,7 +252,11 @@ describe.each(['http', 'websocket'] as const)('agents over %s', (transport) => {
 
     const t4 = await add('[flow:function_call:show_card {"title":"Pick one"}] show options');
     const widget = t4.events.find((e) => kind(e) === 'thread.item.done:widget')!.item as Json;
-    const action = await stream(transport, 'threads.custom_action', { thread_id: threadId, item_id: widget.id, action: { type: 'card.pick', payload: { choice: 'B' } } });
+    const action = await stream(transport, 'threads.custom_action', {
+      thread_id: threadId,
+      item_id: widget.id,
+      action: { type: 'card.pick', payload: { choice: 'B' } },
+    });
     // The hidden context item is stored but not sent.
     expect(action.events.map(kind)).toEqual(['stream_options', 'thread.item.replaced:widget']);
     expect(action.requests).toHaveLength(0);
@@ -264,6 +307,9 @@ function describeInput(item: Json): string {
     return `function_call_output ${output} ${item.call_id as string}`;
   }
   const content = item.content;
-  const parts = typeof content === 'string' ? [content] : (content as Json[]).map((p) => (p.type === 'input_image' ? `[image ${String(p.image_url).split(',')[0]}]` : String(p.text)));
+  const parts =
+    typeof content === 'string'
+      ? [content]
+      : (content as Json[]).map((p) => (p.type === 'input_image' ? `[image ${String(p.image_url).split(',')[0]}]` : String(p.text)));
   return `${item.role as string}: ${parts.join(' | ')}`;
 }

@@ -9,9 +9,22 @@ import { postJson } from '../kit/sse-client.ts';
 import { startSystem, type System } from '../kit/system.ts';
 
 type Json = Record<string, unknown>;
-interface TextState { id: string; state: string; text: string }
-interface ImageState { id: string; itemState: string; state: string; src: string; filter: string }
-interface Recorded { text: TextState[]; images: ImageState[] }
+interface TextState {
+  id: string;
+  state: string;
+  text: string;
+}
+interface ImageState {
+  id: string;
+  itemState: string;
+  state: string;
+  src: string;
+  filter: string;
+}
+interface Recorded {
+  text: TextState[];
+  images: ImageState[];
+}
 
 const LONG = 120_000;
 
@@ -108,121 +121,152 @@ describe('demo page', () => {
   const hasText = (index: number) =>
     `(document.querySelectorAll('[data-testid="assistant-message"]')[${index}]?.querySelector('[data-testid="assistant-text"]').textContent.length ?? 0) > 0`;
 
-  it('streams the assistant text into the page as it is written', async () => {
-    await page.evaluate(INSTALL_RECORDER);
-    const before = await send('Hello! What is Switchyard?');
-    const answer = page.getByTestId('assistant-message').nth(before);
-    await answer.and(page.locator('[data-state="done"]')).waitFor({ timeout: LONG });
-    await idle();
+  it(
+    'streams the assistant text into the page as it is written',
+    async () => {
+      await page.evaluate(INSTALL_RECORDER);
+      const before = await send('Hello! What is Switchyard?');
+      const answer = page.getByTestId('assistant-message').nth(before);
+      await answer.and(page.locator('[data-state="done"]')).waitFor({ timeout: LONG });
+      await idle();
 
-    const finalText = (await answer.getByTestId('assistant-text').textContent()) ?? '';
-    expect(finalText).toContain('You said: "Hello! What is Switchyard?"');
-    const id = (await answer.getAttribute('data-item-id'))!;
-    const states = (await recorded(page)).text.filter((s) => s.id === id);
-    // Many intermediate states, each extending the one before, while the message was streaming.
-    const growing = states.filter((s) => s.state === 'streaming' && s.text.length > 0 && s.text.length < finalText.length);
-    expect(growing.length).toBeGreaterThanOrEqual(3);
-    for (const [i, s] of states.entries()) {
-      expect(finalText.startsWith(s.text)).toBe(true);
-      if (i > 0) expect(s.text.length).toBeGreaterThanOrEqual(states[i - 1]!.text.length);
-    }
-    expect(states.at(-1)).toEqual({ id, state: 'done', text: finalText });
+      const finalText = (await answer.getByTestId('assistant-text').textContent()) ?? '';
+      expect(finalText).toContain('You said: "Hello! What is Switchyard?"');
+      const id = (await answer.getAttribute('data-item-id'))!;
+      const states = (await recorded(page)).text.filter((s) => s.id === id);
+      // Many intermediate states, each extending the one before, while the message was streaming.
+      const growing = states.filter((s) => s.state === 'streaming' && s.text.length > 0 && s.text.length < finalText.length);
+      expect(growing.length).toBeGreaterThanOrEqual(3);
+      for (const [i, s] of states.entries()) {
+        expect(finalText.startsWith(s.text)).toBe(true);
+        if (i > 0) expect(s.text.length).toBeGreaterThanOrEqual(states[i - 1]!.text.length);
+      }
+      expect(states.at(-1)).toEqual({ id, state: 'done', text: finalText });
 
-    expect(await page.getByTestId('user-message').last().textContent()).toBe('Hello! What is Switchyard?');
-    threadId = decodeURIComponent(new URL(page.url()).hash.slice(1));
-    expect(threadId).toMatch(/^thr_/);
-    expect(await page.getByTestId('chat').getAttribute('data-thread-id')).toBe(threadId);
-    await page.locator(`[data-testid="thread-link"][data-thread-id="${threadId}"]`).waitFor();
-    await browser.screenshot(page, 'demo-page-text');
-  }, LONG);
+      expect(await page.getByTestId('user-message').last().textContent()).toBe('Hello! What is Switchyard?');
+      threadId = decodeURIComponent(new URL(page.url()).hash.slice(1));
+      expect(threadId).toMatch(/^thr_/);
+      expect(await page.getByTestId('chat').getAttribute('data-thread-id')).toBe(threadId);
+      await page.locator(`[data-testid="thread-link"][data-thread-id="${threadId}"]`).waitFor();
+      await browser.screenshot(page, 'demo-page-text');
+    },
+    LONG,
+  );
 
-  it('shows a generated image as blurred partial previews, then the final image, then the caption', async () => {
-    await page.evaluate(INSTALL_RECORDER);
-    const before = await send('Please draw a lighthouse at dusk');
-    await until(FINAL_IMAGE_LOADED);
-    await page.getByTestId('assistant-message').nth(before).and(page.locator('[data-state="done"]')).waitFor({ timeout: LONG });
-    await idle();
+  it(
+    'shows a generated image as blurred partial previews, then the final image, then the caption',
+    async () => {
+      await page.evaluate(INSTALL_RECORDER);
+      const before = await send('Please draw a lighthouse at dusk');
+      await until(FINAL_IMAGE_LOADED);
+      await page.getByTestId('assistant-message').nth(before).and(page.locator('[data-state="done"]')).waitFor({ timeout: LONG });
+      await idle();
 
-    const images = (await recorded(page)).images;
-    expect(new Set(images.map((i) => i.id)).size).toBe(1);
-    const partials = images.filter((i) => i.state === 'partial');
-    const finalAt = images.findIndex((i) => i.state === 'final');
-    expect(partials.length).toBeGreaterThanOrEqual(1);
-    expect(finalAt).toBeGreaterThan(images.indexOf(partials[0]!));
-    for (const p of partials) {
-      expect(p.itemState).toBe('partial');
-      expect(new URL(p.src).pathname).toMatch(/-partial-\d+\.png$/);
-    }
-    expect(partials[0]!.filter).toContain('blur');
-    const final = images[finalAt]!;
-    expect(final.itemState).toBe('final');
-    expect(new URL(final.src).pathname).not.toMatch(/-partial-/);
-    // The first thing shown for the item was the placeholder or a preview, never the final image.
-    expect(images[0]!.state === 'none' || images[0]!.state === 'partial').toBe(true);
+      const images = (await recorded(page)).images;
+      expect(new Set(images.map((i) => i.id)).size).toBe(1);
+      const partials = images.filter((i) => i.state === 'partial');
+      const finalAt = images.findIndex((i) => i.state === 'final');
+      expect(partials.length).toBeGreaterThanOrEqual(1);
+      expect(finalAt).toBeGreaterThan(images.indexOf(partials[0]!));
+      for (const p of partials) {
+        expect(p.itemState).toBe('partial');
+        expect(new URL(p.src).pathname).toMatch(/-partial-\d+\.png$/);
+      }
+      expect(partials[0]!.filter).toContain('blur');
+      const final = images[finalAt]!;
+      expect(final.itemState).toBe('final');
+      expect(new URL(final.src).pathname).not.toMatch(/-partial-/);
+      // The first thing shown for the item was the placeholder or a preview, never the final image.
+      expect(images[0]!.state === 'none' || images[0]!.state === 'partial').toBe(true);
 
-    const res = await fetch(final.src);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('image/png');
-    expect(await page.getByTestId('generated-image').getByRole('link', { name: 'Open full size' }).getAttribute('href')).toBe(final.src);
-    await browser.screenshot(page, 'demo-page-image');
-  }, LONG);
+      const res = await fetch(final.src);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      expect(await page.getByTestId('generated-image').getByRole('link', { name: 'Open full size' }).getAttribute('href')).toBe(final.src);
+      await browser.screenshot(page, 'demo-page-image');
+    },
+    LONG,
+  );
 
-  it('shows an error event from a failed run, with Retry when the server allows it', async () => {
-    await send('[fault:500] this one fails');
-    const banner = page.getByTestId('error');
-    await banner.waitFor({ timeout: LONG });
-    await idle();
-    expect(await banner.textContent()).toContain('Something went wrong while answering.');
-    expect(await banner.getByTestId('retry').count()).toBe(1);
-  }, LONG);
+  it(
+    'shows an error event from a failed run, with Retry when the server allows it',
+    async () => {
+      await send('[fault:500] this one fails');
+      const banner = page.getByTestId('error');
+      await banner.waitFor({ timeout: LONG });
+      await idle();
+      expect(await banner.textContent()).toContain('Something went wrong while answering.');
+      expect(await banner.getByTestId('retry').count()).toBe(1);
+    },
+    LONG,
+  );
 
-  it('Stop cancels the running response through the cancel route and keeps what was written', async () => {
-    const before = await send('Tell me a long story about switchyards');
-    const answer = page.getByTestId('assistant-message').nth(before);
-    await until(hasText(before));
-    const cancel = page.waitForRequest((r) => r.method() === 'POST' && /\/chatkit\/runs\/[^/]+\/cancel$/.test(r.url()));
-    await page.getByTestId('stop').click();
-    expect((await (await cancel).response())?.status()).toBe(202);
-    await idle();
-    expect(await answer.getAttribute('data-state')).toBe('interrupted');
-    expect(((await answer.getByTestId('assistant-text').textContent()) ?? '').length).toBeGreaterThan(0);
-    expect(await page.getByTestId('stop').isHidden()).toBe(true);
-  }, LONG);
+  it(
+    'Stop cancels the running response through the cancel route and keeps what was written',
+    async () => {
+      const before = await send('Tell me a long story about switchyards');
+      const answer = page.getByTestId('assistant-message').nth(before);
+      await until(hasText(before));
+      const cancel = page.waitForRequest((r) => r.method() === 'POST' && /\/chatkit\/runs\/[^/]+\/cancel$/.test(r.url()));
+      await page.getByTestId('stop').click();
+      expect((await (await cancel).response())?.status()).toBe(202);
+      await idle();
+      expect(await answer.getAttribute('data-state')).toBe('interrupted');
+      expect(((await answer.getByTestId('assistant-text').textContent()) ?? '').length).toBeGreaterThan(0);
+      expect(await page.getByTestId('stop').isHidden()).toBe(true);
+    },
+    LONG,
+  );
 
-  it('a reload in the middle of a response re-attaches to the run and shows it to the end, once', async () => {
-    const before = await send('Reload while you answer');
-    await until(hasText(before));
-    await page.reload();
-    await page.getByTestId('assistant-message').nth(before).and(page.locator('[data-state="done"]')).waitFor({ timeout: LONG });
-    await idle();
-    const texts = await page.getByTestId('assistant-text').allTextContents();
-    expect(texts.filter((t) => t.includes('You said: "Reload while you answer"'))).toHaveLength(1);
-    expect(texts).toHaveLength(before + 1);
-  }, LONG);
+  it(
+    'a reload in the middle of a response re-attaches to the run and shows it to the end, once',
+    async () => {
+      const before = await send('Reload while you answer');
+      await until(hasText(before));
+      await page.reload();
+      await page.getByTestId('assistant-message').nth(before).and(page.locator('[data-state="done"]')).waitFor({ timeout: LONG });
+      await idle();
+      const texts = await page.getByTestId('assistant-text').allTextContents();
+      expect(texts.filter((t) => t.includes('You said: "Reload while you answer"'))).toHaveLength(1);
+      expect(texts).toHaveLength(before + 1);
+    },
+    LONG,
+  );
 
-  it('the thread persisted: after a reload the page shows exactly what threads.get_by_id returns', async () => {
-    await page.reload();
-    await until(FINAL_IMAGE_LOADED);
-    await idle();
-    const stored = await postJson(gw, { type: 'threads.get_by_id', params: { thread_id: threadId } });
-    expect(stored.status).toBe(200);
-    const items = ((stored.body as Json).items as Json).data as Json[];
-    const shown = await page.locator('[data-testid="messages"] [data-item-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')));
-    expect(shown).toEqual(items.map((i) => i.id));
-    expect(items.map((i) => i.type)).toEqual([
-      'user_message', 'assistant_message', // text
-      'user_message', 'generated_image', 'assistant_message', // image and caption
-      'user_message', // the failed run
-      'user_message', 'assistant_message', // stopped: the partial answer was kept
-      'user_message', 'assistant_message', // reloaded mid-run
-    ]);
-    const listed = await postJson(gw, { type: 'threads.list', params: { limit: 20 } });
-    expect(((listed.body as Json).data as Json[]).map((t) => t.id)).toContain(threadId);
-    // The thread list is refreshed after the reload on its own; wait for it to be drawn.
-    const current = page.locator(`[data-testid="thread-link"][data-thread-id="${threadId}"][aria-current="page"]`);
-    await current.waitFor({ timeout: LONG });
-    expect(await current.count()).toBe(1);
-  }, LONG);
+  it(
+    'the thread persisted: after a reload the page shows exactly what threads.get_by_id returns',
+    async () => {
+      await page.reload();
+      await until(FINAL_IMAGE_LOADED);
+      await idle();
+      const stored = await postJson(gw, { type: 'threads.get_by_id', params: { thread_id: threadId } });
+      expect(stored.status).toBe(200);
+      const items = ((stored.body as Json).items as Json).data as Json[];
+      const shown = await page
+        .locator('[data-testid="messages"] [data-item-id]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-item-id')));
+      expect(shown).toEqual(items.map((i) => i.id));
+      expect(items.map((i) => i.type)).toEqual([
+        'user_message',
+        'assistant_message', // text
+        'user_message',
+        'generated_image',
+        'assistant_message', // image and caption
+        'user_message', // the failed run
+        'user_message',
+        'assistant_message', // stopped: the partial answer was kept
+        'user_message',
+        'assistant_message', // reloaded mid-run
+      ]);
+      const listed = await postJson(gw, { type: 'threads.list', params: { limit: 20 } });
+      expect(((listed.body as Json).data as Json[]).map((t) => t.id)).toContain(threadId);
+      // The thread list is refreshed after the reload on its own; wait for it to be drawn.
+      const current = page.locator(`[data-testid="thread-link"][data-thread-id="${threadId}"][aria-current="page"]`);
+      await current.waitFor({ timeout: LONG });
+      expect(await current.count()).toBe(1);
+    },
+    LONG,
+  );
 
   it('claims only / and its modules: health, readiness, ChatKit, files and the queue dashboard answer as before', async () => {
     expect(await (await fetch(`${gw}/healthz`)).json()).toEqual({ status: 'ok' });

@@ -35,7 +35,10 @@ async function workload(lanes: number, until: { stop: boolean }): Promise<void> 
     Array.from({ length: lanes }, async () => {
       while (!until.stop) {
         const n = next++;
-        const s = await postChatKit(gateway, { type: 'threads.create', params: { input: input(n % 5 === 0 ? `draw a kite number ${n}` : `hello number ${n}`) } });
+        const s = await postChatKit(gateway, {
+          type: 'threads.create',
+          params: { input: input(n % 5 === 0 ? `draw a kite number ${n}` : `hello number ${n}`) },
+        });
         expect(s.status).toBe(200);
         await s.done;
       }
@@ -47,7 +50,13 @@ async function workload(lanes: number, until: { stop: boolean }): Promise<void> 
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
-      headers: { ...headers, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64') },
+      headers: {
+        ...headers,
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+      },
     });
     req.on('response', (res) => {
       res.resume();
@@ -72,7 +81,9 @@ it('refuses the page without credentials and the socket without a token', async 
   expect(anon.headers.get('www-authenticate')).toContain('Basic');
   expect(await upgradeStatus(`${gateway}/ops/live`)).toBe(401);
   // Basic credentials do not open the socket either: only a live token does.
-  expect(await upgradeStatus(`${gateway}/ops/live`, { Authorization: `Basic ${Buffer.from(`viewer:${VIEWER}`).toString('base64')}` })).toBe(401);
+  expect(await upgradeStatus(`${gateway}/ops/live`, { Authorization: `Basic ${Buffer.from(`viewer:${VIEWER}`).toString('base64')}` })).toBe(
+    401,
+  );
 });
 
 it('shows live figures that move under load', { timeout: 180_000 }, async () => {

@@ -12,7 +12,7 @@ type Json = Record<string, unknown>;
 let sys: System;
 const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
 let state = seed;
-const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 interface RunResult {
   outcome: 'completed' | 'error' | 'incomplete';
@@ -30,7 +30,13 @@ beforeAll(async () => {
     deltaDelayMs: 20,
     textDeltas: 40,
     imageBytes: 150_000,
-    env: { WORKER_LOCK_MS: '1500', WORKER_STALLED_INTERVAL_MS: '500', MAX_CONCURRENT_RUNS_PER_USER: '0', DISCONNECT_POLICY: 'detach', LOG_LEVEL: 'info' },
+    env: {
+      WORKER_LOCK_MS: '1500',
+      WORKER_STALLED_INTERVAL_MS: '500',
+      MAX_CONCURRENT_RUNS_PER_USER: '0',
+      DISCONNECT_POLICY: 'detach',
+      LOG_LEVEL: 'info',
+    },
   });
 }, 120_000);
 afterAll(async () => {
@@ -42,7 +48,10 @@ const isFinal = (e: Json) => e.type === 'error' || (e.type === 'thread.item.done
 /** One client: starts a run, follows it across gateway deaths, returns what it saw. */
 async function client(text: string): Promise<{ events: SseEvent[]; threadId: string }> {
   const alive = () => sys.gateways.filter((g) => g.process.child.exitCode === null && g.process.child.signalCode === null);
-  const first = await postChatKit(alive()[0]!.url, { type: 'threads.create', params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } } });
+  const first = await postChatKit(alive()[0]!.url, {
+    type: 'threads.create',
+    params: { input: { content: [{ type: 'input_text', text }], attachments: [], inference_options: {} } },
+  });
   const runId = first.headers.get('x-switchyard-run-id')!;
   const events: SseEvent[] = [];
   let stream = first;
@@ -53,7 +62,9 @@ async function client(text: string): Promise<{ events: SseEvent[]; threadId: str
     if (last && isFinal(last.data as Json)) break;
     await new Promise((r) => setTimeout(r, 200));
     const gw = alive()[attempt % alive().length]!;
-    const next = await openSse(`${gw.url}/chatkit/runs/${runId}/events`, { headers: last?.id ? { 'Last-Event-ID': last.id } : {} }).catch(() => null);
+    const next = await openSse(`${gw.url}/chatkit/runs/${runId}/events`, { headers: last?.id ? { 'Last-Event-ID': last.id } : {} }).catch(
+      () => null,
+    );
     if (next?.status === 404) {
       // The run is gone (Redis lost it): the gateway says so with a JSON 404 — a clear error.
       events.push({ data: { type: 'error', code: 'run_not_found' }, raw: '' });
@@ -109,9 +120,10 @@ it('loses nothing and duplicates nothing while processes die', async () => {
       // Kill a worker that holds a run. On a loaded machine the phase's random 200–800 ms may pass
       // before any worker has taken a job, so wait for one rather than assume it.
       const holder = () => sys.workers.find((w) => w.child.exitCode === null && w.output.some((l) => l.includes('"msg":"run started"')));
-      for (const deadline = Date.now() + 30_000; !holder() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      for (const deadline = Date.now() + 30_000; !holder() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
       const victim = holder();
-      if (!victim) throw new Error(`no worker started a run within 30 s:\n${sys.workers.map((w) => w.output.slice(-10).join('\n')).join('\n---\n')}`);
+      if (!victim)
+        throw new Error(`no worker started a run within 30 s:\n${sys.workers.map((w) => w.output.slice(-10).join('\n')).join('\n---\n')}`);
       await victim.stop('SIGKILL');
     }),
   );

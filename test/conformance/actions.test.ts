@@ -7,7 +7,15 @@
 // there is nothing to drive over the wire. (G:08's recorded widget stream is replayed literally in
 // golden-parity.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { ChatKitClient, kinds, snapshotStore, useConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import {
+  ChatKitClient,
+  kinds,
+  snapshotStore,
+  useConformanceSystem,
+  storedItems,
+  type ConformanceSystem,
+  type Json,
+} from '../kit/conformance.ts';
 
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
@@ -17,7 +25,11 @@ useConformanceSystem((started) => {
   ck = new ChatKitClient(sys.url);
 });
 
-const hooks = (kind: string, threadId: string) => sys.hookLog().filter((h) => h.kind === kind && h.data.thread_id === threadId).map((h) => h.data);
+const hooks = (kind: string, threadId: string) =>
+  sys
+    .hookLog()
+    .filter((h) => h.kind === kind && h.data.thread_id === threadId)
+    .map((h) => h.data);
 const customAction = (threadId: string, action: Json, itemId?: string) => ({
   type: 'threads.custom_action',
   params: { thread_id: threadId, ...(itemId ? { item_id: itemId } : {}), action },
@@ -81,7 +93,10 @@ describe('H. actions and widgets', () => {
     const answer = await ck.stream(customAction(threadId, { type: 'replace' }, widget.id as string));
     expect(kinds(answer.events)).toEqual(['stream_options', 'thread.item.replaced:widget']);
     const replaced = answer.events[1]!.item as Json;
-    expect(replaced).toMatchObject({ id: widget.id, widget: { type: 'Card', children: [{ type: 'Text', id: 'text_1', value: 'Replaced' }] } });
+    expect(replaced).toMatchObject({
+      id: widget.id,
+      widget: { type: 'Card', children: [{ type: 'Text', id: 'text_1', value: 'Replaced' }] },
+    });
     expect((await ck.items(threadId)).find((i) => i.id === widget.id)).toEqual(replaced);
   });
 

@@ -25,7 +25,8 @@ useConformanceSystem((started) => {
   ck = new ChatKitClient(sys.url);
 });
 
-const createAttachment = (name: string, size: number, mimeType: string) => ck.json({ type: 'attachments.create', params: { name, size, mime_type: mimeType } });
+const createAttachment = (name: string, size: number, mimeType: string) =>
+  ck.json({ type: 'attachments.create', params: { name, size, mime_type: mimeType } });
 
 async function uploadTwoPhase(attachment: Json, bytes: Uint8Array, contentType: string): Promise<Json> {
   const d = attachment.upload_descriptor as { url: string; method: string; headers: Record<string, string> };
@@ -39,7 +40,11 @@ describe('J. attachments', () => {
   it('J1: attachments.create (file) answers the attachment with a PUT upload descriptor and no metadata; the store keeps metadata', async () => {
     const a = await createAttachment('notes.txt', 1024, 'text/plain');
     expect(a).toMatchObject({ id: expect.stringMatching(/^atc_/), name: 'notes.txt', mime_type: 'text/plain', type: 'file' });
-    expect(a.upload_descriptor).toEqual({ url: expect.stringMatching(/^http:\/\/.+\/chatkit\/uploads\/atc_/), method: 'PUT', headers: expect.any(Object) });
+    expect(a.upload_descriptor).toEqual({
+      url: expect.stringMatching(/^http:\/\/.+\/chatkit\/uploads\/atc_/),
+      method: 'PUT',
+      headers: expect.any(Object),
+    });
     expect(Object.keys((a.upload_descriptor as Json).headers as Json).length).toBeGreaterThan(0);
     expect(a).not.toHaveProperty('metadata');
     expect(a).not.toHaveProperty('preview_url');
@@ -120,7 +125,10 @@ describe('J. attachments', () => {
     const before = await snapshotStore(sys.db);
     // Reference: the stream aborts after thread.created and leaves an empty thread behind; Switchyard checks
     // the attachment ids first and answers 404 JSON before streaming, writing nothing (README "Errors before streaming").
-    const create = await ck.refused({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'x' }], attachments: ['atc_missing'], inference_options: {} } } });
+    const create = await ck.refused({
+      type: 'threads.create',
+      params: { input: { content: [{ type: 'input_text', text: 'x' }], attachments: ['atc_missing'], inference_options: {} } },
+    });
     expect(create.status).toBe(404);
     expect(create.error.message).toMatch(/atc_missing/);
     expect(await snapshotStore(sys.db)).toBe(before);
@@ -128,7 +136,10 @@ describe('J. attachments', () => {
     const mid = await snapshotStore(sys.db);
     const add = await ck.refused({
       type: 'threads.add_user_message',
-      params: { thread_id: threadId, input: { content: [{ type: 'input_text', text: 'x' }], attachments: ['atc_missing'], inference_options: {} } },
+      params: {
+        thread_id: threadId,
+        input: { content: [{ type: 'input_text', text: 'x' }], attachments: ['atc_missing'], inference_options: {} },
+      },
     });
     expect(add.status).toBe(404);
     expect(await snapshotStore(sys.db)).toBe(mid);
@@ -160,12 +171,19 @@ describe('K. transcription and feedback', () => {
   it('K1: input.transcribe decodes the base64 audio and hands bytes and media type to the transcriber', async () => {
     const audio = Buffer.from('hello audio');
     const seen = sys.model.transcriptions.length;
-    const body = await ck.json({ type: 'input.transcribe', params: { audio_base64: audio.toString('base64'), mime_type: 'audio/webm;codecs=opus' } });
+    const body = await ck.json({
+      type: 'input.transcribe',
+      params: { audio_base64: audio.toString('base64'), mime_type: 'audio/webm;codecs=opus' },
+    });
     // The app's hook (the openai package, loaded on first use) asked the Responses API test server.
     expect(body).toEqual({ text: transcriptText(audio.length, 'audio/webm') });
     const received = sys.model.transcriptions.slice(seen);
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ bytes: audio.length, sha256: createHash('sha256').update(audio).digest('hex'), mimeType: 'audio/webm' });
+    expect(received[0]).toMatchObject({
+      bytes: audio.length,
+      sha256: createHash('sha256').update(audio).digest('hex'),
+      mimeType: 'audio/webm',
+    });
   });
 
   it('K2: items.feedback answers {} and calls the hook with thread, items and kind, in order', async () => {
@@ -180,7 +198,12 @@ describe('K. transcription and feedback', () => {
       const answer = await ck.send({ type: 'items.feedback', params: { thread_id: threadId, item_ids: [id], kind } });
       expect(answer).toMatchObject({ kind: 'json', status: 200, text: '{}' });
     }
-    expect(sys.hookLog().filter((h) => h.kind === 'feedback').map((h) => h.data)).toEqual([
+    expect(
+      sys
+        .hookLog()
+        .filter((h) => h.kind === 'feedback')
+        .map((h) => h.data),
+    ).toEqual([
       { threadId, itemIds: [assistant.id], kind: 'positive', owner: 'dev' },
       { threadId, itemIds: [widget.id], kind: 'negative', owner: 'dev' },
     ]);

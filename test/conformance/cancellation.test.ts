@@ -3,7 +3,15 @@
 // reference persists afterwards (docs/protocol.md §6.9): pending assistant text the user saw, and a
 // hidden note for the model.
 import { describe, expect, it } from 'vitest';
-import { ChatKitClient, eventually, useConformanceSystem, storedItems, userInput, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import {
+  ChatKitClient,
+  eventually,
+  useConformanceSystem,
+  storedItems,
+  userInput,
+  type ConformanceSystem,
+  type Json,
+} from '../kit/conformance.ts';
 
 const CANCELLED_NOTE = 'The user cancelled the stream. Stop responding to the prior request.';
 
@@ -19,20 +27,30 @@ useConformanceSystem((started) => {
 async function cancelAfter(scenario: string, n: number): Promise<{ events: Json[]; items: Json[] }> {
   const s = await ck.open({ type: 'threads.create', params: { input: userInput(`[${scenario}] go`) } });
   await s.waitForEvents(n);
-  const threadId = ((s.events[0]!.thread as Json).id as string);
+  const threadId = (s.events[0]!.thread as Json).id as string;
   s.abort();
   await s.done;
-  const items = await eventually(async () => {
-    const stored = await storedItems(sys.db, threadId);
-    return stored.some((i) => i.type === 'sdk_hidden_context') ? stored : undefined;
-  }, 15_000, 'the cancellation note');
+  const items = await eventually(
+    async () => {
+      const stored = await storedItems(sys.db, threadId);
+      return stored.some((i) => i.type === 'sdk_hidden_context') ? stored : undefined;
+    },
+    15_000,
+    'the cancellation note',
+  );
   return { events: [...s.events], items };
 }
 
 describe('M. cancellation', () => {
   it('M1: a client that disconnects mid-answer leaves the partial text and the hidden note', async () => {
     const { events, items } = await cancelAfter('M1', 5);
-    expect(events.map((e) => e.type)).toEqual(['thread.created', 'thread.item.done', 'stream_options', 'thread.item.added', 'thread.item.updated']);
+    expect(events.map((e) => e.type)).toEqual([
+      'thread.created',
+      'thread.item.done',
+      'stream_options',
+      'thread.item.added',
+      'thread.item.updated',
+    ]);
     expect(items.map((i) => i.type)).toEqual(['user_message', 'assistant_message', 'sdk_hidden_context']);
     expect(items[1]!.content).toEqual([{ annotations: [], text: 'Hello, World!', type: 'output_text' }]);
     expect(items[1]!.id).toBe((events[3]!.item as Json).id);

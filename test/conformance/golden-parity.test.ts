@@ -24,7 +24,16 @@ import {
   type ConformanceSystem,
   type Json,
 } from '../kit/conformance.ts';
-import { compareNormalised, eventKinds, IdMap, readGolden, type Exchange, type GoldenAnswer, type GoldenFile, type GoldenStep } from './golden.ts';
+import {
+  compareNormalised,
+  eventKinds,
+  IdMap,
+  readGolden,
+  type Exchange,
+  type GoldenAnswer,
+  type GoldenFile,
+  type GoldenStep,
+} from './golden.ts';
 
 let sys: ConformanceSystem;
 
@@ -86,13 +95,15 @@ class Replay {
         return;
       }
       // Reference: an aborted 200 stream or a 500; Switchyard: a JSON 4xx before streaming, nothing written.
-      if (ours.kind !== 'json') throw new Error(`${where}: expected a JSON refusal for "${raised}", got a stream of ${ours.events.length} events`);
+      if (ours.kind !== 'json')
+        throw new Error(`${where}: expected a JSON refusal for "${raised}", got a stream of ${ours.events.length} events`);
       expect(refusalStatuses(raised), `${where}: ${ours.text}`).toContain(ours.status);
       expect(await snapshotStore(sys.db), `${where}: the store changed`).toBe(before);
       return;
     }
     if (golden.kind !== 'json') throw new Error(`${where}: unexpected golden answer ${golden.kind}`);
-    if (ours.kind !== 'json' || ours.status !== 200) throw new Error(`${where}: expected JSON 200, got ${ours.status} ${ours.kind === 'json' ? ours.text : 'stream'}`);
+    if (ours.kind !== 'json' || ours.status !== 200)
+      throw new Error(`${where}: expected JSON 200, got ${ours.status} ${ours.kind === 'json' ? ours.text : 'stream'}`);
     if (type === 'input.transcribe') {
       // The text is the integration's; what it was given is the protocol's: the decoded bytes and the media type.
       const audio = Buffer.from((body.params as Json).audio_base64 as string, 'base64');
@@ -109,7 +120,11 @@ class Replay {
     switch (step.kind) {
       case 'store-item-ids': {
         const items = await storedItems(sys.db, this.ids.ours(step.threadId));
-        this.expectSame(step.items, items.map((i) => [i.type, i.id]), `${where}, stored items`);
+        this.expectSame(
+          step.items,
+          items.map((i) => [i.type, i.id]),
+          `${where}, stored items`,
+        );
         return;
       }
       case 'store-items': {
@@ -122,12 +137,23 @@ class Replay {
         return;
       case 'store-attachment':
         // Server-side metadata is the integration's (the reference's test store kept {"secret": …}); it must be kept, not sent.
-        this.expectSame(step.attachment, await storedAttachment(sys.db, this.ids.ours(step.attachment.id as string)), `${where}, stored attachment`, { attachmentMetadata: true });
+        this.expectSame(
+          step.attachment,
+          await storedAttachment(sys.db, this.ids.ours(step.attachment.id as string)),
+          `${where}, stored attachment`,
+          { attachmentMetadata: true },
+        );
         return;
       case 'responder-inputs': {
         const inputs = sys
           .hookLog()
-          .filter((h) => h.kind === 'respond' && h.data.owner === this.client.user && h.data.metadata && (h.data.metadata as Json).scenario === this.scenario)
+          .filter(
+            (h) =>
+              h.kind === 'respond' &&
+              h.data.owner === this.client.user &&
+              h.data.metadata &&
+              (h.data.metadata as Json).scenario === this.scenario,
+          )
           .map((h) => ((h.data.input as Json | null)?.id as string | undefined) ?? null);
         this.expectSame(step.ids, inputs, `${where}, responder inputs`);
         return;
@@ -149,7 +175,10 @@ class Replay {
 
 const title = (number: string) => {
   const g = readGolden(number);
-  return `golden ${number}: ${g.name.replace(/^\d+_/, '').replace(/\.txt$/, '').replace(/_/g, ' ')}`;
+  return `golden ${number}: ${g.name
+    .replace(/^\d+_/, '')
+    .replace(/\.txt$/, '')
+    .replace(/_/g, ' ')}`;
 };
 
 describe('golden parity with the reference recordings', () => {
@@ -177,7 +206,11 @@ describe('golden parity with the reference recordings', () => {
     expect(eventKinds(s.events)).toEqual(eventKinds(cut.answer.frames));
     replay.expectSame(cut.answer.frames, s.events, 'stream before the disconnect');
     const threadId = replay.ids.ours('thr_0001');
-    await eventually(async () => ((await storedItems(sys.db, threadId)).some((i) => i.type === 'sdk_hidden_context') ? true : undefined), 15_000, 'the cancellation note');
+    await eventually(
+      async () => ((await storedItems(sys.db, threadId)).some((i) => i.type === 'sdk_hidden_context') ? true : undefined),
+      15_000,
+      'the cancellation note',
+    );
     for (const step of cut.store) await replay.store(step, 'after the disconnect');
   });
 
@@ -188,7 +221,11 @@ describe('golden parity with the reference recordings', () => {
     // Not recorded: the turn that left the pending call (threads.create "hi", the responder yields tc_1).
     const created = await replay.client.create('hi', { metadata: { scenario: replay.scenario } });
     expect(replay.ids.bind('thr_0001', created.threadId)).toBeNull();
-    const body = { type: 'threads.add_client_tool_output', params: { thread_id: created.threadId, result: { ok: true } }, metadata: { scenario: replay.scenario } };
+    const body = {
+      type: 'threads.add_client_tool_output',
+      params: { thread_id: created.threadId, result: { ok: true } },
+      metadata: { scenario: replay.scenario },
+    };
     const before = await snapshotStore(sys.db);
     await replay.answer(out.answer, await replay.client.send(body), body, before, 'tool output');
     for (const step of out.store) await replay.store(step, 'after the tool output');

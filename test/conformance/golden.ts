@@ -13,9 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 export type Json = Record<string, unknown>;
 
 export type GoldenAnswer =
-  | { kind: 'sse'; label: string; frames: Json[]; raised?: string }
-  | { kind: 'json'; body: unknown }
-  | { kind: 'raised'; error: string };
+  { kind: 'sse'; label: string; frames: Json[]; raised?: string } | { kind: 'json'; body: unknown } | { kind: 'raised'; error: string };
 
 export type GoldenStep =
   | { kind: 'request'; label: string; body: Json }
@@ -56,7 +54,11 @@ export function parseGolden(name: string, text: string): GoldenFile {
   let items: Extract<GoldenStep, { kind: 'store-items' }> | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
-    const label = (prefix: string) => line.slice(prefix.length).trim().replace(/^\((.*)\)$/, '$1');
+    const label = (prefix: string) =>
+      line
+        .slice(prefix.length)
+        .trim()
+        .replace(/^\((.*)\)$/, '$1');
     if (line.startsWith('>>> REQUEST')) {
       sse = items = undefined;
       steps.push({ kind: 'request', label: label('>>> REQUEST'), body: JSON.parse(lines[++i] ?? '') as Json });
@@ -85,10 +87,17 @@ export function parseGolden(name: string, text: string): GoldenFile {
     } else if (line.startsWith('=== STORE attachment')) {
       sse = items = undefined;
       const at = line.indexOf(': {');
-      steps.push({ kind: 'store-attachment', label: line.slice('=== STORE attachment'.length, at).trim(), attachment: JSON.parse(line.slice(at + 2)) as Json });
+      steps.push({
+        kind: 'store-attachment',
+        label: line.slice('=== STORE attachment'.length, at).trim(),
+        attachment: JSON.parse(line.slice(at + 2)) as Json,
+      });
     } else if (line.startsWith('=== responder was called with input ids: ')) {
       sse = items = undefined;
-      steps.push({ kind: 'responder-inputs', ids: JSON.parse(line.slice('=== responder was called with input ids: '.length)) as Array<string | null> });
+      steps.push({
+        kind: 'responder-inputs',
+        ids: JSON.parse(line.slice('=== responder was called with input ids: '.length)) as Array<string | null>,
+      });
     } else if (line.startsWith('===') || line.startsWith('>>>') || line.startsWith('<<<')) {
       throw new Error(`${name}:${i + 1}: unknown golden line ${line}`);
     } else if (sse && line.startsWith('data: ')) {
@@ -185,11 +194,18 @@ const INTEGRATION_DEFINED = new Set(['upload_descriptor', 'preview_url']);
  * Compares a recorded value with Switchyard's, binding ids and skipping timestamps (which must be
  * naive on the golden side and ISO-8601 with Z on ours). Returns the differences, one per line.
  */
-export function compareNormalised(golden: unknown, ours: unknown, ids: IdMap, path = '$', opts: { attachmentMetadata?: boolean } = {}): string[] {
+export function compareNormalised(
+  golden: unknown,
+  ours: unknown,
+  ids: IdMap,
+  path = '$',
+  opts: { attachmentMetadata?: boolean } = {},
+): string[] {
   const diffs: string[] = [];
   const walk = (g: unknown, o: unknown, p: string, key: string | undefined): void => {
     if (key !== undefined && INTEGRATION_DEFINED.has(key)) {
-      if ((g === undefined) !== (o === undefined)) diffs.push(`${p}: present in one answer only (golden ${JSON.stringify(g)}, ours ${JSON.stringify(o)})`);
+      if ((g === undefined) !== (o === undefined))
+        diffs.push(`${p}: present in one answer only (golden ${JSON.stringify(g)}, ours ${JSON.stringify(o)})`);
       return;
     }
     if (key === 'metadata' && opts.attachmentMetadata) {
@@ -236,6 +252,10 @@ export function compareNormalised(golden: unknown, ours: unknown, ids: IdMap, pa
 /** `thread.created`, `thread.item.done:user_message`, `updated:<update type>`, … */
 export function eventKinds(events: Json[]): string[] {
   return events.map((e) =>
-    e.type === 'thread.item.updated' ? `updated:${(e.update as Json).type as string}` : e.item ? `${e.type as string}:${(e.item as Json).type as string}` : String(e.type),
+    e.type === 'thread.item.updated'
+      ? `updated:${(e.update as Json).type as string}`
+      : e.item
+        ? `${e.type as string}:${(e.item as Json).type as string}`
+        : String(e.type),
   );
 }

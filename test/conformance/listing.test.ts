@@ -58,11 +58,21 @@ describe('L. listing and pagination', () => {
     const all = (await ck.json<Page>({ type: 'items.list', params: { thread_id: threadId, order: 'asc', limit: 100 } })).data;
     expect(all).toHaveLength(26);
     const first = await ck.json<Page>({ type: 'items.list', params: { thread_id: threadId } });
-    expect(first.data.map((i) => i.id)).toEqual([...all].reverse().slice(0, 20).map((i) => i.id));
+    expect(first.data.map((i) => i.id)).toEqual(
+      [...all]
+        .reverse()
+        .slice(0, 20)
+        .map((i) => i.id),
+    );
     expect(first.has_more).toBe(true);
     expect(first.after).toBe(first.data[19]!.id);
     const second = await ck.json<Page>({ type: 'items.list', params: { thread_id: threadId, after: first.after } });
-    expect(second.data.map((i) => i.id)).toEqual([...all].reverse().slice(20).map((i) => i.id));
+    expect(second.data.map((i) => i.id)).toEqual(
+      [...all]
+        .reverse()
+        .slice(20)
+        .map((i) => i.id),
+    );
     expect(second.data[5]!.type).toBe('user_message');
     expect(second.has_more).toBe(false);
     expect(second).not.toHaveProperty('after');

@@ -76,7 +76,10 @@ describe('owner scoping: another user’s resources are a 404 and change nothing
   it('threads.add_structured_input', async () => {
     const { threadId, events } = await dev.create('[I1] ask');
     const itemId = (events[3]!.item as Json).id as string;
-    const body = { type: 'threads.add_structured_input', params: { thread_id: threadId, item_id: itemId, input: { answers: { subject: { values: ['Math'] } } } } };
+    const body = {
+      type: 'threads.add_structured_input',
+      params: { thread_id: threadId, item_id: itemId, input: { answers: { subject: { values: ['Math'] } } } },
+    };
     await refusedForMallory(body);
     await dev.stream(body);
   });
@@ -125,24 +128,37 @@ describe('owner scoping: another user’s resources are a 404 and change nothing
     await refusedForMallory({ type: 'items.list', params: { thread_id: threadId } });
     // Another user's item id as a cursor in one's own thread reveals nothing either.
     const own = await mallory.create('[B1] own');
-    const page = await mallory.json<{ data: Json[] }>({ type: 'items.list', params: { thread_id: own.threadId, after: (events[1]!.item as Json).id } });
+    const page = await mallory.json<{ data: Json[] }>({
+      type: 'items.list',
+      params: { thread_id: own.threadId, after: (events[1]!.item as Json).id },
+    });
     expect(page.data.map((i) => i.thread_id)).toEqual([own.threadId]);
     expect((await dev.items(threadId)).length).toBe(2);
   });
 
   it('items.feedback', async () => {
     const { threadId, events } = await dev.create('[B2] rate');
-    const body = { type: 'items.feedback', params: { thread_id: threadId, item_ids: [(events[events.length - 1]!.item as Json).id], kind: 'negative' } };
+    const body = {
+      type: 'items.feedback',
+      params: { thread_id: threadId, item_ids: [(events[events.length - 1]!.item as Json).id], kind: 'negative' },
+    };
     await refusedForMallory(body);
     await dev.json(body);
-    expect(sys.hookLog().filter((h) => h.kind === 'feedback').pop()!.data).toMatchObject({ threadId, owner: 'dev' });
+    expect(
+      sys
+        .hookLog()
+        .filter((h) => h.kind === 'feedback')
+        .pop()!.data,
+    ).toMatchObject({ threadId, owner: 'dev' });
   });
 
   it('attachments.create makes an attachment only its creator can use', async () => {
     const a = await createAttachment(mallory, 'mallory.txt', 'text/plain');
     expect((await sys.db.collection('attachments').findOne({ _id: a.id as never }))!.owner).toBe('mallory');
     await unchangedAfter(() => dev.refused({ type: 'attachments.delete', params: { attachment_id: a.id } }));
-    await unchangedAfter(() => dev.refused({ type: 'threads.create', params: { input: userInput('[B1] borrow', { attachments: [a.id] }) } }));
+    await unchangedAfter(() =>
+      dev.refused({ type: 'threads.create', params: { input: userInput('[B1] borrow', { attachments: [a.id] }) } }),
+    );
     await mallory.json({ type: 'attachments.delete', params: { attachment_id: a.id } });
   });
 
@@ -176,7 +192,10 @@ describe('owner scoping: another user’s resources are a 404 and change nothing
   it('input.transcribe touches no stored resource', async () => {
     // The one request with nothing owned to refer to: it works for anyone and writes nothing.
     const before = await snapshotStore(sys.db);
-    const body = await mallory.json({ type: 'input.transcribe', params: { audio_base64: Buffer.from('mallory').toString('base64'), mime_type: 'audio/ogg' } });
+    const body = await mallory.json({
+      type: 'input.transcribe',
+      params: { audio_base64: Buffer.from('mallory').toString('base64'), mime_type: 'audio/ogg' },
+    });
     expect(body).toEqual({ text: expect.any(String) });
     expect(await snapshotStore(sys.db)).toBe(before);
   });
@@ -184,7 +203,10 @@ describe('owner scoping: another user’s resources are a 404 and change nothing
   it('threads.sync_custom_action (with and without item_id)', async () => {
     const { threadId, events } = await dev.create('[H5] widget');
     const widgetId = (events[3]!.item as Json).id as string;
-    const withItem = { type: 'threads.sync_custom_action', params: { thread_id: threadId, item_id: widgetId, action: { type: 'create_user' } } };
+    const withItem = {
+      type: 'threads.sync_custom_action',
+      params: { thread_id: threadId, item_id: widgetId, action: { type: 'create_user' } },
+    };
     await refusedForMallory(withItem);
     await refusedForMallory({ type: 'threads.sync_custom_action', params: { thread_id: threadId, action: { type: 'create_user' } } });
     expect(await dev.json(withItem)).toHaveProperty('updated_item');
@@ -194,7 +216,9 @@ describe('owner scoping: another user’s resources are a 404 and change nothing
     const res = await mallory.uploadDirect(PNG_1X1, 'mallory.png', 'image/png');
     expect(res.status).toBe(200);
     const a = res.body as Json;
-    await unchangedAfter(() => dev.refused({ type: 'threads.create', params: { input: userInput('[B1] borrow', { attachments: [a.id] }) } }));
+    await unchangedAfter(() =>
+      dev.refused({ type: 'threads.create', params: { input: userInput('[B1] borrow', { attachments: [a.id] }) } }),
+    );
     await unchangedAfter(() => dev.refused({ type: 'attachments.delete', params: { attachment_id: a.id } }));
     const { events } = await mallory.create('[B1] mine', { input: { attachments: [a.id] } });
     expect(((events[1]!.item as Json).attachments as Json[])[0]).toMatchObject({ id: a.id });

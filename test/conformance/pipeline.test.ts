@@ -41,14 +41,23 @@ const STREAMED_ASSISTANT = [
   'thread.item.done:assistant_message',
 ];
 
-const respondCalls = (threadId: string) => sys.hookLog().filter((h) => h.kind === 'respond' && h.data.thread_id === threadId).map((h) => h.data);
+const respondCalls = (threadId: string) =>
+  sys
+    .hookLog()
+    .filter((h) => h.kind === 'respond' && h.data.thread_id === threadId)
+    .map((h) => h.data);
 
 describe('B. thread lifecycle', () => {
   it('B1: a responder that yields nothing → thread.created, done(user), stream_options; no title', async () => {
     const { events, threadId } = await ck.create('[B1] Hello, world!', { input: { quoted_text: 'Quoted text' } });
     expect(kinds(events)).toEqual(['thread.created', 'thread.item.done:user_message', 'stream_options']);
     expect(events[0]!.thread).not.toHaveProperty('title');
-    expect(events[1]!.item).toMatchObject({ content: [{ type: 'input_text', text: '[B1] Hello, world!' }], quoted_text: 'Quoted text', attachments: [], inference_options: {} });
+    expect(events[1]!.item).toMatchObject({
+      content: [{ type: 'input_text', text: '[B1] Hello, world!' }],
+      quoted_text: 'Quoted text',
+      attachments: [],
+      inference_options: {},
+    });
     expect(events[2]).toEqual({ type: 'stream_options', stream_options: { allow_cancel: true } });
     expect((await ck.items(threadId)).map((i) => i.type)).toEqual(['user_message']);
     expect(await storedThread(sys.db, threadId)).toMatchObject({ id: threadId, status: { type: 'active' } });
@@ -60,7 +69,11 @@ describe('B. thread lifecycle', () => {
     const stored = await ck.items(threadId);
     expect(stored.map((i) => i.type)).toEqual(['user_message', 'assistant_message']);
     expect(stored[1]!.content).toEqual([
-      { annotations: [{ type: 'annotation', source: { title: 'Example', type: 'url', url: 'https://example.com' }, index: 13 }], text: 'Hello, world!', type: 'output_text' },
+      {
+        annotations: [{ type: 'annotation', source: { title: 'Example', type: 'url', url: 'https://example.com' }, index: 13 }],
+        text: 'Hello, world!',
+        type: 'output_text',
+      },
     ]);
   });
 
@@ -73,7 +86,9 @@ describe('B. thread lifecycle', () => {
   });
 
   it('B4: inference_options (tool choice, model) reach the responder on create and add_user_message', async () => {
-    const { events, threadId } = await ck.create('[B4] search', { input: { inference_options: { tool_choice: { id: 'web_search' }, model: 'gpt-x' } } });
+    const { events, threadId } = await ck.create('[B4] search', {
+      input: { inference_options: { tool_choice: { id: 'web_search' }, model: 'gpt-x' } },
+    });
     expect((events[1]!.item as Json).inference_options).toEqual({ tool_choice: { id: 'web_search' }, model: 'gpt-x' });
     await ck.addMessage(threadId, '[B4] retrieve', { input: { inference_options: { tool_choice: { id: 'retrieval' } } } });
     const calls = respondCalls(threadId);
@@ -81,7 +96,10 @@ describe('B. thread lifecycle', () => {
       [{ id: 'web_search' }, 'gpt-x'],
       [{ id: 'retrieval' }, null],
     ]);
-    expect(calls.map((c) => ((c.input as Json).inference_options as Json).tool_choice)).toEqual([{ id: 'web_search' }, { id: 'retrieval' }]);
+    expect(calls.map((c) => ((c.input as Json).inference_options as Json).tool_choice)).toEqual([
+      { id: 'web_search' },
+      { id: 'retrieval' },
+    ]);
   });
 
   it('B6: threads.get_by_id returns the thread with its user message, ascending, has_more false', async () => {
@@ -108,7 +126,13 @@ describe('B. thread lifecycle', () => {
   it('B8: threads.update renames the thread (JSON answer, empty items page, no stream) and persists it', async () => {
     const { threadId } = await ck.create('[B1] x');
     const updated = await ck.json({ type: 'threads.update', params: { thread_id: threadId, title: 'New Title' } });
-    expect(updated).toMatchObject({ id: threadId, title: 'New Title', items: { data: [], has_more: false }, metadata: {}, status: { type: 'active' } });
+    expect(updated).toMatchObject({
+      id: threadId,
+      title: 'New Title',
+      items: { data: [], has_more: false },
+      metadata: {},
+      status: { type: 'active' },
+    });
     expect(await ck.thread(threadId)).toMatchObject({ title: 'New Title' });
     expect(await storedThread(sys.db, threadId)).toMatchObject({ title: 'New Title' });
     // The title is required and non-null (reference: ValidationError → 500; Switchyard: 400 JSON).
@@ -133,7 +157,10 @@ describe('B. thread lifecycle', () => {
   it('B10: add_user_message to an unknown thread is refused and stores nothing', async () => {
     const before = await snapshotStore(sys.db);
     // Reference: 200 stream aborted by NotFoundError; Switchyard: 404 JSON before streaming (README "Errors before streaming").
-    const res = await ck.refused({ type: 'threads.add_user_message', params: { thread_id: 'thr_missing', input: { content: [{ type: 'input_text', text: 'x' }], attachments: [], inference_options: {} } } });
+    const res = await ck.refused({
+      type: 'threads.add_user_message',
+      params: { thread_id: 'thr_missing', input: { content: [{ type: 'input_text', text: 'x' }], attachments: [], inference_options: {} } },
+    });
     expect(res.status).toBe(404);
     expect(res.error.code).toBe('not_found');
     expect(res.error.message).toMatch(/thr_missing/);
@@ -167,14 +194,24 @@ describe('B. thread lifecycle', () => {
 describe('C. response pipeline and persistence', () => {
   it('C1: a progress update then an assistant message: exactly five events', async () => {
     const { events, threadId } = await ck.create('[C1]');
-    expect(kinds(events)).toEqual(['thread.created', 'thread.item.done:user_message', 'stream_options', 'progress_update', 'thread.item.done:assistant_message']);
+    expect(kinds(events)).toEqual([
+      'thread.created',
+      'thread.item.done:user_message',
+      'stream_options',
+      'progress_update',
+      'thread.item.done:assistant_message',
+    ]);
     expect(events[3]).toEqual({ type: 'progress_update', text: 'Tool status' });
     expect((await ck.items(threadId)).map((i) => i.type)).toEqual(['user_message', 'assistant_message']);
   });
 
   it('C2: added then removed never reaches the store', async () => {
     const { events, threadId } = await ck.create('[C2]');
-    expect(kinds(events).slice(3)).toEqual(['thread.item.added:assistant_message', 'thread.item.removed', 'thread.item.done:assistant_message']);
+    expect(kinds(events).slice(3)).toEqual([
+      'thread.item.added:assistant_message',
+      'thread.item.removed',
+      'thread.item.done:assistant_message',
+    ]);
     expect(events[4]).toEqual({ type: 'thread.item.removed', item_id: 'msg_tmp' });
     expect((await ck.items(threadId)).map((i) => i.id)).toEqual([expect.stringMatching(/^msg_/), 'msg_keep']);
   });
@@ -211,7 +248,10 @@ describe('C. response pipeline and persistence', () => {
     const stored = await storedItems(sys.db, threadId);
     expect(stored.map((i) => i.type)).toEqual(['user_message', 'hidden_context_item', 'sdk_hidden_context', 'assistant_message']);
     // Hidden items are filtered after paging (docs/protocol.md §3.2): a page may be short while has_more is true.
-    const page = await ck.json<{ data: Json[]; has_more: boolean; after?: string }>({ type: 'items.list', params: { thread_id: threadId, limit: 2, order: 'asc' } });
+    const page = await ck.json<{ data: Json[]; has_more: boolean; after?: string }>({
+      type: 'items.list',
+      params: { thread_id: threadId, limit: 2, order: 'asc' },
+    });
     expect(page.data.map((i) => i.type)).toEqual(['user_message']);
     expect(page.has_more).toBe(true);
     expect(page.after).toBe(stored[1]!.id);
@@ -247,9 +287,13 @@ describe('C. response pipeline and persistence', () => {
 
   it('C9: stream_options is {allow_cancel: true} by default and false when the app says so', async () => {
     const byDefault = await ck.create('[B1]');
-    expect(byDefault.events.filter((e) => e.type === 'stream_options')).toEqual([{ type: 'stream_options', stream_options: { allow_cancel: true } }]);
+    expect(byDefault.events.filter((e) => e.type === 'stream_options')).toEqual([
+      { type: 'stream_options', stream_options: { allow_cancel: true } },
+    ]);
     const off = await ck.create('[B1]', { metadata: { allow_cancel: false } });
-    expect(off.events.filter((e) => e.type === 'stream_options')).toEqual([{ type: 'stream_options', stream_options: { allow_cancel: false } }]);
+    expect(off.events.filter((e) => e.type === 'stream_options')).toEqual([
+      { type: 'stream_options', stream_options: { allow_cancel: false } },
+    ]);
   });
 
   it('C10: an item only added (never done) is not stored when the stream ends normally', async () => {
@@ -263,7 +307,10 @@ describe('D. thread metadata changes', () => {
   it('D1: a title set by the app ends the stream as thread.updated and is stored', async () => {
     const { events, threadId } = await ck.create('[D1]');
     expect(kinds(events)).toEqual(['thread.created', 'thread.item.done:user_message', 'stream_options', 'thread.updated']);
-    expect(events[3]).toMatchObject({ type: 'thread.updated', thread: { id: threadId, title: 'Updated title', metadata: {}, items: { data: [], has_more: false } } });
+    expect(events[3]).toMatchObject({
+      type: 'thread.updated',
+      thread: { id: threadId, title: 'Updated title', metadata: {}, items: { data: [], has_more: false } },
+    });
     expect(await ck.thread(threadId)).toMatchObject({ title: 'Updated title' });
   });
 
@@ -301,7 +348,12 @@ describe('D. thread metadata changes', () => {
 
   it('D6: thread.updated follows the first event yielded after the change', async () => {
     const { events, threadId } = await ck.create('[D6]');
-    expect(kinds(events).slice(3)).toEqual(['thread.item.done:assistant_message', 'thread.item.done:assistant_message', 'thread.updated', 'thread.item.done:assistant_message']);
+    expect(kinds(events).slice(3)).toEqual([
+      'thread.item.done:assistant_message',
+      'thread.item.done:assistant_message',
+      'thread.updated',
+      'thread.item.done:assistant_message',
+    ]);
     expect((events[5]!.thread as Json).title).toBe('Mid-stream title');
     expect((await storedThread(sys.db, threadId))!.title).toBe('Mid-stream title');
   });
@@ -359,7 +411,10 @@ describe('E. errors', () => {
     try {
       const before = await snapshotStore(sys.db);
       // Reference: the integration's NotImplementedError → 500; Switchyard: a JSON 4xx before anything happens.
-      const res = await new ChatKitClient(bare.url).refused({ type: 'input.transcribe', params: { audio_base64: 'AAFhYmM=', mime_type: 'audio/webm' } });
+      const res = await new ChatKitClient(bare.url).refused({
+        type: 'input.transcribe',
+        params: { audio_base64: 'AAFhYmM=', mime_type: 'audio/webm' },
+      });
       expect(res.status).toBe(400);
       expect(res.error.message).toMatch(/transcription/);
       expect(await snapshotStore(sys.db)).toBe(before);

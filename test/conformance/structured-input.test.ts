@@ -3,7 +3,15 @@
 // (`subject`: single choice Math/Science, `details`: freeform) and, continued with no input, answers
 // with `msg_after_structured_input`.
 import { describe, expect, it } from 'vitest';
-import { ChatKitClient, kinds, snapshotStore, useConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import {
+  ChatKitClient,
+  kinds,
+  snapshotStore,
+  useConformanceSystem,
+  storedItems,
+  type ConformanceSystem,
+  type Json,
+} from '../kit/conformance.ts';
 
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
@@ -21,16 +29,27 @@ async function asked() {
   return { threadId, item };
 }
 
-const submit = (threadId: string, itemId: string, input: Json) => ({ type: 'threads.add_structured_input', params: { thread_id: threadId, item_id: itemId, input } });
+const submit = (threadId: string, itemId: string, input: Json) => ({
+  type: 'threads.add_structured_input',
+  params: { thread_id: threadId, item_id: itemId, input },
+});
 const answersOf = (item: Json) => Object.fromEntries((item.inputs as Json[]).map((q) => [q.id, q.answer]));
 
 describe('I. structured input', () => {
   it('I1: answers (custom values allowed) replace the item, which is stored, and the response resumes', async () => {
     const { threadId, item } = await asked();
-    const answer = await ck.stream(submit(threadId, item.id as string, { status: 'answered', answers: { subject: { values: ['Private class'] }, details: { values: ['Please include group work.'] } } }));
+    const answer = await ck.stream(
+      submit(threadId, item.id as string, {
+        status: 'answered',
+        answers: { subject: { values: ['Private class'] }, details: { values: ['Please include group work.'] } },
+      }),
+    );
     const replaced = answer.events.find((e) => e.type === 'thread.item.replaced')!.item as Json;
     expect(replaced).toMatchObject({ id: item.id, type: 'structured_input', status: 'answered' });
-    expect(answersOf(replaced)).toEqual({ subject: { values: ['Private class'], skipped: false }, details: { values: ['Please include group work.'], skipped: false } });
+    expect(answersOf(replaced)).toEqual({
+      subject: { values: ['Private class'], skipped: false },
+      details: { values: ['Please include group work.'], skipped: false },
+    });
     expect(replaced.inputs).toEqual((item.inputs as Json[]).map((q) => ({ ...q, answer: answersOf(replaced)[q.id as string] })));
     const done = answer.events[answer.events.length - 1]!;
     expect(done).toMatchObject({ type: 'thread.item.done', item: { id: 'msg_after_structured_input', type: 'assistant_message' } });
@@ -49,7 +68,9 @@ describe('I. structured input', () => {
 
   it('I3: unknown answer ids are ignored; known answers applied', async () => {
     const { threadId, item } = await asked();
-    const answer = await ck.stream(submit(threadId, item.id as string, { status: 'answered', answers: { subject: { values: ['Science'] }, bogus: { values: ['z'] } } }));
+    const answer = await ck.stream(
+      submit(threadId, item.id as string, { status: 'answered', answers: { subject: { values: ['Science'] }, bogus: { values: ['z'] } } }),
+    );
     const replaced = answer.events.find((e) => e.type === 'thread.item.replaced')!.item as Json;
     expect(answersOf(replaced)).toEqual({ subject: { values: ['Science'], skipped: false }, details: { values: [], skipped: true } });
     expect(JSON.stringify(replaced)).not.toContain('bogus');
@@ -57,7 +78,12 @@ describe('I. structured input', () => {
 
   it('I4: a single-choice question keeps only the first submitted value', async () => {
     const { threadId, item } = await asked();
-    const answer = await ck.stream(submit(threadId, item.id as string, { status: 'answered', answers: { subject: { values: ['Math', 'Science'] }, details: { values: ['x'] } } }));
+    const answer = await ck.stream(
+      submit(threadId, item.id as string, {
+        status: 'answered',
+        answers: { subject: { values: ['Math', 'Science'] }, details: { values: ['x'] } },
+      }),
+    );
     const replaced = answer.events.find((e) => e.type === 'thread.item.replaced')!.item as Json;
     expect(replaced.status).toBe('answered');
     expect(answersOf(replaced).subject).toEqual({ values: ['Math'], skipped: false });

@@ -1,7 +1,15 @@
 // Conformance, sections F (client tool calls) and G (retry) of docs/conformance.md, over real HTTP with
 // the scripted conformance app.
 import { describe, expect, it } from 'vitest';
-import { ChatKitClient, kinds, snapshotStore, useConformanceSystem, storedItems, type ConformanceSystem, type Json } from '../kit/conformance.ts';
+import {
+  ChatKitClient,
+  kinds,
+  snapshotStore,
+  useConformanceSystem,
+  storedItems,
+  type ConformanceSystem,
+  type Json,
+} from '../kit/conformance.ts';
 
 let sys: ConformanceSystem;
 let ck: ChatKitClient;
@@ -11,9 +19,19 @@ useConformanceSystem((started) => {
   ck = new ChatKitClient(sys.url);
 });
 
-const respondCalls = (threadId: string) => sys.hookLog().filter((h) => h.kind === 'respond' && h.data.thread_id === threadId).map((h) => h.data);
-const toolOutput = (threadId: string, result: unknown) => ({ type: 'threads.add_client_tool_output', params: { thread_id: threadId, result } });
-const retry = (threadId: string, itemId: string) => ({ type: 'threads.retry_after_item', params: { thread_id: threadId, item_id: itemId } });
+const respondCalls = (threadId: string) =>
+  sys
+    .hookLog()
+    .filter((h) => h.kind === 'respond' && h.data.thread_id === threadId)
+    .map((h) => h.data);
+const toolOutput = (threadId: string, result: unknown) => ({
+  type: 'threads.add_client_tool_output',
+  params: { thread_id: threadId, result },
+});
+const retry = (threadId: string, itemId: string) => ({
+  type: 'threads.retry_after_item',
+  params: { thread_id: threadId, item_id: itemId },
+});
 
 describe('F. client tool calls', () => {
   let threadId: string;
@@ -22,7 +40,12 @@ describe('F. client tool calls', () => {
   it('F1: a responder that yields a client tool call: exactly four events, the call pending with its fields', async () => {
     const created = await ck.create('[F1] use the tool');
     threadId = created.threadId;
-    expect(kinds(created.events)).toEqual(['thread.created', 'thread.item.done:user_message', 'stream_options', 'thread.item.done:client_tool_call']);
+    expect(kinds(created.events)).toEqual([
+      'thread.created',
+      'thread.item.done:user_message',
+      'stream_options',
+      'thread.item.done:client_tool_call',
+    ]);
     expect(created.events[3]!.item).toMatchObject({
       id: 'msg_1',
       thread_id: threadId,

@@ -24,9 +24,18 @@ useConformanceSystem((started) => {
 
 describe('A. transport and framing', () => {
   it('A1: a streaming answer is text/event-stream of compact `data:` frames, one JSON object each, closed after the last event', async () => {
-    const answer: SseAnswer = await ck.stream({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: '[A1] slow' }], attachments: [], inference_options: {} } } });
+    const answer: SseAnswer = await ck.stream({
+      type: 'threads.create',
+      params: { input: { content: [{ type: 'input_text', text: '[A1] slow' }], attachments: [], inference_options: {} } },
+    });
     expect(answer.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(kinds(answer.events)).toEqual(['thread.created', 'thread.item.done:user_message', 'stream_options', 'progress_update', 'thread.item.done:assistant_message']);
+    expect(kinds(answer.events)).toEqual([
+      'thread.created',
+      'thread.item.done:user_message',
+      'stream_options',
+      'progress_update',
+      'thread.item.done:assistant_message',
+    ]);
     // Every frame is `data: ` + compact JSON (as the reference's model_dump_json) + a blank line; the strict
     // parser already refused `event:`/`retry:` lines, several data lines and non-object payloads.
     for (const frame of answer.frames) expect(frame.data).toBe(JSON.stringify(JSON.parse(frame.data)));
@@ -39,7 +48,12 @@ describe('A. transport and framing', () => {
     const rebuilt = answer.raw
       .split('\n\n')
       .filter((block) => block !== '' && !block.split('\n').every((l) => l.startsWith(':')))
-      .map((block) => block.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
+      .map((block) =>
+        block
+          .split('\n')
+          .find((l) => l.startsWith('data: '))!
+          .slice(6),
+      );
     expect(rebuilt).toEqual(answer.frames.map((f) => f.data));
     expect(answer.raw.endsWith('\n\n')).toBe(true);
   });
@@ -95,7 +109,15 @@ describe('A. transport and framing', () => {
   it('A6: top-level metadata and unknown keys are accepted and the request is processed normally', async () => {
     const answer = await ck.stream({
       type: 'threads.create',
-      params: { input: { content: [{ type: 'input_text', text: '[B1] extras', extra_content_key: 1 }], attachments: [], inference_options: { future_option: true }, unknown_input_key: 'x' }, unknown_param: 1 },
+      params: {
+        input: {
+          content: [{ type: 'input_text', text: '[B1] extras', extra_content_key: 1 }],
+          attachments: [],
+          inference_options: { future_option: true },
+          unknown_input_key: 'x',
+        },
+        unknown_param: 1,
+      },
       metadata: { x: 1 },
       unknown_top_level: { y: 2 },
     });
@@ -131,12 +153,15 @@ describe('A. transport and framing', () => {
     const page = await ck.json({ type: 'items.list', params: { thread_id: threadId } });
     expect(page).not.toHaveProperty('after');
     // Nulls a client sends for optional fields are absent values, never echoed back as null.
-    const nullInput = await ck.create('[B1] null input', { input: { quoted_text: null, inference_options: { tool_choice: null, model: null } } });
+    const nullInput = await ck.create('[B1] null input', {
+      input: { quoted_text: null, inference_options: { tool_choice: null, model: null } },
+    });
     expect(nullInput.events[1]!.item).not.toHaveProperty('quoted_text');
     expect((nullInput.events[1]!.item as Json).inference_options).toEqual({});
     const error = await ck.create('[E1] no message');
     expect(error.events[error.events.length - 1]).not.toHaveProperty('message');
-    for (const value of [events, out.events, items, page, nullInput.events, error.events, await ck.thread(threadId)]) expect(nullPaths(value)).toEqual([]);
+    for (const value of [events, out.events, items, page, nullInput.events, error.events, await ck.thread(threadId)])
+      expect(nullPaths(value)).toEqual([]);
   });
 
   it('A8: thread JSON never leaks server-side metadata', async () => {
@@ -146,7 +171,7 @@ describe('A. transport and framing', () => {
       events.find((e) => e.type === 'thread.created')!.thread as Json,
       events.find((e) => e.type === 'thread.updated')!.thread as Json,
       await ck.thread(threadId),
-      ((await ck.json<{ data: Json[] }>({ type: 'threads.list', params: { limit: 100 } })).data.find((t) => t.id === threadId))!,
+      (await ck.json<{ data: Json[] }>({ type: 'threads.list', params: { limit: 100 } })).data.find((t) => t.id === threadId)!,
       await ck.json({ type: 'threads.update', params: { thread_id: threadId, title: 'Renamed' } }),
     ];
     for (const t of threads) expect(t.metadata).toEqual({});

@@ -50,7 +50,12 @@ interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
 }
-interface Mount { source: string; target: string; readOnly: boolean; named: boolean }
+interface Mount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+  named: boolean;
+}
 
 /** A service's mounts, from v1's `source:target[:mode]` strings or v2's long form. */
 function mounts(svc: ComposeService, file: ComposeFile): Mount[] {
@@ -71,7 +76,7 @@ let cli: string[] | undefined;
 /** `docker compose` (v2 plugin) or `docker-compose` (v1), whichever runs here. */
 function composeCli(): string[] {
   cli ??= [['docker', 'compose'], ['docker-compose']].find((cmd) => spawnSync(cmd[0]!, [...cmd.slice(1), 'version']).status === 0);
-  if (!cli) throw new Error('no Compose CLI: install the docker compose plugin or Debian\'s docker-compose (npm test does)');
+  if (!cli) throw new Error("no Compose CLI: install the docker compose plugin or Debian's docker-compose (npm test does)");
   return cli;
 }
 
@@ -132,7 +137,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives every Switchyard container more stop grace than the services’ shutdown bound', () => {
-    for (const name of SWITCHYARD) expect(seconds(compose.services[name]!.stop_grace_period ?? '10s'), name).toBeGreaterThan(SHUTDOWN_GRACE_MS / 1000);
+    for (const name of SWITCHYARD)
+      expect(seconds(compose.services[name]!.stop_grace_period ?? '10s'), name).toBeGreaterThan(SHUTDOWN_GRACE_MS / 1000);
   });
 
   it('waits only on dependencies that have a healthcheck, and health-checks every Switchyard image', () => {
@@ -140,7 +146,11 @@ describe('docker-compose.yml', () => {
       for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {})) {
         const d = compose.services[dep];
         expect(d, `${name} depends on ${dep}`).toBeDefined();
-        if (condition === 'service_healthy') expect(Boolean(d!.healthcheck) || Boolean(d!.build && targets.get(d!.build.target!)?.healthcheck), `${dep} has a healthcheck`).toBe(true);
+        if (condition === 'service_healthy')
+          expect(
+            Boolean(d!.healthcheck) || Boolean(d!.build && targets.get(d!.build.target!)?.healthcheck),
+            `${dep} has a healthcheck`,
+          ).toBe(true);
         // A one-shot is run to completion below, before the services that wait for it.
         else expect(condition, `${name} waits on ${dep}`).toBe('service_completed_successfully');
       }
@@ -154,7 +164,10 @@ describe('docker-compose.yml', () => {
     expect(maker?.named && !maker.readOnly).toBe(true);
     for (const name of SWITCHYARD) {
       expect(compose.services[name]!.environment!.GCS_KEY_FILE, name).toBe(keyFile);
-      expect(mounts(compose.services[name]!, compose).find((m) => m.source === maker!.source), name).toMatchObject({ target: maker!.target, readOnly: true });
+      expect(
+        mounts(compose.services[name]!, compose).find((m) => m.source === maker!.source),
+        name,
+      ).toMatchObject({ target: maker!.target, readOnly: true });
       expect(compose.services[name]!.depends_on?.['gcs-key']?.condition, name).toBe('service_completed_successfully');
     }
   });
@@ -204,7 +217,11 @@ describe('the compose services, started with the compose file’s own settings',
         ),
       ),
     ];
-    images = buildImageTrees(DOCKERFILE, REPO_ROOT, [...oneShots, ...SWITCHYARD].map((n) => compose.services[n]!.build!.target!));
+    images = buildImageTrees(
+      DOCKERFILE,
+      REPO_ROOT,
+      [...oneShots, ...SWITCHYARD].map((n) => compose.services[n]!.build!.target!),
+    );
     // A container path: under a mount, the mounted folder (a named volume is a folder of its own
     // here); anywhere else, the image's tree.
     containerPath = (name) => {
@@ -268,7 +285,9 @@ describe('the compose services, started with the compose file’s own settings',
     const key = JSON.parse(readFileSync(keyFile, 'utf8')) as { client_email: string; private_key: string };
     const data = mounts(compose.services.gcs!, compose)[0]!.source;
     gcs = await startGcsTestServer({
-      buckets: readdirSync(data, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name),
+      buckets: readdirSync(data, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name),
       autoCreateBuckets: false,
       signingKeys: { [key.client_email]: key.private_key },
     });
@@ -316,7 +335,8 @@ describe('the compose services, started with the compose file’s own settings',
     try {
       // BullMQ counts a worker by its named Redis connection; give a just-ready one a moment to show.
       const counts = async () => [await runs.getWorkersCount(), await ingest.getWorkersCount()];
-      for (const deadline = Date.now() + 10_000; (await counts()).join() !== '2,1' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+      for (const deadline = Date.now() + 10_000; (await counts()).join() !== '2,1' && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 100));
       expect(await counts()).toEqual([2, 1]);
     } finally {
       await runs.close();

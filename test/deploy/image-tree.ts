@@ -82,7 +82,12 @@ export function parseDockerfile(text: string): Map<string, DockerStage> {
 /** .dockerignore's patterns as a test of a context-relative path (the forms this repository uses). */
 function dockerignore(context: string): (rel: string) => boolean {
   const file = join(context, '.dockerignore');
-  const patterns = existsSync(file) ? readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) : [];
+  const patterns = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+    : [];
   return (rel) =>
     patterns.some((p) => {
       if (p.startsWith('**/')) return rel.split('/').includes(p.slice(3));
@@ -108,7 +113,9 @@ export function buildImageTrees(dockerfile: string, context: string, targets: st
   const ignored = dockerignore(context);
   const base = mkdtempSync(join(tmpdir(), 'switchyard-image-'));
   const built = new Map<string, string>();
-  const pnpmVersion = /^pnpm@(\S+)$/.exec((JSON.parse(readFileSync(join(context, 'package.json'), 'utf8')) as { packageManager: string }).packageManager)![1]!;
+  const pnpmVersion = /^pnpm@(\S+)$/.exec(
+    (JSON.parse(readFileSync(join(context, 'package.json'), 'utf8')) as { packageManager: string }).packageManager,
+  )![1]!;
 
   const build = (name: string): string => {
     const done = built.get(name);
@@ -167,4 +174,3 @@ export function buildImageTrees(dockerfile: string, context: string, targets: st
     remove: () => rmSync(base, { recursive: true, force: true }),
   };
 }
-

@@ -40,7 +40,9 @@ it('a message with an image and a text file sends both to the model', async () =
 
   const s = await postChatKit(gw, {
     type: 'threads.create',
-    params: { input: { content: [{ type: 'input_text', text: 'What is in these?' }], attachments: [image.id, file.id], inference_options: {} } },
+    params: {
+      input: { content: [{ type: 'input_text', text: 'What is in these?' }], attachments: [image.id, file.id], inference_options: {} },
+    },
   });
   await s.done;
   const user = (s.events[1]!.data as Json).item as Json;
@@ -48,7 +50,11 @@ it('a message with an image and a text file sends both to the model', async () =
   expect(attached.map((a) => a.id)).toEqual([image.id, file.id]);
   expect(attached.every((a) => !('metadata' in a))).toBe(true);
   const preview = await fetch(attached[0]!.preview_url as string);
-  expect(createHash('sha256').update(Buffer.from(await preview.arrayBuffer())).digest('hex')).toBe(createHash('sha256').update(png).digest('hex'));
+  expect(
+    createHash('sha256')
+      .update(Buffer.from(await preview.arrayBuffer()))
+      .digest('hex'),
+  ).toBe(createHash('sha256').update(png).digest('hex'));
 
   const input = sys.model.requests[sys.model.requests.length - 1]!.body.input as unknown as Json[];
   const parts = input.flatMap((m) => (Array.isArray(m.content) ? (m.content as Json[]) : []));

@@ -28,14 +28,21 @@ async function usedMemory(): Promise<number> {
 
 it('a 20,000-delta answer leaves a bounded, expiring run log', async () => {
   const before = await usedMemory();
-  const s = await postChatKit(sys.gateways[0]!.url, { type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'a very long essay' }], attachments: [], inference_options: {} } } });
+  const s = await postChatKit(sys.gateways[0]!.url, {
+    type: 'threads.create',
+    params: { input: { content: [{ type: 'input_text', text: 'a very long essay' }], attachments: [], inference_options: {} } },
+  });
   const runId = s.headers.get('x-switchyard-run-id')!;
   await s.done;
   const k = runKeys(runId);
   const entries = await redis.xlen(k.log);
   const logBytes = Number(await redis.hget(k.meta, 'bytes'));
-  const deltas = s.events.filter((e) => (e.data as { update?: { type: string } }).update?.type === 'assistant_message.content_part.text_delta').length;
-  console.log(`20,000 deltas → ${deltas} text_delta events, ${entries} log entries, log ${(logBytes / 1024).toFixed(0)} KiB of entries, Redis dataset +${((await usedMemory() - before) / 1024).toFixed(0)} KiB`);
+  const deltas = s.events.filter(
+    (e) => (e.data as { update?: { type: string } }).update?.type === 'assistant_message.content_part.text_delta',
+  ).length;
+  console.log(
+    `20,000 deltas → ${deltas} text_delta events, ${entries} log entries, log ${(logBytes / 1024).toFixed(0)} KiB of entries, Redis dataset +${(((await usedMemory()) - before) / 1024).toFixed(0)} KiB`,
+  );
   expect(entries).toBeLessThanOrEqual(20_000);
   expect(entries).toBe(s.events.length + 1);
   expect(logBytes).toBeLessThan(16 * 1024 * 1024);
@@ -45,7 +52,10 @@ it('a 20,000-delta answer leaves a bounded, expiring run log', async () => {
 
 it('multi-megabyte images leave no bytes behind in Redis', async () => {
   const before = await usedMemory();
-  const s = await postChatKit(sys.gateways[0]!.url, { type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'draw two huge posters' }], attachments: [], inference_options: {} } } });
+  const s = await postChatKit(sys.gateways[0]!.url, {
+    type: 'threads.create',
+    params: { input: { content: [{ type: 'input_text', text: 'draw two huge posters' }], attachments: [], inference_options: {} } },
+  });
   await s.done;
   expect(sys.model.sentImages.some((i) => i.bytes > 2_500_000)).toBe(true);
   const leftover: string[] = [];
@@ -67,6 +77,8 @@ it('multi-megabyte images leave no bytes behind in Redis', async () => {
     await new Promise((r) => setTimeout(r, 250));
     grown = (await usedMemory()) - before;
   }
-  console.log(`image run (${sys.model.sentImages.length} frames, ${(sent / 2 ** 20).toFixed(1)} MB through Redis): dataset grew by ${(grown / 1024).toFixed(0)} KiB once the clients cron ran`);
+  console.log(
+    `image run (${sys.model.sentImages.length} frames, ${(sent / 2 ** 20).toFixed(1)} MB through Redis): dataset grew by ${(grown / 1024).toFixed(0)} KiB once the clients cron ran`,
+  );
   expect(grown).toBeLessThan(largest / 4);
 });

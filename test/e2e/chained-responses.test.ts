@@ -19,11 +19,14 @@ it('the second turn sends previous_response_id and only the new message', async 
   const gw = sys.gateways[0]!.url;
   const first = await postChatKit(gw, { type: 'threads.create', params: { input: input('first question') } });
   await first.done;
-  const threadId = (((first.events[0]!.data as Json).thread as Json).id as string);
+  const threadId = ((first.events[0]!.data as Json).thread as Json).id as string;
   const firstRequest = sys.model.requests[sys.model.requests.length - 1]!;
   expect(firstRequest.body.previous_response_id ?? undefined).toBeUndefined();
 
-  const second = await postChatKit(gw, { type: 'threads.add_user_message', params: { thread_id: threadId, input: input('second question') } });
+  const second = await postChatKit(gw, {
+    type: 'threads.add_user_message',
+    params: { thread_id: threadId, input: input('second question') },
+  });
   await second.done;
   const req = sys.model.requests[sys.model.requests.length - 1]!;
   expect(req.body.previous_response_id).toBe(firstRequest.id);

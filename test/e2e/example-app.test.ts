@@ -36,5 +36,7 @@ it('draws, offers its tools to the model, and titles the thread after the first 
   expect(((last.thread as Json).title as string).length).toBeGreaterThan(0);
 
   const tools = (sys.model.requests[0]!.body.tools ?? []) as unknown as Json[];
-  expect(tools.map((t) => t.name ?? t.type)).toEqual(expect.arrayContaining(['image_generation', 'show_palette', 'ask_style', 'get_brand_colors']));
+  expect(tools.map((t) => t.name ?? t.type)).toEqual(
+    expect.arrayContaining(['image_generation', 'show_palette', 'ask_style', 'get_brand_colors']),
+  );
 });

@@ -39,29 +39,37 @@ async function conversationWorks(): Promise<boolean> {
   return (s.events[s.events.length - 1]?.data as { type?: string } | undefined)?.type === 'thread.item.done';
 }
 
-it.skipIf(!!process.env.MONGODB_URL)('MongoDB down: readiness fails, requests answer 503 with a clear body, then everything recovers', async () => {
-  const mongo = sys.embedded.mongo!;
-  await mongo.close();
-  await until(async () => (await readyStatus()).status === 503);
-  expect((await readyStatus()).body.checks.mongodb).not.toBe('ok');
-  const res = await postJson(gw, { type: 'threads.list', params: {} });
-  expect(res.status).toBe(503);
-  expect((res.body as { error: { message: string } }).error.message).toMatch(/mongodb is unavailable/);
-  sys.embedded.mongo = await startMongoTestServer({ port: mongo.port });
-  await until(async () => (await readyStatus()).status === 200);
-  await until(conversationWorks);
-  for (const p of sys.processes) expect(p.child.exitCode).toBeNull();
-}, 120_000); // its waits add up to more than the default 60 s on a loaded machine
+it.skipIf(!!process.env.MONGODB_URL)(
+  'MongoDB down: readiness fails, requests answer 503 with a clear body, then everything recovers',
+  async () => {
+    const mongo = sys.embedded.mongo!;
+    await mongo.close();
+    await until(async () => (await readyStatus()).status === 503);
+    expect((await readyStatus()).body.checks.mongodb).not.toBe('ok');
+    const res = await postJson(gw, { type: 'threads.list', params: {} });
+    expect(res.status).toBe(503);
+    expect((res.body as { error: { message: string } }).error.message).toMatch(/mongodb is unavailable/);
+    sys.embedded.mongo = await startMongoTestServer({ port: mongo.port });
+    await until(async () => (await readyStatus()).status === 200);
+    await until(conversationWorks);
+    for (const p of sys.processes) expect(p.child.exitCode).toBeNull();
+  },
+  120_000,
+); // its waits add up to more than the default 60 s on a loaded machine
 
-it.skipIf(!!process.env.MONGODB_URL)('Redis restarted: readiness reports it, services reconnect by themselves, no process crashes', async () => {
-  const redis = sys.embedded.redis!;
-  await redis.stop();
-  await until(async () => (await readyStatus()).status === 503);
-  expect((await readyStatus()).body.checks.redis).not.toBe('ok');
-  const res = await postJson(gw, { type: 'threads.list', params: {} });
-  expect(res.status).toBe(200); // JSON reads need only MongoDB
-  sys.embedded.redis = await startRedisServer({ port: redis.port });
-  await until(async () => (await readyStatus()).status === 200, 30_000);
-  await until(conversationWorks, 30_000);
-  for (const p of sys.processes) expect(p.child.exitCode).toBeNull();
-}, 120_000); // its waits add up to more than the default 60 s on a loaded machine
+it.skipIf(!!process.env.MONGODB_URL)(
+  'Redis restarted: readiness reports it, services reconnect by themselves, no process crashes',
+  async () => {
+    const redis = sys.embedded.redis!;
+    await redis.stop();
+    await until(async () => (await readyStatus()).status === 503);
+    expect((await readyStatus()).body.checks.redis).not.toBe('ok');
+    const res = await postJson(gw, { type: 'threads.list', params: {} });
+    expect(res.status).toBe(200); // JSON reads need only MongoDB
+    sys.embedded.redis = await startRedisServer({ port: redis.port });
+    await until(async () => (await readyStatus()).status === 200, 30_000);
+    await until(conversationWorks, 30_000);
+    for (const p of sys.processes) expect(p.child.exitCode).toBeNull();
+  },
+  120_000,
+); // its waits add up to more than the default 60 s on a loaded machine

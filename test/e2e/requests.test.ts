@@ -18,7 +18,11 @@ async function storeCounts(): Promise<Record<string, number>> {
 
 async function rawPost(body: string | Buffer, contentType = 'application/json') {
   const res = await fetch(`${gw}/chatkit`, { method: 'POST', headers: { 'Content-Type': contentType }, body });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as { error: { code: string; message: string } } };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    body: (await res.json()) as { error: { code: string; message: string } },
+  };
 }
 
 beforeAll(async () => {
@@ -37,7 +41,12 @@ describe('bad requests are refused before streaming and change nothing', () => {
     ['missing params', JSON.stringify({ type: 'threads.list' }), 400, /params/],
     ['a missing thread_id', JSON.stringify({ type: 'threads.add_user_message', params: { input: userInput('hi') } }), 400, /thread_id/],
     ['a missing input', JSON.stringify({ type: 'threads.create', params: {} }), 400, /input/],
-    ['a body over the limit', JSON.stringify({ type: 'threads.create', params: { input: userInput('x'.repeat(1_100_000)) } }), 413, /exceeds/],
+    [
+      'a body over the limit',
+      JSON.stringify({ type: 'threads.create', params: { input: userInput('x'.repeat(1_100_000)) } }),
+      413,
+      /exceeds/,
+    ],
   ];
   for (const [name, body, status, message] of cases) {
     it(`${name} → ${status}`, async () => {
@@ -92,12 +101,16 @@ describe('owner scoping', () => {
   it("another user's thread is a 404 and absent from their list", async () => {
     const s = await postChatKit(gw, { type: 'threads.create', params: { input: userInput('hello') } }, { 'X-Switchyard-User': 'alice' });
     await s.done;
-    const threadId = ((s.events[0]!.data as { thread: { id: string } }).thread.id);
+    const threadId = (s.events[0]!.data as { thread: { id: string } }).thread.id;
     const mine = await postJson(gw, { type: 'threads.get_by_id', params: { thread_id: threadId } }, { 'X-Switchyard-User': 'alice' });
     expect(mine.status).toBe(200);
     const theirs = await postJson(gw, { type: 'threads.get_by_id', params: { thread_id: threadId } }, { 'X-Switchyard-User': 'bob' });
     expect(theirs.status).toBe(404);
-    const add = await postJson(gw, { type: 'threads.add_user_message', params: { thread_id: threadId, input: userInput('hi') } }, { 'X-Switchyard-User': 'bob' });
+    const add = await postJson(
+      gw,
+      { type: 'threads.add_user_message', params: { thread_id: threadId, input: userInput('hi') } },
+      { 'X-Switchyard-User': 'bob' },
+    );
     expect(add.status).toBe(404);
     const list = await postJson(gw, { type: 'threads.list', params: {} }, { 'X-Switchyard-User': 'bob' });
     expect((list.body as { data: unknown[] }).data).toEqual([]);
@@ -124,7 +137,7 @@ describe('upstream faults end the run with one clear error event', () => {
       expect(errors).toEqual([{ type: 'error', code: 'stream.error', allow_retry: true }]);
       expect(events[events.length - 1]!.type).toBe('error');
       const got = await postJson(gw, { type: 'threads.get_by_id', params: { thread_id: events[0]!.thread!.id } });
-      expect(((got.body as { items: { data: Array<{ type: string }> } }).items.data).map((i) => i.type)).toEqual(['user_message']);
+      expect((got.body as { items: { data: Array<{ type: string }> } }).items.data.map((i) => i.type)).toEqual(['user_message']);
     });
   }
 });

@@ -28,7 +28,11 @@ it('stores every frame in GCS under its deterministic name and serves it through
 
   const objects = sys.gcs!.objects('switchyard-test');
   expect(objects.map((o) => o.name).sort()).toEqual(
-    [`images/dev/${threadId}/${imageId}-partial-0.png`, `images/dev/${threadId}/${imageId}-partial-1.png`, `images/dev/${threadId}/${imageId}.png`].sort(),
+    [
+      `images/dev/${threadId}/${imageId}-partial-0.png`,
+      `images/dev/${threadId}/${imageId}-partial-1.png`,
+      `images/dev/${threadId}/${imageId}.png`,
+    ].sort(),
   );
   for (const o of objects) {
     expect(o.contentType).toBe('image/png');
@@ -46,6 +50,10 @@ it('stores every frame in GCS under its deterministic name and serves it through
     expect(url).toContain('X-Goog-Signature=');
     const res = await fetch(url);
     expect(res.status).toBe(200);
-    expect(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex')).toBe(sent[i]!.sha256);
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await res.arrayBuffer()))
+        .digest('hex'),
+    ).toBe(sent[i]!.sha256);
   }
 });

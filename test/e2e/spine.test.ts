@@ -8,7 +8,10 @@ import { openSse, postChatKit, postJson, type SseEvent } from '../kit/sse-client
 import { startSystem, type System } from '../kit/system.ts';
 
 type Json = Record<string, unknown>;
-const sha256 = (b: ArrayBuffer | Buffer) => createHash('sha256').update(Buffer.from(b as ArrayBuffer)).digest('hex');
+const sha256 = (b: ArrayBuffer | Buffer) =>
+  createHash('sha256')
+    .update(Buffer.from(b as ArrayBuffer))
+    .digest('hex');
 const userInput = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
 
 /** A compact description of an event: its type plus the detail that identifies its place. */
@@ -73,7 +76,7 @@ describe.each([
     // seq ids are consecutive from 1: nothing lost, nothing repeated.
     expect(firstTurn.map((e) => Number(e.id))).toEqual(firstTurn.map((_, i) => i + 1));
 
-    threadId = ((events[0]!.thread as Json).id as string);
+    threadId = (events[0]!.thread as Json).id as string;
     const imageItemId = (events[3]!.item as Json).id;
     const updates = events.filter((e) => shape(e) === 'thread.item.updated:generated_image.updated');
     expect(updates.map((e) => (e.update as Json).progress)).toEqual([0, 0.5]);
@@ -94,8 +97,11 @@ describe.each([
     }
 
     // The text streamed equals the final text.
-    const deltas = events.filter((e) => shape(e).endsWith('text_delta')).map((e) => (e.update as Json).delta).join('');
-    const finalText = (((events[events.length - 1]!.item as Json).content as Json[])[0]!).text;
+    const deltas = events
+      .filter((e) => shape(e).endsWith('text_delta'))
+      .map((e) => (e.update as Json).delta)
+      .join('');
+    const finalText = ((events[events.length - 1]!.item as Json).content as Json[])[0]!.text;
     expect(deltas).toBe(finalText);
 
     // No document in MongoDB holds image bytes.
@@ -114,14 +120,17 @@ describe.each([
     validateThread(got.body);
     const items = ((got.body as Json).items as Json).data as Json[];
     expect(items.map((i) => i.type)).toEqual(['user_message', 'generated_image', 'assistant_message']);
-    const storedImage = (items[1]!.image as Json);
+    const storedImage = items[1]!.image as Json;
     const again = await fetch(storedImage.url as string);
     expect(sha256(await again.arrayBuffer())).toBe(sent[2]!.sha256);
   });
 
   it('2. the next turn sends the earlier turns to the model, the image as input_image from the blob store', async () => {
     const before = sys.model.requests.length;
-    const stream = await postChatKit(gw, { type: 'threads.add_user_message', params: { thread_id: threadId, input: userInput('Now describe it') } });
+    const stream = await postChatKit(gw, {
+      type: 'threads.add_user_message',
+      params: { thread_id: threadId, input: userInput('Now describe it') },
+    });
     await stream.done;
     const events = stream.events.map((e) => e.data as Json);
     for (const e of events) validateStreamEvent(e);
@@ -136,9 +145,7 @@ describe.each([
     expect(texts).toContain('Now describe it');
     const assistantText = (((firstTurn[firstTurn.length - 1]!.data as Json).item as Json).content as Json[])[0]!.text as string;
     expect(texts).toContain(assistantText.slice(0, 40));
-    const imagePart = input
-      .flatMap((m) => (Array.isArray(m.content) ? (m.content as Json[]) : []))
-      .find((c) => c.type === 'input_image');
+    const imagePart = input.flatMap((m) => (Array.isArray(m.content) ? (m.content as Json[]) : [])).find((c) => c.type === 'input_image');
     expect(imagePart).toBeDefined();
     const url = imagePart!.image_url as string;
     expect(url.startsWith('data:image/png;base64,')).toBe(true);

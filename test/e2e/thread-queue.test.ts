@@ -9,7 +9,12 @@ let sys: System;
 const input = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
 
 beforeAll(async () => {
-  sys = await startSystem({ transport: 'http', deltaDelayMs: 20, textDeltas: 40, env: { THREAD_BUSY_POLICY: 'queue', THREAD_QUEUE_TIMEOUT_MS: '20000' } });
+  sys = await startSystem({
+    transport: 'http',
+    deltaDelayMs: 20,
+    textDeltas: 40,
+    env: { THREAD_BUSY_POLICY: 'queue', THREAD_QUEUE_TIMEOUT_MS: '20000' },
+  });
 });
 afterAll(async () => {
   await sys?.stop();
@@ -19,7 +24,7 @@ it('the second request queues behind the running response and then streams', asy
   const gw = sys.gateways[0]!.url;
   const first = await postChatKit(gw, { type: 'threads.create', params: { input: input('first') } });
   await first.waitForEvents(4);
-  const threadId = (((first.events[0]!.data as Json).thread as Json).id as string);
+  const threadId = ((first.events[0]!.data as Json).thread as Json).id as string;
   const second = await postChatKit(gw, { type: 'threads.add_user_message', params: { thread_id: threadId, input: input('second') } });
   expect(second.status).toBe(200);
   await first.done;

@@ -31,12 +31,16 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
     await receiver?.close();
   });
 
-  it('a run with an image has spans from the gateway, the generation worker and the ingest worker, linked in the client\'s trace', async () => {
+  it("a run with an image has spans from the gateway, the generation worker and the ingest worker, linked in the client's trace", async () => {
     const traceId = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
     const clientSpanId = 'c0ffee00c0ffee00';
-    const stream = await postChatKit(sys.gateways[0]!.url, { type: 'threads.create', params: { input: userInput('draw a cat') } }, {
-      traceparent: `00-${traceId}-${clientSpanId}-01`,
-    });
+    const stream = await postChatKit(
+      sys.gateways[0]!.url,
+      { type: 'threads.create', params: { input: userInput('draw a cat') } },
+      {
+        traceparent: `00-${traceId}-${clientSpanId}-01`,
+      },
+    );
     expect(stream.status).toBe(200);
     await stream.done;
     const runId = stream.headers.get('x-switchyard-run-id')!;
@@ -45,7 +49,12 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
     const spans = inTrace(
       await receiver.waitFor((all) => {
         const names = new Set(inTrace(all).map((s) => `${s.service}:${s.name}`));
-        return ['gateway:POST /chatkit', 'gateway:chatkit deliver', 'image-ingest-worker:process image-ingest', 'generation-worker:process runs'].every((n) => names.has(n));
+        return [
+          'gateway:POST /chatkit',
+          'gateway:chatkit deliver',
+          'image-ingest-worker:process image-ingest',
+          'generation-worker:process runs',
+        ].every((n) => names.has(n));
       }),
     );
     const one = (service: string, name: string) => {
@@ -57,11 +66,19 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
     const request = one('gateway', 'POST /chatkit');
     expect(request.kind).toBe(SERVER);
     expect(request.parentSpanId).toBe(clientSpanId);
-    expect(request.attributes).toMatchObject({ 'chatkit.request.type': 'threads.create', 'switchyard.run_id': runId, 'http.response.status_code': 200 });
+    expect(request.attributes).toMatchObject({
+      'chatkit.request.type': 'threads.create',
+      'switchyard.run_id': runId,
+      'http.response.status_code': 200,
+    });
 
     const publish = one('gateway', 'publish runs');
     expect(publish).toMatchObject({ kind: PRODUCER, parentSpanId: request.spanId });
-    expect(publish.attributes).toMatchObject({ 'messaging.system': 'bullmq', 'messaging.destination.name': 'runs', 'messaging.message.id': runId });
+    expect(publish.attributes).toMatchObject({
+      'messaging.system': 'bullmq',
+      'messaging.destination.name': 'runs',
+      'messaging.message.id': runId,
+    });
 
     const processRun = one('generation-worker', 'process runs');
     expect(processRun).toMatchObject({ kind: CONSUMER, parentSpanId: publish.spanId });
@@ -71,7 +88,11 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
     expect(modelCalls.length).toBeGreaterThanOrEqual(1);
     for (const call of modelCalls) {
       expect(call).toMatchObject({ kind: CLIENT, parentSpanId: processRun.spanId });
-      expect(call.attributes).toMatchObject({ 'gen_ai.system': 'openai', 'switchyard.model_transport': transport, 'switchyard.model_status': '200' });
+      expect(call.attributes).toMatchObject({
+        'gen_ai.system': 'openai',
+        'switchyard.model_transport': transport,
+        'switchyard.model_status': '200',
+      });
       expect(call.attributes['gen_ai.response.id']).toMatch(/^resp_/);
     }
 
@@ -91,7 +112,10 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
 
     const delivery = one('gateway', 'chatkit deliver');
     expect(delivery.parentSpanId).toBe(request.spanId);
-    expect(delivery.attributes).toMatchObject({ 'switchyard.delivery_outcome': 'end', 'switchyard.events_delivered': stream.events.length });
+    expect(delivery.attributes).toMatchObject({
+      'switchyard.delivery_outcome': 'end',
+      'switchyard.events_delivered': stream.events.length,
+    });
 
     // Every span of the run is in the one trace and hangs off a span of it (or the client's).
     const ids = new Set([clientSpanId, ...spans.map((s) => s.spanId)]);
@@ -102,14 +126,20 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
   it('a re-attach is its own trace, linked to the request that started the run', async () => {
     const traceId = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
     const gw = sys.gateways[0]!.url;
-    const first = await postChatKit(gw, { type: 'threads.create', params: { input: userInput('hello') } }, { traceparent: `00-${traceId}-00000000000000aa-01` });
+    const first = await postChatKit(
+      gw,
+      { type: 'threads.create', params: { input: userInput('hello') } },
+      { traceparent: `00-${traceId}-00000000000000aa-01` },
+    );
     await first.done;
     const runId = first.headers.get('x-switchyard-run-id')!;
     const again = await openSse(`${gw}/chatkit/runs/${runId}/events`, { headers: { 'Last-Event-ID': '0' } });
     await again.done;
     expect(again.events.length).toBe(first.events.length);
 
-    const spans = await receiver.waitFor((all) => all.some((s) => s.name === 'GET /chatkit/runs/:runId/events' && s.attributes['switchyard.run_id'] === runId));
+    const spans = await receiver.waitFor((all) =>
+      all.some((s) => s.name === 'GET /chatkit/runs/:runId/events' && s.attributes['switchyard.run_id'] === runId),
+    );
     const request = spans.find((s) => s.traceId === traceId && s.name === 'POST /chatkit')!;
     const reattach = spans.find((s) => s.name === 'GET /chatkit/runs/:runId/events' && s.attributes['switchyard.run_id'] === runId)!;
     expect(reattach.traceId).not.toBe(traceId);
@@ -121,9 +151,13 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
 
   it('every log line of the run carries its run id and the trace id, in every process', async () => {
     const traceId = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
-    const stream = await postChatKit(sys.gateways[0]!.url, { type: 'threads.create', params: { input: userInput('draw a dog') } }, {
-      traceparent: `00-${traceId}-0123456789abcdef-01`,
-    });
+    const stream = await postChatKit(
+      sys.gateways[0]!.url,
+      { type: 'threads.create', params: { input: userInput('draw a dog') } },
+      {
+        traceparent: `00-${traceId}-0123456789abcdef-01`,
+      },
+    );
     await stream.done;
     const runId = stream.headers.get('x-switchyard-run-id')!;
     // The request span ends with the response; by then the ingest worker has logged every frame.
@@ -136,13 +170,20 @@ describe.each(['http', 'websocket'] as const)('tracing over %s', (transport) => 
           return [];
         }
       });
-    const runLines = sys.processes.flatMap((p) => linesOf(p).filter((l) => l.runId === runId || l.trace_id === traceId).map((l): Record<string, unknown> => ({ ...l, process: p.name.replace(/-\d+$/, '') })));
+    const runLines = sys.processes.flatMap((p) =>
+      linesOf(p)
+        .filter((l) => l.runId === runId || l.trace_id === traceId)
+        .map((l): Record<string, unknown> => ({ ...l, process: p.name.replace(/-\d+$/, '') })),
+    );
     const byProcess = new Set(runLines.map((l) => l.process));
     expect(byProcess).toEqual(new Set(['gateway', 'generation-worker', 'image-ingest-worker']));
     for (const line of runLines) expect(line, JSON.stringify(line)).toMatchObject({ runId, trace_id: traceId });
     // The access-log line too, though pino-http writes it after the response, outside the request.
-    expect(runLines.filter((l) => l.process === 'gateway').map((l) => l.msg)).toEqual(expect.arrayContaining(['run started', 'request completed']));
+    expect(runLines.filter((l) => l.process === 'gateway').map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['run started', 'request completed']),
+    );
     const workerLines = runLines.filter((l) => l.process !== 'gateway');
-    for (const line of workerLines) expect(line, JSON.stringify(line)).toMatchObject({ runId, threadId: expect.any(String), jobId: expect.any(String) });
+    for (const line of workerLines)
+      expect(line, JSON.stringify(line)).toMatchObject({ runId, threadId: expect.any(String), jobId: expect.any(String) });
   }, 60_000);
 });

@@ -45,7 +45,7 @@ it('the run is taken over after a SIGKILL and ends with exactly one complete ans
   const last = events[events.length - 1]!;
   expect(last).toMatchObject({ type: 'thread.item.done', item: { id: added[1], type: 'assistant_message' } });
 
-  const threadId = ((events[0]!.thread as Json).id as string);
+  const threadId = (events[0]!.thread as Json).id as string;
   const docs = await sys.db.collection('items').find({ thread_id: threadId }).toArray();
   expect(docs.map((d) => d.type).sort()).toEqual(['assistant_message', 'user_message']);
   expect(docs.find((d) => d.type === 'assistant_message')!.item_id).toBe(added[1]);

@@ -477,12 +477,22 @@ export class ChatKitClient {
   private async read(res: Response, controller: AbortController, requestType: string | undefined): Promise<Answer> {
     const contentType = res.headers.get('content-type') ?? '';
     if (contentType.startsWith('text/event-stream')) {
-      if (requestType !== undefined && !STREAMING_TYPES.has(requestType)) throw new Error(`${requestType} must be answered with JSON, got an SSE stream`);
+      if (requestType !== undefined && !STREAMING_TYPES.has(requestType))
+        throw new Error(`${requestType} must be answered with JSON, got an SSE stream`);
       const live = await openLive(res, controller);
       await live.done;
-      return { kind: 'sse', status: res.status, headers: res.headers, events: live.events, frames: live.frames, comments: live.comments, raw: live.raw() };
+      return {
+        kind: 'sse',
+        status: res.status,
+        headers: res.headers,
+        events: live.events,
+        frames: live.frames,
+        comments: live.comments,
+        raw: live.raw(),
+      };
     }
-    if (!contentType.startsWith('application/json')) throw new Error(`unexpected content type ${JSON.stringify(contentType)} (status ${res.status})`);
+    if (!contentType.startsWith('application/json'))
+      throw new Error(`unexpected content type ${JSON.stringify(contentType)} (status ${res.status})`);
     const text = await res.text();
     // Exactly one JSON value (docs/conformance.md A2): JSON.parse rejects trailing content.
     const parsed: unknown = JSON.parse(text);
@@ -499,7 +509,8 @@ export class ChatKitClient {
   /** A streaming request that must succeed: 200 `text/event-stream`; returns the validated events. */
   async stream(body: unknown, opts: { headers?: Record<string, string> } = {}): Promise<SseAnswer> {
     const answer = await this.send(body, opts);
-    if (answer.kind !== 'sse') throw new Error(`expected an SSE stream for ${JSON.stringify(body).slice(0, 200)}, got ${answer.status} ${answer.text}`);
+    if (answer.kind !== 'sse')
+      throw new Error(`expected an SSE stream for ${JSON.stringify(body).slice(0, 200)}, got ${answer.status} ${answer.text}`);
     if (answer.status !== 200) throw new Error(`expected 200, got ${answer.status}`);
     return answer;
   }
@@ -508,22 +519,35 @@ export class ChatKitClient {
   async json<T = Json>(body: unknown): Promise<T> {
     const answer = await this.send(body);
     if (answer.kind !== 'json' || answer.status !== 200) {
-      throw new Error(`expected JSON 200 for ${JSON.stringify(body).slice(0, 200)}, got ${answer.status} ${answer.kind === 'json' ? answer.text : 'SSE'}`);
+      throw new Error(
+        `expected JSON 200 for ${JSON.stringify(body).slice(0, 200)}, got ${answer.status} ${answer.kind === 'json' ? answer.text : 'SSE'}`,
+      );
     }
     return answer.body as T;
   }
 
   /** A request that must be refused before any stream starts: JSON `{error:{code,message}}` with a 4xx status. */
-  async refused(body: unknown, opts: { rawBody?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; error: ErrorBody['error'] }> {
+  async refused(
+    body: unknown,
+    opts: { rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; error: ErrorBody['error'] }> {
     const answer = await this.send(body, opts);
-    if (answer.kind !== 'json') throw new Error(`expected a JSON error before streaming, got an SSE stream with ${answer.events.length} events`);
+    if (answer.kind !== 'json')
+      throw new Error(`expected a JSON error before streaming, got an SSE stream with ${answer.events.length} events`);
     if (answer.status < 400 || answer.status >= 500) throw new Error(`expected a 4xx, got ${answer.status} ${answer.text}`);
     return { status: answer.status, error: checkErrorBody(answer.body).error };
   }
 
   /** `threads.create` with one text message; `input` extends the UserMessageInput, `metadata` is the request's. */
-  async create(text: string, opts: { input?: Json; metadata?: Json } = {}): Promise<{ events: Json[]; threadId: string; answer: SseAnswer }> {
-    const answer = await this.stream({ type: 'threads.create', params: { input: userInput(text, opts.input) }, ...(opts.metadata ? { metadata: opts.metadata } : {}) });
+  async create(
+    text: string,
+    opts: { input?: Json; metadata?: Json } = {},
+  ): Promise<{ events: Json[]; threadId: string; answer: SseAnswer }> {
+    const answer = await this.stream({
+      type: 'threads.create',
+      params: { input: userInput(text, opts.input) },
+      ...(opts.metadata ? { metadata: opts.metadata } : {}),
+    });
     return { events: answer.events, threadId: threadIdOf(answer.events), answer };
   }
 
@@ -539,7 +563,10 @@ export class ChatKitClient {
 
   /** `items.list` (ascending by default, up to 100): the page's data. */
   async items(threadId: string, params: Json = {}): Promise<Json[]> {
-    const page = await this.json<{ data: Json[] }>({ type: 'items.list', params: { thread_id: threadId, order: 'asc', limit: 100, ...params } });
+    const page = await this.json<{ data: Json[] }>({
+      type: 'items.list',
+      params: { thread_id: threadId, order: 'asc', limit: 100, ...params },
+    });
     return page.data;
   }
 
@@ -556,7 +583,8 @@ export class ChatKitClient {
       body: JSON.stringify(body),
       signal: controller.signal,
     });
-    if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) throw new Error(`expected a stream, got ${res.status} ${await res.text()}`);
+    if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+      throw new Error(`expected a stream, got ${res.status} ${await res.text()}`);
     return openLive(res, controller);
   }
 
@@ -580,7 +608,12 @@ export class ChatKitClient {
   }
 
   /** `PUT /chatkit/uploads/:id` (two-phase, second step): raw bytes with the descriptor's headers. */
-  async upload(url: string, bytes: Uint8Array, headers: Record<string, string>, contentType: string): Promise<{ status: number; body: unknown }> {
+  async upload(
+    url: string,
+    bytes: Uint8Array,
+    headers: Record<string, string>,
+    contentType: string,
+  ): Promise<{ status: number; body: unknown }> {
     const res = await fetch(url, { method: 'PUT', headers: this.headers({ ...headers, 'Content-Type': contentType }), body: bytes });
     return this.uploadAnswer(res);
   }
@@ -610,7 +643,11 @@ export function userInput(text: string, extra: Json = {}): Json {
 /** `thread.item.done:user_message`, `updated:<update type>`, `stream_options`, … */
 export const kinds = (events: Json[]): string[] =>
   events.map((e) =>
-    e.type === 'thread.item.updated' ? `updated:${(e.update as Json).type as string}` : e.item ? `${e.type as string}:${(e.item as Json).type as string}` : String(e.type),
+    e.type === 'thread.item.updated'
+      ? `updated:${(e.update as Json).type as string}`
+      : e.item
+        ? `${e.type as string}:${(e.item as Json).type as string}`
+        : String(e.type),
   );
 
 /** Every thread, item and attachment document, in a stable order: equal snapshots mean nothing changed. */
@@ -661,4 +698,7 @@ export const threadIdOf = (events: Json[]): string => {
 export const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 /** A 1×1 PNG, for uploads whose bytes are checked. */
-export const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+export const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);

@@ -48,8 +48,7 @@ export async function openSse(url: string, init: RequestInit): Promise<SseStream
     events,
     done,
     abort: () => controller.abort(),
-    waitForEvents: (n) =>
-      events.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })),
+    waitForEvents: (n) => (events.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }))),
   };
 }
 
@@ -61,7 +60,11 @@ export async function postChatKit(baseUrl: string, body: unknown, headers: Recor
   });
 }
 
-export async function postJson(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+export async function postJson(
+  baseUrl: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${baseUrl}/chatkit`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },

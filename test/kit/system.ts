@@ -67,15 +67,24 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     // Signing is local and needs a credential: a throwaway service-account key, never committed.
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const keyFile = join(blobRoot, 'throwaway-key.json');
-    writeFileSync(keyFile, JSON.stringify({
-      type: 'service_account',
-      project_id: 'switchyard-test',
-      private_key_id: 'throwaway',
-      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      client_email: 'switchyard-test@switchyard-test.iam.gserviceaccount.com',
-      client_id: '1',
-    }));
-    Object.assign(blobEnv, { BLOB_DRIVER: 'gcs', GCS_BUCKET: 'switchyard-test', GCS_API_ENDPOINT: gcs.url, GCS_PROJECT_ID: 'switchyard-test', GCS_KEY_FILE: keyFile });
+    writeFileSync(
+      keyFile,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'switchyard-test',
+        private_key_id: 'throwaway',
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        client_email: 'switchyard-test@switchyard-test.iam.gserviceaccount.com',
+        client_id: '1',
+      }),
+    );
+    Object.assign(blobEnv, {
+      BLOB_DRIVER: 'gcs',
+      GCS_BUCKET: 'switchyard-test',
+      GCS_API_ENDPOINT: gcs.url,
+      GCS_PROJECT_ID: 'switchyard-test',
+      GCS_KEY_FILE: keyFile,
+    });
   }
   const ports = await Promise.all(Array.from({ length: opts.gateways ?? 1 }, () => freePort()));
   const env: Record<string, string> = {
@@ -100,10 +109,15 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     metricsUrls[label] = `http://127.0.0.1:${port}/metrics`;
     return { ...base, METRICS_PORT: String(port) };
   };
-  const gateways = await Promise.all(ports.map(async (port, i) => ({
-    url: `http://127.0.0.1:${port}`,
-    process: spawnService('gateway', { env: await withMetrics(`gateway-${i}`, { ...env, PORT: String(port), HOST: '127.0.0.1' }), label: `gateway-${i}` }),
-  })));
+  const gateways = await Promise.all(
+    ports.map(async (port, i) => ({
+      url: `http://127.0.0.1:${port}`,
+      process: spawnService('gateway', {
+        env: await withMetrics(`gateway-${i}`, { ...env, PORT: String(port), HOST: '127.0.0.1' }),
+        label: `gateway-${i}`,
+      }),
+    })),
+  );
   // Workers serve /readyz on HEALTH_PORT once their queue connections are ready: the system is
   // started when they are too, so a test's first run never also waits for a worker to boot.
   const readyUrls = gateways.map((g) => `${g.url}/readyz`);
@@ -113,11 +127,21 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     return { ...base, HEALTH_PORT: String(port) };
   };
   const workers = await Promise.all(
-    Array.from({ length: opts.workers ?? 1 }, async (_, i) => spawnService('generation-worker', { env: await withHealth(await withMetrics(`generation-worker-${i}`, env)), label: `generation-worker-${i}` })),
+    Array.from({ length: opts.workers ?? 1 }, async (_, i) =>
+      spawnService('generation-worker', {
+        env: await withHealth(await withMetrics(`generation-worker-${i}`, env)),
+        label: `generation-worker-${i}`,
+      }),
+    ),
   );
   const worker = workers[0]!;
   const ingests = await Promise.all(
-    Array.from({ length: opts.ingests ?? 1 }, async (_, i) => spawnService('image-ingest-worker', { env: await withHealth(await withMetrics(`image-ingest-worker-${i}`, env)), label: `image-ingest-worker-${i}` })),
+    Array.from({ length: opts.ingests ?? 1 }, async (_, i) =>
+      spawnService('image-ingest-worker', {
+        env: await withHealth(await withMetrics(`image-ingest-worker-${i}`, env)),
+        label: `image-ingest-worker-${i}`,
+      }),
+    ),
   );
   const ingest = ingests[0]!;
   const processes = [...gateways.map((g) => g.process), ...workers, ...ingests];
@@ -147,7 +171,11 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     metricsUrls,
     async stop() {
       await Promise.all(processes.map((p) => p.stop()));
-      if (externalMongo) await mongo.db(dbName).dropDatabase().catch(() => undefined);
+      if (externalMongo)
+        await mongo
+          .db(dbName)
+          .dropDatabase()
+          .catch(() => undefined);
       await mongo.close();
       await embedded.stop();
       await gcs?.close();

@@ -32,7 +32,13 @@ const askStyle = tool({
       type: 'structured_input',
       status: 'pending',
       inputs: [
-        { id: 'style', question: 'Which style?', type: 'multiple_choice', options: [{ value: 'Watercolor' }, { value: 'Flat vector' }, { value: 'Photo' }], multiple: false },
+        {
+          id: 'style',
+          question: 'Which style?',
+          type: 'multiple_choice',
+          options: [{ value: 'Watercolor' }, { value: 'Flat vector' }, { value: 'Photo' }],
+          multiple: false,
+        },
         { id: 'notes', question: 'Anything else?', type: 'freeform', description: 'optional' },
       ],
     };

@@ -16,7 +16,11 @@ export function paletteWidget(colors: string[], opts: { favorite?: boolean; capt
         type: 'Row',
         children: [
           { type: 'Button', label: 'Regenerate', onClickAction: { type: 'palette.regenerate', payload: { colors } } },
-          { type: 'Button', label: opts.favorite ? '★ Saved' : '☆ Save', onClickAction: { type: 'palette.favorite', payload: { colors }, streaming: false } },
+          {
+            type: 'Button',
+            label: opts.favorite ? '★ Saved' : '☆ Save',
+            onClickAction: { type: 'palette.favorite', payload: { colors }, streaming: false },
+          },
         ],
       },
     ],
@@ -29,11 +33,26 @@ export async function* paletteAction(args: ActionArgs): AsyncGenerator<ResponseE
   const colors = ((args.action.payload as { colors?: string[] } | undefined)?.colors ?? []).slice().reverse();
   yield { type: 'progress_update', icon: 'sparkle', text: 'Mixing new colours…' };
   const caption = `Reversed: ${colors.join(' · ')}`;
-  const roots = [paletteWidget(colors, { caption: '' }), ...[8, 16, caption.length].map((n) => paletteWidget(colors, { caption: caption.slice(0, n) }))];
-  for await (const ev of streamWidget({ id: args.sender.id, thread_id: args.sender.thread_id, created_at: args.sender.created_at, type: 'widget' }, roots)) {
+  const roots = [
+    paletteWidget(colors, { caption: '' }),
+    ...[8, 16, caption.length].map((n) => paletteWidget(colors, { caption: caption.slice(0, n) })),
+  ];
+  for await (const ev of streamWidget(
+    { id: args.sender.id, thread_id: args.sender.thread_id, created_at: args.sender.created_at, type: 'widget' },
+    roots,
+  )) {
     // The widget exists already: its first root is an update, its last a replacement.
-    if (ev.type === 'thread.item.added') yield { type: 'thread.item.updated', item_id: args.sender.id, update: { type: 'widget.root.updated', widget: (ev.item as WidgetItem).widget } };
-    else if (ev.type === 'thread.item.done') yield { type: 'thread.item.replaced', item: { ...args.sender, widget: (ev.item as WidgetItem).widget, copy_text: colors.join(', ') } };
+    if (ev.type === 'thread.item.added')
+      yield {
+        type: 'thread.item.updated',
+        item_id: args.sender.id,
+        update: { type: 'widget.root.updated', widget: (ev.item as WidgetItem).widget },
+      };
+    else if (ev.type === 'thread.item.done')
+      yield {
+        type: 'thread.item.replaced',
+        item: { ...args.sender, widget: (ev.item as WidgetItem).widget, copy_text: colors.join(', ') },
+      };
     else yield ev;
   }
 }

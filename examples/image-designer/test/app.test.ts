@@ -5,7 +5,13 @@ import type { ActionArgs } from '@switchyard/app-api';
 import type { WidgetItem } from '@switchyard/protocol';
 import app, { paletteAction, paletteWidget } from '../src/app.ts';
 
-const sender: WidgetItem = { id: 'msg_w', thread_id: 'thr_1', created_at: '2026-11-22T00:00:00.000Z', type: 'widget', widget: paletteWidget(['#111', '#eee']) };
+const sender: WidgetItem = {
+  id: 'msg_w',
+  thread_id: 'thr_1',
+  created_at: '2026-11-22T00:00:00.000Z',
+  type: 'widget',
+  widget: paletteWidget(['#111', '#eee']),
+};
 
 function actionArgs(type: string): ActionArgs {
   return {

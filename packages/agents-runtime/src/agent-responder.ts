@@ -25,9 +25,15 @@ export interface AgentResponderOptions {
   /** Resolves a stored generated image for model input (data URL or signed URL). */
   imageInput(args: RespondArgs, item: GeneratedImageItem): Promise<string | null>;
   /** Converts a user message's attachment to an input part (skipped without it). */
-  attachmentInput?(args: RespondArgs, attachment: Parameters<NonNullable<ThreadInputOptions['attachmentInput']>>[0]): ReturnType<NonNullable<ThreadInputOptions['attachmentInput']>>;
+  attachmentInput?(
+    args: RespondArgs,
+    attachment: Parameters<NonNullable<ThreadInputOptions['attachmentInput']>>[0],
+  ): ReturnType<NonNullable<ThreadInputOptions['attachmentInput']>>;
   /** Resolves an @-tag of a user message to context for the model (none without it). */
-  tagInput?(args: RespondArgs, tag: Parameters<NonNullable<ThreadInputOptions['tagInput']>>[0]): ReturnType<NonNullable<ThreadInputOptions['tagInput']>>;
+  tagInput?(
+    args: RespondArgs,
+    tag: Parameters<NonNullable<ThreadInputOptions['tagInput']>>[0],
+  ): ReturnType<NonNullable<ThreadInputOptions['tagInput']>>;
   /** Replaces the default model input of some item types (docs/protocol.md §7.8). */
   conversions?: ItemConversions;
   maxHistoryItems?: number;
@@ -140,7 +146,12 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
 async function titleFor(agent: Agent, provider: ModelProvider, input: UserMessageItem, signal: AbortSignal): Promise<string> {
   const text = input.content.map((c) => c.text).join('');
   const runner = new Runner({ modelProvider: provider, tracingDisabled: true });
-  const result = await runner.run(agent, `Write a title of at most six words for a conversation that starts with:\n${text}`, { signal, maxTurns: 1 });
-  const title = String(result.finalOutput ?? '').trim().replace(/^["']|["']$/g, '');
+  const result = await runner.run(agent, `Write a title of at most six words for a conversation that starts with:\n${text}`, {
+    signal,
+    maxTurns: 1,
+  });
+  const title = String(result.finalOutput ?? '')
+    .trim()
+    .replace(/^["']|["']$/g, '');
   return title.length > 80 ? `${title.slice(0, 77)}...` : title || 'New conversation';
 }

@@ -4,7 +4,16 @@
 // call the browser answers. Everything goes through the run's converter, which ends an open
 // workflow when a visible item follows it and remembers every item for a guardrail tripwire.
 import { streamWidget, type RespondArgs } from '@switchyard/app-api';
-import type { JsonObject, Task, ThreadMetadata, ThreadStreamEvent, WidgetRoot, Workflow, WorkflowItem, WorkflowSummary } from '@switchyard/protocol';
+import type {
+  JsonObject,
+  Task,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  WidgetRoot,
+  Workflow,
+  WorkflowItem,
+  WorkflowSummary,
+} from '@switchyard/protocol';
 import type { ClientToolCallRequest, ResponseStreamConverter } from './response-stream-converter.ts';
 
 export class AgentChatContext {
@@ -28,8 +37,15 @@ export class AgentChatContext {
   /** Sends a widget whole (one root) or streamed (several roots, diffed as the reference does, docs/protocol.md §8). */
   async widget(roots: WidgetRoot | Iterable<WidgetRoot> | AsyncIterable<WidgetRoot>, opts: { copyText?: string } = {}): Promise<string> {
     const id = this.args.newId('msg');
-    const item = { id, thread_id: this.thread.id, created_at: new Date().toISOString(), type: 'widget' as const, ...(opts.copyText ? { copy_text: opts.copyText } : {}) };
-    const sequence = Symbol.asyncIterator in Object(roots) || Symbol.iterator in Object(roots) ? (roots as Iterable<WidgetRoot>) : [roots as WidgetRoot];
+    const item = {
+      id,
+      thread_id: this.thread.id,
+      created_at: new Date().toISOString(),
+      type: 'widget' as const,
+      ...(opts.copyText ? { copy_text: opts.copyText } : {}),
+    };
+    const sequence =
+      Symbol.asyncIterator in Object(roots) || Symbol.iterator in Object(roots) ? (roots as Iterable<WidgetRoot>) : [roots as WidgetRoot];
     const events: ThreadStreamEvent[] = [];
     for await (const e of streamWidget(item, sequence)) events.push(e);
     // A one-root widget is sent as a single `done`, like the reference's non-streamed widgets.

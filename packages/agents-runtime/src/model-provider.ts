@@ -49,7 +49,12 @@ export function createModelProviderPool(cfg: ModelProviderConfig): ModelProvider
   // The SDK's tracing exporter would try to reach api.openai.com; traces go through OpenTelemetry instead.
   setTracingDisabled(true);
   const client = () =>
-    new OpenAI({ apiKey: cfg.apiKey, ...(cfg.baseURL ? { baseURL: cfg.baseURL } : {}), ...(cfg.fetch ? { fetch: cfg.fetch } : {}), maxRetries: cfg.maxRetries ?? 0 });
+    new OpenAI({
+      apiKey: cfg.apiKey,
+      ...(cfg.baseURL ? { baseURL: cfg.baseURL } : {}),
+      ...(cfg.fetch ? { fetch: cfg.fetch } : {}),
+      maxRetries: cfg.maxRetries ?? 0,
+    });
   const retry: UpstreamRetryOptions = { ...cfg.retry, clientRetries: cfg.maxRetries ?? 0, transport: cfg.transport };
 
   if (cfg.transport === 'http') {

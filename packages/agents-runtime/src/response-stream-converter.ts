@@ -52,7 +52,9 @@ export function convertAnnotation(a: ResponsesAnnotation): Annotation | null {
     case 'file_citation':
       return a.filename ? { type: 'annotation', source: { type: 'file', filename: a.filename, title: a.filename }, index: a.index } : null;
     case 'container_file_citation':
-      return a.filename ? { type: 'annotation', source: { type: 'file', filename: a.filename, title: a.filename }, index: a.end_index } : null;
+      return a.filename
+        ? { type: 'annotation', source: { type: 'file', filename: a.filename, title: a.filename }, index: a.end_index }
+        : null;
     case 'url_citation':
       return { type: 'annotation', source: { type: 'url', url: a.url, title: a.title }, index: a.end_index };
     default:
@@ -191,11 +193,22 @@ export class ResponseStreamConverter {
           if (this.workflow) this.endWorkflowAutomatically();
           this.emit({
             type: 'thread.item.added',
-            item: { id: item.id, thread_id: this.opts.threadId, created_at: this.now().toISOString(), type: 'assistant_message', content: item.content.map((p) => this.content(p)) },
+            item: {
+              id: item.id,
+              thread_id: this.opts.threadId,
+              created_at: this.now().toISOString(),
+              type: 'assistant_message',
+              content: item.content.map((p) => this.content(p)),
+            },
           });
         } else if (item.type === 'image_generation_call') {
           // An image does not end an open workflow (docs/protocol.md §7.2).
-          const img: GeneratedImageItem = { id: this.newId('msg'), thread_id: this.opts.threadId, created_at: this.now().toISOString(), type: 'generated_image' };
+          const img: GeneratedImageItem = {
+            id: this.newId('msg'),
+            thread_id: this.opts.threadId,
+            created_at: this.now().toISOString(),
+            type: 'generated_image',
+          };
           this.activeImage = { item: img, imageId: item.id };
           this.emit({ type: 'thread.item.added', item: img });
         }
@@ -223,7 +236,12 @@ export class ResponseStreamConverter {
         this.emit({
           type: 'thread.item.updated',
           item_id: e.item_id,
-          update: { type: 'assistant_message.content_part.annotation_added', content_index: e.content_index, annotation_index: index, annotation },
+          update: {
+            type: 'assistant_message.content_part.annotation_added',
+            content_index: e.content_index,
+            annotation_index: index,
+            annotation,
+          },
         });
         return;
       }
@@ -232,7 +250,11 @@ export class ResponseStreamConverter {
         this.emit({
           type: 'thread.item.updated',
           item_id: e.item_id,
-          update: { type: 'assistant_message.content_part.done', content_index: e.content_index, content: { annotations: [], text: e.text, type: 'output_text' } },
+          update: {
+            type: 'assistant_message.content_part.done',
+            content_index: e.content_index,
+            content: { annotations: [], text: e.text, type: 'output_text' },
+          },
         });
         return;
       case 'response.reasoning_summary_text.delta':
@@ -249,10 +271,20 @@ export class ResponseStreamConverter {
           const url = this.opts.base64ImageToUrl(e.item_id, e.partial_image_b64, e.partial_image_index);
           const progress = this.opts.partialImages > 0 ? Math.min(1, e.partial_image_index / this.opts.partialImages) : 0;
           active.item.image = { id: e.item_id, url };
-          this.emit({ type: 'thread.item.updated', item_id: active.item.id, update: { type: 'generated_image.updated', image: active.item.image, progress } });
+          this.emit({
+            type: 'thread.item.updated',
+            item_id: active.item.id,
+            update: { type: 'generated_image.updated', image: active.item.image, progress },
+          });
           return;
         }
-        this.out.imageFrame({ item: structuredClone(active.item), imageId: e.item_id, partialIndex: e.partial_image_index, b64: e.partial_image_b64, format });
+        this.out.imageFrame({
+          item: structuredClone(active.item),
+          imageId: e.item_id,
+          partialIndex: e.partial_image_index,
+          b64: e.partial_image_b64,
+          format,
+        });
         return;
       }
       case 'response.output_item.done': {
@@ -274,7 +306,13 @@ export class ResponseStreamConverter {
             this.emit({ type: 'thread.item.done', item: active.item });
             return;
           }
-          this.out.imageFrame({ item: structuredClone(active.item), imageId: item.id, partialIndex: null, b64: item.result, format: item.output_format ?? 'png' });
+          this.out.imageFrame({
+            item: structuredClone(active.item),
+            imageId: item.id,
+            partialIndex: null,
+            b64: item.result,
+            format: item.output_format ?? 'png',
+          });
         }
         return;
       }
@@ -285,7 +323,9 @@ export class ResponseStreamConverter {
 
   private isStreamingThought(itemId: string, summaryIndex: number): boolean {
     const t = this.streamingThought;
-    return !!t && !!this.workflow && this.workflow.workflow.tasks.includes(t.task) && t.itemId === itemId && t.summaryIndex === summaryIndex;
+    return (
+      !!t && !!this.workflow && this.workflow.workflow.tasks.includes(t.task) && t.itemId === itemId && t.summaryIndex === summaryIndex
+    );
   }
 
   /** Only the first thought streams (into an empty reasoning workflow); later deltas are ignored. */
@@ -300,7 +340,11 @@ export class ResponseStreamConverter {
     } else if (this.isStreamingThought(itemId, summaryIndex)) {
       const task = this.streamingThought!.task;
       task.content += delta;
-      this.emit({ type: 'thread.item.updated', item_id: wf.id, update: { type: 'workflow.task.updated', task_index: wf.workflow.tasks.indexOf(task), task } });
+      this.emit({
+        type: 'thread.item.updated',
+        item_id: wf.id,
+        update: { type: 'workflow.task.updated', task_index: wf.workflow.tasks.indexOf(task), task },
+      });
     }
   }
 
@@ -312,12 +356,20 @@ export class ResponseStreamConverter {
       const task = this.streamingThought!.task;
       task.content = text;
       this.streamingThought = null;
-      this.emit({ type: 'thread.item.updated', item_id: wf.id, update: { type: 'workflow.task.updated', task_index: wf.workflow.tasks.indexOf(task), task } });
+      this.emit({
+        type: 'thread.item.updated',
+        item_id: wf.id,
+        update: { type: 'workflow.task.updated', task_index: wf.workflow.tasks.indexOf(task), task },
+      });
       return;
     }
     const task: ThoughtTask = { type: 'thought', content: text, status_indicator: 'none' };
     wf.workflow.tasks.push(task);
-    this.emit({ type: 'thread.item.updated', item_id: wf.id, update: { type: 'workflow.task.added', task_index: wf.workflow.tasks.length - 1, task } });
+    this.emit({
+      type: 'thread.item.updated',
+      item_id: wf.id,
+      update: { type: 'workflow.task.added', task_index: wf.workflow.tasks.length - 1, task },
+    });
   }
 
   // ── Events from tools and the workflow helpers (docs/protocol.md §7.4) ────────────────────
@@ -327,12 +379,18 @@ export class ResponseStreamConverter {
    * a client tool call or hidden context) ends that workflow first, so it renders above the item.
    */
   sideEvent(e: ThreadStreamEvent): void {
-    if ((e.type === 'thread.item.added' || e.type === 'thread.item.done') && this.workflow && this.workflow.id !== e.item.id && !WORKFLOW_KEEPING_TYPES.has(e.item.type)) {
+    if (
+      (e.type === 'thread.item.added' || e.type === 'thread.item.done') &&
+      this.workflow &&
+      this.workflow.id !== e.item.id &&
+      !WORKFLOW_KEEPING_TYPES.has(e.item.type)
+    ) {
       this.endWorkflowAutomatically();
     }
     // A workflow a tool adds itself becomes the open one (as in the reference); one it finishes
     // itself is no longer open (so it is not stored again at the end of the run).
-    if (e.type === 'thread.item.added' && e.item.type === 'workflow' && this.workflow?.id !== e.item.id) this.workflow = structuredClone(e.item);
+    if (e.type === 'thread.item.added' && e.item.type === 'workflow' && this.workflow?.id !== e.item.id)
+      this.workflow = structuredClone(e.item);
     else if (e.type === 'thread.item.done' && e.item.type === 'workflow' && this.workflow?.id === e.item.id) {
       this.workflow = null;
       this.streamingThought = null;
@@ -346,18 +404,35 @@ export class ResponseStreamConverter {
    */
   startWorkflow(workflow: Workflow): WorkflowItem {
     if (this.workflow) this.endWorkflowAutomatically();
-    this.workflow = { id: this.newId('wf'), thread_id: this.opts.threadId, created_at: this.now().toISOString(), type: 'workflow', workflow: structuredClone(workflow) };
+    this.workflow = {
+      id: this.newId('wf'),
+      thread_id: this.opts.threadId,
+      created_at: this.now().toISOString(),
+      type: 'workflow',
+      workflow: structuredClone(workflow),
+    };
     if (workflow.type === 'reasoning' || workflow.tasks.length > 0) this.sideEvent({ type: 'thread.item.added', item: this.workflow });
     return this.workflow;
   }
 
   /** Appends a task; the first task of a custom workflow announces the workflow itself. */
   addWorkflowTask(task: Task): void {
-    this.workflow ??= { id: this.newId('wf'), thread_id: this.opts.threadId, created_at: this.now().toISOString(), type: 'workflow', workflow: { type: 'custom', tasks: [], expanded: false } };
+    this.workflow ??= {
+      id: this.newId('wf'),
+      thread_id: this.opts.threadId,
+      created_at: this.now().toISOString(),
+      type: 'workflow',
+      workflow: { type: 'custom', tasks: [], expanded: false },
+    };
     const wf = this.workflow;
     wf.workflow.tasks.push(structuredClone(task));
     if (wf.workflow.type !== 'reasoning' && wf.workflow.tasks.length === 1) this.sideEvent({ type: 'thread.item.added', item: wf });
-    else this.sideEvent({ type: 'thread.item.updated', item_id: wf.id, update: { type: 'workflow.task.added', task_index: wf.workflow.tasks.length - 1, task } });
+    else
+      this.sideEvent({
+        type: 'thread.item.updated',
+        item_id: wf.id,
+        update: { type: 'workflow.task.added', task_index: wf.workflow.tasks.length - 1, task },
+      });
   }
 
   updateWorkflowTask(task: Task, taskIndex: number): void {

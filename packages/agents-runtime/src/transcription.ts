@@ -25,7 +25,10 @@ export function openAITranscriber(opts: OpenAITranscriberOptions): (args: Transc
     const openai = new OpenAI({ apiKey: opts.apiKey, ...(opts.baseURL ? { baseURL: opts.baseURL } : {}) });
     return {
       async transcribe(audio: Buffer, name: string, type: string) {
-        const res = await openai.audio.transcriptions.create({ file: await toFile(audio, name, { type }), model: opts.model ?? 'gpt-4o-mini-transcribe' });
+        const res = await openai.audio.transcriptions.create({
+          file: await toFile(audio, name, { type }),
+          model: opts.model ?? 'gpt-4o-mini-transcribe',
+        });
         return res.text;
       },
     };

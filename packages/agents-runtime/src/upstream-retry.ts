@@ -19,7 +19,15 @@
 //   client may have seen part of it.
 // The SDK's own runner retries (`modelSettings.retry`) stay off: they veto streamed retries once
 // any event arrived, which is every WebSocket fault.
-import { UserError, type Model, type ModelProvider, type ModelRequest, type ModelResponse, type ModelRetryAdvice, type ModelRetryAdviceRequest } from '@openai/agents';
+import {
+  UserError,
+  type Model,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelResponse,
+  type ModelRetryAdvice,
+  type ModelRetryAdviceRequest,
+} from '@openai/agents';
 import { APIError } from 'openai';
 import { UpstreamModelError, UpstreamModelRateLimited, type UpstreamFailure } from './errors.ts';
 import { ModelCall, type ModelCallObserver } from './model-call.ts';
@@ -107,7 +115,7 @@ function isTransient(f: Pick<UpstreamFailure, 'status'>): boolean {
 }
 
 function describe(f: UpstreamFailure): string {
-  const what = f.status !== undefined ? `${f.status}${f.code ? ` ${f.code}` : ''}` : f.code ?? 'stream broken';
+  const what = f.status !== undefined ? `${f.status}${f.code ? ` ${f.code}` : ''}` : (f.code ?? 'stream broken');
   return `${what}: ${f.message}`;
 }
 

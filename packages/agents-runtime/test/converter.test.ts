@@ -3,7 +3,14 @@
 // with the reference's unit-test expectations and, for the recorded runs, with golden 20–26 frame for
 // frame (ids and timestamps normalised).
 import { describe, expect, it } from 'vitest';
-import { Agent, InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, RunItemStreamEvent, RunRawModelStreamEvent, RunToolCallItem } from '@openai/agents';
+import {
+  Agent,
+  InputGuardrailTripwireTriggered,
+  OutputGuardrailTripwireTriggered,
+  RunItemStreamEvent,
+  RunRawModelStreamEvent,
+  RunToolCallItem,
+} from '@openai/agents';
 import { chatKitErrorEventOf } from '@switchyard/errors';
 import type { ThreadItem, ThreadStreamEvent, WorkflowItem } from '@switchyard/protocol';
 import {
@@ -29,7 +36,11 @@ function harness(opts: Partial<ConverterOptions> = {}) {
     {
       event: (e) => events.push(e),
       textDelta: (itemId, contentIndex, delta) =>
-        events.push({ type: 'thread.item.updated', item_id: itemId, update: { type: 'assistant_message.content_part.text_delta', content_index: contentIndex, delta } }),
+        events.push({
+          type: 'thread.item.updated',
+          item_id: itemId,
+          update: { type: 'assistant_message.content_part.text_delta', content_index: contentIndex, delta },
+        }),
       imageFrame: (f) => frames.push(f),
     },
     {
@@ -49,23 +60,50 @@ function harness(opts: Partial<ConverterOptions> = {}) {
 
 const agent = new Agent({ name: 'test' });
 function functionCall(id: string, callId: string, name: string): RunItemStreamEvent {
-  return new RunItemStreamEvent('tool_called', new RunToolCallItem({ type: 'function_call', id, callId, name, arguments: '{}', status: 'completed' }, agent));
+  return new RunItemStreamEvent(
+    'tool_called',
+    new RunToolCallItem({ type: 'function_call', id, callId, name, arguments: '{}', status: 'completed' }, agent),
+  );
 }
-const types = (events: ThreadStreamEvent[]) => events.map((e) => (e.type === 'thread.item.updated' ? `upd:${e.update.type}` : e.type === 'thread.item.added' || e.type === 'thread.item.done' ? `${e.type}:${e.item.type}` : e.type));
-const tripwire = new InputGuardrailTripwireTriggered('tripped', { guardrail: { type: 'input', name: 'no' }, output: { tripwireTriggered: true, outputInfo: null } });
+const types = (events: ThreadStreamEvent[]) =>
+  events.map((e) =>
+    e.type === 'thread.item.updated'
+      ? `upd:${e.update.type}`
+      : e.type === 'thread.item.added' || e.type === 'thread.item.done'
+        ? `${e.type}:${e.item.type}`
+        : e.type,
+  );
+const tripwire = new InputGuardrailTripwireTriggered('tripped', {
+  guardrail: { type: 'input', name: 'no' },
+  output: { tripwireTriggered: true, outputInfo: null },
+});
 
 describe('N. raw Responses events (reference agents tests)', () => {
   it('N1: a text delta → text_delta on the Responses item id', () => {
     const { converter, events } = harness();
     converter.handleRaw(raw.textDelta('123', 'Hello, world!'));
-    expect(events).toEqual([{ type: 'thread.item.updated', item_id: '123', update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'Hello, world!' } }]);
+    expect(events).toEqual([
+      {
+        type: 'thread.item.updated',
+        item_id: '123',
+        update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'Hello, world!' },
+      },
+    ]);
   });
 
   it('N2: content_part.added at index 1 → content_part.added with the converted part', () => {
     const { converter, events } = harness();
     converter.handleRaw(raw.partAdded('123', 1, 'New content'));
     expect(events).toEqual([
-      { type: 'thread.item.updated', item_id: '123', update: { type: 'assistant_message.content_part.added', content_index: 1, content: { annotations: [], text: 'New content', type: 'output_text' } } },
+      {
+        type: 'thread.item.updated',
+        item_id: '123',
+        update: {
+          type: 'assistant_message.content_part.added',
+          content_index: 1,
+          content: { annotations: [], text: 'New content', type: 'output_text' },
+        },
+      },
     ]);
   });
 
@@ -73,7 +111,15 @@ describe('N. raw Responses events (reference agents tests)', () => {
     const { converter, events } = harness();
     converter.handleRaw(raw.textDone('123', 'Final text'));
     expect(events).toEqual([
-      { type: 'thread.item.updated', item_id: '123', update: { type: 'assistant_message.content_part.done', content_index: 0, content: { annotations: [], text: 'Final text', type: 'output_text' } } },
+      {
+        type: 'thread.item.updated',
+        item_id: '123',
+        update: {
+          type: 'assistant_message.content_part.done',
+          content_index: 0,
+          content: { annotations: [], text: 'Final text', type: 'output_text' },
+        },
+      },
     ]);
   });
 
@@ -84,7 +130,12 @@ describe('N. raw Responses events (reference agents tests)', () => {
       {
         type: 'thread.item.updated',
         item_id: '123',
-        update: { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 0, annotation: { type: 'annotation', source: { type: 'file', filename: 'file.txt', title: 'file.txt' }, index: 5 } },
+        update: {
+          type: 'assistant_message.content_part.annotation_added',
+          content_index: 0,
+          annotation_index: 0,
+          annotation: { type: 'annotation', source: { type: 'file', filename: 'file.txt', title: 'file.txt' }, index: 5 },
+        },
       },
     ]);
   });
@@ -95,14 +146,27 @@ describe('N. raw Responses events (reference agents tests)', () => {
     converter.handleRaw(raw.annotation('123', 1, annotations.container('container.txt', 3)));
     converter.handleRaw(raw.annotation('123', 2, annotations.url('https://example.com', 'Example', 5)));
     expect(events.map((e) => e.type === 'thread.item.updated' && e.update)).toEqual([
-      { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 0, annotation: { type: 'annotation', source: { type: 'file', filename: 'container.txt', title: 'container.txt' }, index: 3 } },
-      { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 1, annotation: { type: 'annotation', source: { type: 'url', url: 'https://example.com', title: 'Example' }, index: 5 } },
+      {
+        type: 'assistant_message.content_part.annotation_added',
+        content_index: 0,
+        annotation_index: 0,
+        annotation: { type: 'annotation', source: { type: 'file', filename: 'container.txt', title: 'container.txt' }, index: 3 },
+      },
+      {
+        type: 'assistant_message.content_part.annotation_added',
+        content_index: 0,
+        annotation_index: 1,
+        annotation: { type: 'annotation', source: { type: 'url', url: 'https://example.com', title: 'Example' }, index: 5 },
+      },
     ]);
   });
 
   it('N6: a custom annotation converter is used for streamed annotations and the final item', () => {
     const { converter, events } = harness({
-      convertAnnotation: (a) => (a.type === 'url_citation' ? { type: 'annotation', source: { type: 'url', url: a.url, title: `custom ${a.title}` }, index: 0 } : convertAnnotation(a)),
+      convertAnnotation: (a) =>
+        a.type === 'url_citation'
+          ? { type: 'annotation', source: { type: 'url', url: a.url, title: `custom ${a.title}` }, index: 0 }
+          : convertAnnotation(a),
     });
     const url = annotations.url('https://example.com', 'Example', 5);
     converter.handleRaw(raw.annotation('1', 0, url));
@@ -117,7 +181,12 @@ describe('N. raw Responses events (reference agents tests)', () => {
     converter.handleRaw(raw.fileSearchDone('fs_1'));
     converter.handleRaw(
       raw.messageDone('1', [
-        raw.text('Hello, world!', [annotations.file('test.txt', 0), annotations.container('container.txt', 3), annotations.url('https://www.google.com', 'Google', 10), annotations.filePath(2)]),
+        raw.text('Hello, world!', [
+          annotations.file('test.txt', 0),
+          annotations.container('container.txt', 3),
+          annotations.url('https://www.google.com', 'Google', 10),
+          annotations.filePath(2),
+        ]),
         { type: 'refusal', refusal: "Can't do that" },
       ]),
     );
@@ -144,7 +213,16 @@ describe('N. raw Responses events (reference agents tests)', () => {
 
   it('N8: events pushed by tools and model events both go out, in order', () => {
     const { converter, events } = harness();
-    converter.sideEvent({ type: 'thread.item.added', item: { id: 'w1', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'widget', widget: { type: 'Card', children: [] } } });
+    converter.sideEvent({
+      type: 'thread.item.added',
+      item: {
+        id: 'w1',
+        thread_id: 'thr_1',
+        created_at: new Date(T0).toISOString(),
+        type: 'widget',
+        widget: { type: 'Card', children: [] },
+      },
+    });
     converter.handleRaw(raw.textDelta('m1', 'hi'));
     expect(types(events)).toEqual(['thread.item.added:widget', 'upd:assistant_message.content_part.text_delta']);
   });
@@ -158,14 +236,33 @@ describe('N. raw Responses events (reference agents tests)', () => {
     converter.handleRaw(raw.summaryDelta('rs_1', 1, 'Think'));
     converter.handleRaw(raw.summaryDelta('rs_1', 1, 'ing 2'));
     converter.handleRaw(raw.summaryDone('rs_1', 1, 'Thinking 2'));
-    expect(events.map((e) => (e.type === 'thread.item.updated' ? [e.update.type, 'task_index' in e.update ? e.update.task_index : null, 'task' in e.update && e.update.task.type === 'thought' ? e.update.task.content : null] : e.type))).toEqual([
+    expect(
+      events.map((e) =>
+        e.type === 'thread.item.updated'
+          ? [
+              e.update.type,
+              'task_index' in e.update ? e.update.task_index : null,
+              'task' in e.update && e.update.task.type === 'thought' ? e.update.task.content : null,
+            ]
+          : e.type,
+      ),
+    ).toEqual([
       'thread.item.added',
       ['workflow.task.added', 0, 'Think'],
       ['workflow.task.updated', 0, 'Thinking 1'],
       ['workflow.task.updated', 0, 'Thinking 1'],
       ['workflow.task.added', 1, 'Thinking 2'],
     ]);
-    expect(events[0]).toEqual({ type: 'thread.item.added', item: { id: 'wf_1', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'workflow', workflow: { type: 'reasoning', tasks: [], expanded: false } } });
+    expect(events[0]).toEqual({
+      type: 'thread.item.added',
+      item: {
+        id: 'wf_1',
+        thread_id: 'thr_1',
+        created_at: new Date(T0).toISOString(),
+        type: 'workflow',
+        workflow: { type: 'reasoning', tasks: [], expanded: false },
+      },
+    });
   });
 
   it('N11: a message ends the reasoning workflow with its duration in whole seconds, collapsed', () => {
@@ -174,13 +271,28 @@ describe('N. raw Responses events (reference agents tests)', () => {
     converter.handleRaw(raw.summaryDone('rs_1', 0, 'Thinking 1'));
     tick(2_900);
     converter.handleRaw(raw.messageAdded('m1'));
-    expect(types(events)).toEqual(['thread.item.added:workflow', 'upd:workflow.task.added', 'thread.item.done:workflow', 'thread.item.added:assistant_message']);
-    expect(events[2]).toMatchObject({ item: { id: 'wf_1', workflow: { type: 'reasoning', summary: { duration: 2 }, expanded: false, tasks: [{ type: 'thought', content: 'Thinking 1' }] } } });
+    expect(types(events)).toEqual([
+      'thread.item.added:workflow',
+      'upd:workflow.task.added',
+      'thread.item.done:workflow',
+      'thread.item.added:assistant_message',
+    ]);
+    expect(events[2]).toMatchObject({
+      item: {
+        id: 'wf_1',
+        workflow: { type: 'reasoning', summary: { duration: 2 }, expanded: false, tasks: [{ type: 'thought', content: 'Thinking 1' }] },
+      },
+    });
   });
 
   it('N12: an automatic end keeps a custom summary', () => {
     const { converter, events } = harness();
-    converter.startWorkflow({ type: 'custom', tasks: [{ type: 'custom', title: 'Step', status_indicator: 'loading' }], summary: { title: 'Test' }, expanded: true });
+    converter.startWorkflow({
+      type: 'custom',
+      tasks: [{ type: 'custom', title: 'Step', status_indicator: 'loading' }],
+      summary: { title: 'Test' },
+      expanded: true,
+    });
     converter.handleRaw(raw.messageAdded('m1'));
     expect(events[1]).toMatchObject({ type: 'thread.item.done', item: { workflow: { summary: { title: 'Test' }, expanded: false } } });
   });
@@ -201,8 +313,20 @@ describe('N. raw Responses events (reference agents tests)', () => {
     converter.handleRaw(raw.imageAdded('img_call_1'));
     converter.handleRaw(raw.imageDone('img_call_1', 'dGVzdA=='));
     expect(events).toEqual([
-      { type: 'thread.item.added', item: { id: 'msg_1', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'generated_image' } },
-      { type: 'thread.item.done', item: { id: 'msg_1', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'generated_image', image: { id: 'img_call_1', url: 'data:image/png;base64,dGVzdA==' } } },
+      {
+        type: 'thread.item.added',
+        item: { id: 'msg_1', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'generated_image' },
+      },
+      {
+        type: 'thread.item.done',
+        item: {
+          id: 'msg_1',
+          thread_id: 'thr_1',
+          created_at: new Date(T0).toISOString(),
+          type: 'generated_image',
+          image: { id: 'img_call_1', url: 'data:image/png;base64,dGVzdA==' },
+        },
+      },
     ]);
   });
 
@@ -221,7 +345,11 @@ describe('N. raw Responses events (reference agents tests)', () => {
     converter.handleRaw(raw.partialImage('img_call_1', 1, 'dGVzdA=='));
     converter.handleRaw(raw.imageDone('img_call_1', 'dGVzdA=='));
     expect(events).toHaveLength(3);
-    expect(events[1]).toEqual({ type: 'thread.item.updated', item_id: 'msg_1', update: { type: 'generated_image.updated', image: { id: 'img_call_1', url: 'data:image/png;base64,dGVzdA==' }, progress: 1 / 3 } });
+    expect(events[1]).toEqual({
+      type: 'thread.item.updated',
+      item_id: 'msg_1',
+      update: { type: 'generated_image.updated', image: { id: 'img_call_1', url: 'data:image/png;base64,dGVzdA==' }, progress: 1 / 3 },
+    });
   });
 
   it('the ingest path gets frames instead: each partial with its index, then the final image', () => {
@@ -237,11 +365,31 @@ describe('N. raw Responses events (reference agents tests)', () => {
   });
 
   it('N19: a tripwire takes back every produced item: the message, and what tools pushed', () => {
-    for (const err of [tripwire, new OutputGuardrailTripwireTriggered('x', { guardrail: { type: 'output', name: 'no' }, agent, agentOutput: '', output: { tripwireTriggered: true, outputInfo: null } })]) {
+    for (const err of [
+      tripwire,
+      new OutputGuardrailTripwireTriggered('x', {
+        guardrail: { type: 'output', name: 'no' },
+        agent,
+        agentOutput: '',
+        output: { tripwireTriggered: true, outputInfo: null },
+      }),
+    ]) {
       const { converter } = harness();
       converter.handleRaw(raw.messageAdded('1'));
-      converter.sideEvent({ type: 'thread.item.added', item: { id: '2', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'assistant_message', content: [] } });
-      converter.sideEvent({ type: 'thread.item.done', item: { id: '3', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'widget', widget: { type: 'Card', children: [] } } });
+      converter.sideEvent({
+        type: 'thread.item.added',
+        item: { id: '2', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'assistant_message', content: [] },
+      });
+      converter.sideEvent({
+        type: 'thread.item.done',
+        item: {
+          id: '3',
+          thread_id: 'thr_1',
+          created_at: new Date(T0).toISOString(),
+          type: 'widget',
+          widget: { type: 'Card', children: [] },
+        },
+      });
       expect(err).toBeInstanceOf(Error);
       expect(converter.removalEvents()).toEqual(['1', '2', '3'].map((id) => ({ type: 'thread.item.removed', item_id: id })));
     }
@@ -252,14 +400,42 @@ describe('N. raw Responses events (reference agents tests)', () => {
     converter.handle(functionCall('fc_123', 'call_123', 'get_selection'));
     events.push({ type: 'thread.item.done', item: converter.clientToolCallItem({ name: 'get_selection', arguments: {} }) });
     expect(events).toEqual([
-      { type: 'thread.item.done', item: { id: 'fc_123', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'client_tool_call', status: 'pending', call_id: 'call_123', name: 'get_selection', arguments: {} } },
+      {
+        type: 'thread.item.done',
+        item: {
+          id: 'fc_123',
+          thread_id: 'thr_1',
+          created_at: new Date(T0).toISOString(),
+          type: 'client_tool_call',
+          status: 'pending',
+          call_id: 'call_123',
+          name: 'get_selection',
+          arguments: {},
+        },
+      },
     ]);
     expect([...converter.producedItemIds]).toEqual(['fc_123']);
   });
 
   it('N22: a run continues the workflow left before a client tool call; its end reuses the id', () => {
-    const wf: WorkflowItem = { id: 'wf_old', thread_id: 'thr_1', created_at: new Date(T0 - 5_000).toISOString(), type: 'workflow', workflow: { type: 'reasoning', tasks: [{ type: 'thought', content: 'Earlier', status_indicator: 'none' }], expanded: false } };
-    const call: ThreadItem = { id: 'fc_1', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'client_tool_call', status: 'completed', call_id: 'c', name: 'n', arguments: {}, output: 1 };
+    const wf: WorkflowItem = {
+      id: 'wf_old',
+      thread_id: 'thr_1',
+      created_at: new Date(T0 - 5_000).toISOString(),
+      type: 'workflow',
+      workflow: { type: 'reasoning', tasks: [{ type: 'thought', content: 'Earlier', status_indicator: 'none' }], expanded: false },
+    };
+    const call: ThreadItem = {
+      id: 'fc_1',
+      thread_id: 'thr_1',
+      created_at: new Date(T0).toISOString(),
+      type: 'client_tool_call',
+      status: 'completed',
+      call_id: 'c',
+      name: 'n',
+      arguments: {},
+      output: 1,
+    };
     expect(workflowToContinue([wf, call])).toBe(wf);
     expect(workflowToContinue([wf])).toBe(wf);
     expect(workflowToContinue([call, wf, { ...call, type: 'end_of_turn' } as ThreadItem])).toBeNull();
@@ -271,7 +447,9 @@ describe('N. raw Responses events (reference agents tests)', () => {
     converter.handleRaw(raw.messageAdded('m2'));
     expect(types(events)).toEqual(['upd:workflow.task.added', 'thread.item.done:workflow', 'thread.item.added:assistant_message']);
     expect(events[0]).toMatchObject({ item_id: 'wf_old', update: { task_index: 1, task: { content: 'Later' } } });
-    expect(events[1]).toMatchObject({ item: { id: 'wf_old', workflow: { tasks: [{ content: 'Earlier' }, { content: 'Later' }], summary: { duration: 5 } } } });
+    expect(events[1]).toMatchObject({
+      item: { id: 'wf_old', workflow: { tasks: [{ content: 'Earlier' }, { content: 'Later' }], summary: { duration: 5 } } },
+    });
   });
 
   it('N23: accumulateText turns text deltas into growing Text widgets, the last one no longer streaming', async () => {
@@ -281,7 +459,12 @@ describe('N. raw Responses events (reference agents tests)', () => {
     const base = { type: 'Text' as const, id: 't', value: '', streaming: true };
     const out = [];
     for await (const w of accumulateText(deltas(), base)) out.push(w);
-    expect(out).toEqual([base, { ...base, value: 'Hello, ' }, { ...base, value: 'Hello, world!' }, { ...base, value: 'Hello, world!', streaming: false }]);
+    expect(out).toEqual([
+      base,
+      { ...base, value: 'Hello, ' },
+      { ...base, value: 'Hello, world!' },
+      { ...base, value: 'Hello, world!', streaming: false },
+    ]);
   });
 });
 
@@ -290,11 +473,23 @@ describe('workflows and tool events (docs/protocol.md §7.4)', () => {
     const { converter, events } = harness();
     converter.handleRaw(raw.reasoningAdded('rs_1'));
     const at = new Date(T0).toISOString();
-    converter.sideEvent({ type: 'thread.item.done', item: { id: 'h1', thread_id: 'thr_1', created_at: at, type: 'hidden_context_item', content: 'x' } });
+    converter.sideEvent({
+      type: 'thread.item.done',
+      item: { id: 'h1', thread_id: 'thr_1', created_at: at, type: 'hidden_context_item', content: 'x' },
+    });
     converter.sideEvent({ type: 'progress_update', text: 'working' });
     expect(converter.activeWorkflow?.id).toBe('wf_1');
-    converter.sideEvent({ type: 'thread.item.done', item: { id: 'w1', thread_id: 'thr_1', created_at: at, type: 'widget', widget: { type: 'Card', children: [] } } });
-    expect(types(events)).toEqual(['thread.item.added:workflow', 'thread.item.done:hidden_context_item', 'progress_update', 'thread.item.done:workflow', 'thread.item.done:widget']);
+    converter.sideEvent({
+      type: 'thread.item.done',
+      item: { id: 'w1', thread_id: 'thr_1', created_at: at, type: 'widget', widget: { type: 'Card', children: [] } },
+    });
+    expect(types(events)).toEqual([
+      'thread.item.added:workflow',
+      'thread.item.done:hidden_context_item',
+      'progress_update',
+      'thread.item.done:workflow',
+      'thread.item.done:widget',
+    ]);
     expect(converter.activeWorkflow).toBeNull();
   });
 
@@ -306,14 +501,27 @@ describe('workflows and tool events (docs/protocol.md §7.4)', () => {
     converter.addWorkflowTask({ type: 'custom', title: 'Parse', status_indicator: 'loading' });
     converter.updateWorkflowTask({ type: 'custom', title: 'Fetch', status_indicator: 'complete' }, 0);
     converter.endWorkflow({ expanded: true });
-    expect(types(events)).toEqual(['thread.item.added:workflow', 'upd:workflow.task.added', 'upd:workflow.task.updated', 'thread.item.done:workflow']);
+    expect(types(events)).toEqual([
+      'thread.item.added:workflow',
+      'upd:workflow.task.added',
+      'upd:workflow.task.updated',
+      'thread.item.done:workflow',
+    ]);
     expect(events[0]).toMatchObject({ item: { workflow: { tasks: [{ title: 'Fetch' }] } } });
-    expect(events[3]).toMatchObject({ item: { workflow: { tasks: [{ status_indicator: 'complete' }, { title: 'Parse' }], summary: { duration: 0 }, expanded: true } } });
+    expect(events[3]).toMatchObject({
+      item: { workflow: { tasks: [{ status_indicator: 'complete' }, { title: 'Parse' }], summary: { duration: 0 }, expanded: true } },
+    });
   });
 
   it('a workflow a tool adds itself becomes the open one; finishing it itself closes it', () => {
     const { converter, events } = harness();
-    const wf: WorkflowItem = { id: 'wf_tool', thread_id: 'thr_1', created_at: new Date(T0).toISOString(), type: 'workflow', workflow: { type: 'custom', tasks: [{ type: 'custom', title: 'First', status_indicator: 'none' }], expanded: false } };
+    const wf: WorkflowItem = {
+      id: 'wf_tool',
+      thread_id: 'thr_1',
+      created_at: new Date(T0).toISOString(),
+      type: 'workflow',
+      workflow: { type: 'custom', tasks: [{ type: 'custom', title: 'First', status_indicator: 'none' }], expanded: false },
+    };
     converter.sideEvent({ type: 'thread.item.added', item: wf });
     expect(converter.activeWorkflow?.id).toBe('wf_tool');
     converter.addWorkflowTask({ type: 'custom', title: 'Step', status_indicator: 'none' });

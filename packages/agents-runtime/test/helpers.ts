@@ -8,7 +8,15 @@ export { installWebSocketGlobal } from '@switchyard/model-test-server';
 setTracingDisabled(true);
 
 export function userMessage(text: string, threadId = 'thr_test'): UserMessageItem {
-  return { id: newId('msg'), thread_id: threadId, created_at: new Date().toISOString(), type: 'user_message', content: [{ type: 'input_text', text }], attachments: [], inference_options: {} };
+  return {
+    id: newId('msg'),
+    thread_id: threadId,
+    created_at: new Date().toISOString(),
+    type: 'user_message',
+    content: [{ type: 'input_text', text }],
+    attachments: [],
+    inference_options: {},
+  };
 }
 
 /** RespondArgs for a thread whose stored items are `history` (oldest first); `input` is the newest user message, if any. */

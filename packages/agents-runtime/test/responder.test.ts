@@ -5,11 +5,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Agent, imageGenerationTool, InputGuardrailTripwireTriggered, tool, type Model, type ModelProvider, type RunContext } from '@openai/agents';
+import {
+  Agent,
+  imageGenerationTool,
+  InputGuardrailTripwireTriggered,
+  tool,
+  type Model,
+  type ModelProvider,
+  type RunContext,
+} from '@openai/agents';
 import { chatKitErrorEventOf } from '@switchyard/errors';
 import { startModelTestServer, type ModelTestServer } from '@switchyard/model-test-server';
 import type { ThreadItem, WorkflowItem } from '@switchyard/protocol';
-import { agentResponder, createModelProviderPool, type AgentChatContext, type AgentResponderOptions, type ModelProviderPool } from '../src/index.ts';
+import {
+  agentResponder,
+  createModelProviderPool,
+  type AgentChatContext,
+  type AgentResponderOptions,
+  type ModelProviderPool,
+} from '../src/index.ts';
 import { normalise, respondFrames, wire } from './golden.ts';
 import { chatKitEvents, drain, installWebSocketGlobal, respondArgs, userMessage } from './helpers.ts';
 
@@ -44,7 +58,13 @@ const getSelection = tool({
 });
 
 const plain = new Agent({ name: 'plain', instructions: 'Answer.', model: 'gpt-test' });
-const selector = new Agent<AgentChatContext>({ name: 'selector', instructions: 'Use tools.', model: 'gpt-test', tools: [getSelection], toolUseBehavior: { stopAtToolNames: ['get_selection'] } });
+const selector = new Agent<AgentChatContext>({
+  name: 'selector',
+  instructions: 'Use tools.',
+  model: 'gpt-test',
+  tools: [getSelection],
+  toolUseBehavior: { stopAtToolNames: ['get_selection'] },
+});
 const artist = new Agent({ name: 'artist', instructions: 'Draw.', model: 'gpt-test', tools: [imageGenerationTool({ partialImages: 3 })] });
 
 function responder(transport: 'http' | 'websocket', agent: AgentResponderOptions['agent'], extra: Partial<AgentResponderOptions> = {}) {
@@ -67,12 +87,19 @@ describe.each(['http', 'websocket'] as const)('agentResponder over %s', (transpo
   it('golden 22: reasoning only stops the run after one call; the open workflow is stored silently (N13)', async () => {
     const stored: ThreadItem[] = [];
     const before = server.requests.length;
-    const { events, error } = await drain(responder(transport, plain, { persistItem: async (_args, item) => void stored.push(item) })(respondArgs([userMessage('[flow:golden22] Hi')])));
+    const { events, error } = await drain(
+      responder(transport, plain, { persistItem: async (_args, item) => void stored.push(item) })(
+        respondArgs([userMessage('[flow:golden22] Hi')]),
+      ),
+    );
     expect(error).toBeNull();
     expect(server.requests.length - before).toBe(1);
     expect(normalise(wire(chatKitEvents(events)))).toEqual(normalise(respondFrames('22_agent_reasoning_only_workflow_left_open.txt')));
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ type: 'workflow', workflow: { type: 'reasoning', tasks: [{ type: 'thought', content: 'Thinking' }], expanded: false } });
+    expect(stored[0]).toMatchObject({
+      type: 'workflow',
+      workflow: { type: 'reasoning', tasks: [{ type: 'thought', content: 'Thinking' }], expanded: false },
+    });
     expect((stored[0] as WorkflowItem).workflow.summary).toBeUndefined();
   });
 
@@ -84,17 +111,23 @@ describe.each(['http', 'websocket'] as const)('agentResponder over %s', (transpo
 
   it('golden 26: a client tool call ends the turn with the function call ids', async () => {
     const before = server.requests.length;
-    const { events, error } = await drain(responder(transport, selector)(respondArgs([userMessage('[flow:client_tool:get_selection {"max":2}] sel')])));
+    const { events, error } = await drain(
+      responder(transport, selector)(respondArgs([userMessage('[flow:client_tool:get_selection {"max":2}] sel')])),
+    );
     expect(error).toBeNull();
     expect(server.requests.length - before).toBe(1);
     expect(normalise(wire(chatKitEvents(events)))).toEqual(normalise(respondFrames('26_agent_client_tool_call.txt')));
-    expect(events[0]).toMatchObject({ item: { id: expect.stringMatching(/^fc_/) as unknown, call_id: expect.stringMatching(/^call_/) as unknown } });
+    expect(events[0]).toMatchObject({
+      item: { id: expect.stringMatching(/^fc_/) as unknown, call_id: expect.stringMatching(/^call_/) as unknown },
+    });
   });
 
   it('N22: after the browser answered, the next run continues the workflow the tool call left open', async () => {
     const stored: ThreadItem[] = [];
     const user = userMessage('[flow:reasoning] [flow:client_tool:get_selection {"max":1}] pick');
-    const first = await drain(responder(transport, selector, { persistItem: async (_a, item) => void stored.push(item) })(respondArgs([user])));
+    const first = await drain(
+      responder(transport, selector, { persistItem: async (_a, item) => void stored.push(item) })(respondArgs([user])),
+    );
     expect(first.error).toBeNull();
     const call = first.events.at(-1);
     if (call?.type !== 'thread.item.done' || call.item.type !== 'client_tool_call') throw new Error('no client tool call');
@@ -113,7 +146,9 @@ describe.each(['http', 'websocket'] as const)('agentResponder over %s', (transpo
       [workflow.id, 'workflow.task.added'],
       ['thread.item.done'],
     ]);
-    expect(ev[3]).toMatchObject({ item: { id: workflow.id, workflow: { summary: { duration: expect.any(Number) as unknown }, expanded: false } } });
+    expect(ev[3]).toMatchObject({
+      item: { id: workflow.id, workflow: { summary: { duration: expect.any(Number) as unknown }, expanded: false } },
+    });
     expect((ev[3] as { item: WorkflowItem }).item.workflow.tasks).toHaveLength(6);
     const done = ev.at(-1);
     expect(done).toMatchObject({ type: 'thread.item.done', item: { type: 'assistant_message' } });
@@ -125,7 +160,13 @@ describe.each(['http', 'websocket'] as const)('agentResponder over %s', (transpo
     const { events, error } = await drain(responder(transport, artist)(respondArgs([userMessage('[flow:image_only] a boat')])));
     expect(error).toBeNull();
     expect(server.requests.length - before).toBe(1);
-    expect(events.map((e) => (e.type === 'switchyard.image_frame' ? `frame:${e.partialIndex}` : e.type))).toEqual(['thread.item.added', 'frame:0', 'frame:1', 'frame:2', 'frame:null']);
+    expect(events.map((e) => (e.type === 'switchyard.image_frame' ? `frame:${e.partialIndex}` : e.type))).toEqual([
+      'thread.item.added',
+      'frame:0',
+      'frame:1',
+      'frame:2',
+      'frame:null',
+    ]);
   });
 });
 
@@ -163,9 +204,16 @@ describe('guardrail tripwires (docs/protocol.md §7.7)', () => {
       name: 'guarded',
       instructions: 'Answer.',
       model: 'gpt-test',
-      inputGuardrails: [{ name: 'no_bad_words', execute: async () => (await deltaSeen, { tripwireTriggered: true, outputInfo: { reason: 'bad' } }) }],
+      inputGuardrails: [
+        { name: 'no_bad_words', execute: async () => (await deltaSeen, { tripwireTriggered: true, outputInfo: { reason: 'bad' } }) },
+      ],
     });
-    const respond = agentResponder({ agent: guarded, providers: pausingAfterFirstDelta(pool('http'), () => seen()), partialImages: 0, imageInput: async () => null });
+    const respond = agentResponder({
+      agent: guarded,
+      providers: pausingAfterFirstDelta(pool('http'), () => seen()),
+      partialImages: 0,
+      imageInput: async () => null,
+    });
     const { events, error } = await drain(respond(respondArgs([userMessage('[flow:golden25] bad')])));
     expect(error).toBeInstanceOf(InputGuardrailTripwireTriggered);
     const frames = [...wire(chatKitEvents(events)), JSON.stringify(chatKitErrorEventOf(error))];

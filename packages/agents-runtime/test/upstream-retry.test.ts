@@ -5,7 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '@openai/agents';
 import { answerText, startModelTestServer, type ModelTestServer } from '@switchyard/model-test-server';
-import { agentResponder, createModelProviderPool, UpstreamModelError, UpstreamModelRateLimited, type ModelCallReport, type ModelProviderPool, type UpstreamFailure } from '../src/index.ts';
+import {
+  agentResponder,
+  createModelProviderPool,
+  UpstreamModelError,
+  UpstreamModelRateLimited,
+  type ModelCallReport,
+  type ModelProviderPool,
+  type UpstreamFailure,
+} from '../src/index.ts';
 import { chatKitEvents, drain, installWebSocketGlobal, respondArgs, userMessage } from './helpers.ts';
 
 let server: ModelTestServer;
@@ -32,7 +40,12 @@ function respond(transport: 'http' | 'websocket', maxRetryAfterMs?: number) {
     baseURL: server.baseURL,
     transport,
     concurrency: 1,
-    retry: { initialDelayMs: 5, ...(maxRetryAfterMs !== undefined ? { maxRetryAfterMs } : {}), onRetry: ({ failure }) => void retries.push(failure), onModelCall: (c) => void calls.push(c) },
+    retry: {
+      initialDelayMs: 5,
+      ...(maxRetryAfterMs !== undefined ? { maxRetryAfterMs } : {}),
+      onRetry: ({ failure }) => void retries.push(failure),
+      onModelCall: (c) => void calls.push(c),
+    },
   });
   pools.push(providers);
   return agentResponder({ agent, providers, partialImages: 0, imageInput: async () => null });

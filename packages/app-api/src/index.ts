@@ -124,7 +124,9 @@ export function defineApp(factory: AppFactory): AppFactory {
  */
 export async function loadAppFactory(specifier: string, parentUrl: string): Promise<AppFactory> {
   const isPath = specifier.startsWith('.') || isAbsolute(specifier) || specifier.startsWith('file:');
-  const url = specifier.startsWith('file:') ? specifier : pathToFileURL(isPath ? resolve(specifier) : createRequire(parentUrl).resolve(specifier)).href;
+  const url = specifier.startsWith('file:')
+    ? specifier
+    : pathToFileURL(isPath ? resolve(specifier) : createRequire(parentUrl).resolve(specifier)).href;
   const mod = (await import(url)) as { default?: unknown };
   if (typeof mod.default !== 'function') throw new Error(`app module ${specifier} must default-export defineApp(...)`);
   return mod.default as AppFactory;

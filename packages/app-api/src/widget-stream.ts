@@ -35,7 +35,12 @@ function collect(before: Node, after: Node, deltas: ValueDelta[]): boolean {
   const now = typeof after.value === 'string' ? after.value : '';
   if (was === now) return true;
   if (!now.startsWith(was) || typeof after.id !== 'string') return false;
-  deltas.push({ type: 'widget.streaming_text.value_delta', component_id: after.id, delta: now.slice(was.length), done: after.streaming !== true });
+  deltas.push({
+    type: 'widget.streaming_text.value_delta',
+    component_id: after.id,
+    delta: now.slice(was.length),
+    done: after.streaming !== true,
+  });
   return true;
 }
 
@@ -51,7 +56,10 @@ export function diffWidget(before: WidgetRoot, after: WidgetRoot): ThreadItemUpd
  * Events for a widget sent as a sequence of roots. `item` carries the id, thread and created_at
  * (its `widget` is replaced by each root in turn).
  */
-export async function* streamWidget(item: Omit<WidgetItem, 'widget'>, roots: AsyncIterable<WidgetRoot> | Iterable<WidgetRoot>): AsyncGenerator<ThreadStreamEvent> {
+export async function* streamWidget(
+  item: Omit<WidgetItem, 'widget'>,
+  roots: AsyncIterable<WidgetRoot> | Iterable<WidgetRoot>,
+): AsyncGenerator<ThreadStreamEvent> {
   let previous: WidgetRoot | null = null;
   for await (const root of roots) {
     if (previous === null) yield { type: 'thread.item.added', item: { ...item, widget: root } };

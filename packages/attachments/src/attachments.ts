@@ -60,7 +60,9 @@ export function uploadStateOf(a: Attachment): UploadState | null {
 function storedOf(value: JsonValue | undefined): UploadState['stored'] {
   if (!isObject(value)) return null;
   const { bytes, sha256, content_type } = value;
-  return typeof bytes === 'number' && typeof sha256 === 'string' && typeof content_type === 'string' ? { bytes, sha256, content_type } : null;
+  return typeof bytes === 'number' && typeof sha256 === 'string' && typeof content_type === 'string'
+    ? { bytes, sha256, content_type }
+    : null;
 }
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
@@ -108,11 +110,16 @@ export function blobRefOf(name: string, bytes: Buffer, contentType: string): Blo
  * `PUT <publicBaseUrl>/chatkit/uploads/<id>` with an upload token, and returns the client's view
  * (no `metadata`, a signed `preview_url` for images that works once the bytes have arrived).
  */
-export async function createAttachment(deps: AttachmentDeps, owner: string, params: { name: string; size: number; mime_type: string }): Promise<Attachment> {
+export async function createAttachment(
+  deps: AttachmentDeps,
+  owner: string,
+  params: { name: string; size: number; mime_type: string },
+): Promise<Attachment> {
   checkDeps(deps);
   const name = validateAttachmentName(params.name);
   if (!Number.isSafeInteger(params.size) || params.size < 0) throw new BadRequest('size must be a non-negative integer');
-  if (params.size > deps.maxUploadBytes) throw new PayloadTooLarge(`attachments may be at most ${deps.maxUploadBytes} bytes, not ${params.size}`);
+  if (params.size > deps.maxUploadBytes)
+    throw new PayloadTooLarge(`attachments may be at most ${deps.maxUploadBytes} bytes, not ${params.size}`);
   const mime = requireMimeType(params.mime_type);
   const id = newId('atc');
   // Validates owner and id as object-name segments before anything is written.

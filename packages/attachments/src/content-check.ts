@@ -78,9 +78,15 @@ function isTextual(essence: string): boolean {
     essence.startsWith('text/') ||
     essence.endsWith('+xml') ||
     essence.endsWith('+json') ||
-    ['application/json', 'application/xml', 'application/javascript', 'application/x-ndjson', 'application/yaml', 'application/x-yaml', 'application/sql'].includes(
-      essence,
-    )
+    [
+      'application/json',
+      'application/xml',
+      'application/javascript',
+      'application/x-ndjson',
+      'application/yaml',
+      'application/x-yaml',
+      'application/sql',
+    ].includes(essence)
   );
 }
 

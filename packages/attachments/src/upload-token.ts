@@ -28,7 +28,13 @@ export function signUploadToken(p: { secret: string; owner: string; attachmentId
 }
 
 /** Throws Forbidden unless `token` was minted for this owner and attachment and has not expired. */
-export function verifyUploadToken(p: { secret: string; owner: string; attachmentId: string; token: string | undefined; nowMs?: number }): void {
+export function verifyUploadToken(p: {
+  secret: string;
+  owner: string;
+  attachmentId: string;
+  token: string | undefined;
+  nowMs?: number;
+}): void {
   const match = p.token === undefined ? null : TOKEN.exec(p.token);
   if (!match) throw new Forbidden(`a valid ${UPLOAD_TOKEN_HEADER} header is required`);
   const exp = Number(match[1]);

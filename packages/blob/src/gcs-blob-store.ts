@@ -4,7 +4,15 @@
 import { createHash } from 'node:crypto';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { Conflict, NotFound, ServiceUnavailable } from '@switchyard/errors';
-import { assertExpiry, SHA256_METADATA_KEY, withSha256, type BlobStat, type BlobStore, type PutOptions, type PutResult } from './blob-store.ts';
+import {
+  assertExpiry,
+  SHA256_METADATA_KEY,
+  withSha256,
+  type BlobStat,
+  type BlobStore,
+  type PutOptions,
+  type PutResult,
+} from './blob-store.ts';
 import { assertValidObjectName } from './object-names.ts';
 
 export interface GcsBlobStoreOptions {
@@ -44,7 +52,9 @@ export function createGcsBlobStore(opts: GcsBlobStoreOptions): BlobStore {
     ...(opts.keyFilename !== undefined ? { keyFilename: opts.keyFilename } : {}),
     ...(opts.authenticateCustomEndpoint ? { useAuthWithCustomEndpoint: true } : {}),
     // The client reads `maxRetries: 0` as "use the default", so no retries has to be `autoRetry: false`.
-    ...(opts.maxRetries !== undefined ? { retryOptions: opts.maxRetries > 0 ? { maxRetries: opts.maxRetries } : { autoRetry: false } } : {}),
+    ...(opts.maxRetries !== undefined
+      ? { retryOptions: opts.maxRetries > 0 ? { maxRetries: opts.maxRetries } : { autoRetry: false } }
+      : {}),
   };
   const bucket = new Storage(storageOptions).bucket(opts.bucket);
   const pingTimeoutMs = opts.pingTimeoutMs ?? 5000;
@@ -133,7 +143,10 @@ export function createGcsBlobStore(opts: GcsBlobStoreOptions): BlobStore {
       // reading the bucket's own metadata would need storage.buckets.get as well.
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ServiceUnavailable(`GCS bucket ${opts.bucket} did not answer within ${pingTimeoutMs} ms`)), pingTimeoutMs);
+        timer = setTimeout(
+          () => reject(new ServiceUnavailable(`GCS bucket ${opts.bucket} did not answer within ${pingTimeoutMs} ms`)),
+          pingTimeoutMs,
+        );
         timer.unref();
       });
       try {

@@ -5,7 +5,15 @@ import { createHash } from 'node:crypto';
 import { access, constants, link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Conflict, NotFound, ServiceUnavailable } from '@switchyard/errors';
-import { assertExpiry, SHA256_METADATA_KEY, withSha256, type BlobStat, type BlobStore, type PutOptions, type PutResult } from './blob-store.ts';
+import {
+  assertExpiry,
+  SHA256_METADATA_KEY,
+  withSha256,
+  type BlobStat,
+  type BlobStore,
+  type PutOptions,
+  type PutResult,
+} from './blob-store.ts';
 import { isErrno, LocalObjectFiles, type Sidecar } from './local-object-files.ts';
 import { assertValidObjectName } from './object-names.ts';
 import { signLocalFileUrl } from './url-signing.ts';
@@ -78,7 +86,9 @@ export function createLocalBlobStore(opts: LocalBlobStoreOptions): BlobStore {
     }
     // Bytes without a sidecar: a concurrent put between its link and its sidecar, or one that died
     // there. The bytes on disk are complete (linked only after a full write), so compare them.
-    const onDisk = createHash('sha256').update(await readFile(dataPath)).digest('hex');
+    const onDisk = createHash('sha256')
+      .update(await readFile(dataPath))
+      .digest('hex');
     if (onDisk !== sha256) throw new Conflict(`Object ${name} already exists with different content`);
     await files.writeSidecar(name, sidecar);
     return { created: false };

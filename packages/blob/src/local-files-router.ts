@@ -39,20 +39,24 @@ export function createLocalFilesRouter(opts: LocalFilesRouterOptions): Router {
       res.setHeader('X-Content-Type-Options', 'nosniff');
       // Uploaded attachments are served from the gateway's origin: never let one run as a page there.
       res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-      res.sendFile(name, { root: files.objectsDir, acceptRanges: true, cacheControl: false, lastModified: true, dotfiles: 'deny' }, (err?: Error) => {
-        if (!err || res.headersSent) return;
-        const status = (err as { status?: unknown }).status;
-        if (status === 416) {
-          const range = (err as { headers?: Record<string, string> }).headers?.['Content-Range'];
-          if (range) res.setHeader('Content-Range', range);
-          sendError(res, 416, { error: { code: 'range_not_satisfiable', message: 'The requested range is not satisfiable' } });
-        } else if (status === 404 || (err as { code?: unknown }).code === 'ENOENT') {
-          // Deleted between the sidecar read and the open.
-          respond(res, new NotFound(`File ${name} not found`));
-        } else if ((err as { code?: unknown }).code !== 'ECONNABORTED') {
-          next(err);
-        }
-      });
+      res.sendFile(
+        name,
+        { root: files.objectsDir, acceptRanges: true, cacheControl: false, lastModified: true, dotfiles: 'deny' },
+        (err?: Error) => {
+          if (!err || res.headersSent) return;
+          const status = (err as { status?: unknown }).status;
+          if (status === 416) {
+            const range = (err as { headers?: Record<string, string> }).headers?.['Content-Range'];
+            if (range) res.setHeader('Content-Range', range);
+            sendError(res, 416, { error: { code: 'range_not_satisfiable', message: 'The requested range is not satisfiable' } });
+          } else if (status === 404 || (err as { code?: unknown }).code === 'ENOENT') {
+            // Deleted between the sidecar read and the open.
+            respond(res, new NotFound(`File ${name} not found`));
+          } else if ((err as { code?: unknown }).code !== 'ECONNABORTED') {
+            next(err);
+          }
+        },
+      );
     } catch (err) {
       if (err instanceof Forbidden || err instanceof NotFound || err instanceof BadRequest) respond(res, err);
       else next(err);

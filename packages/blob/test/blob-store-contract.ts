@@ -56,7 +56,9 @@ export function describeBlobStoreContract(driver: 'gcs' | 'local', setup: () => 
 
     it('puts, gets and stats an object with its content type, custom metadata and sha256', async () => {
       const name = 'images/u_1/t_1/img_1.png';
-      await expect(store.put(name, BINARY, { contentType: 'image/png', metadata: { owner: 'u_1', run: 'r_1' } })).resolves.toEqual({ created: true });
+      await expect(store.put(name, BINARY, { contentType: 'image/png', metadata: { owner: 'u_1', run: 'r_1' } })).resolves.toEqual({
+        created: true,
+      });
       expect(sha256(await store.get(name))).toBe(sha256(BINARY));
       expect(await store.stat(name)).toEqual({
         size: BINARY.length,
@@ -103,7 +105,9 @@ export function describeBlobStoreContract(driver: 'gcs' | 'local', setup: () => 
     });
 
     it('refuses a caller-supplied sha256 that does not match the bytes', async () => {
-      const err = await rejection(store.put('attachments/u_1/att_badsha', Buffer.from('x'), { contentType: 'text/plain', metadata: { sha256: '00' } }));
+      const err = await rejection(
+        store.put('attachments/u_1/att_badsha', Buffer.from('x'), { contentType: 'text/plain', metadata: { sha256: '00' } }),
+      );
       expect(err).toBeInstanceOf(BadRequest);
       expect(await store.stat('attachments/u_1/att_badsha')).toBeNull();
     });
@@ -149,7 +153,18 @@ export function describeBlobStoreContract(driver: 'gcs' | 'local', setup: () => 
     });
 
     it('rejects unsafe object names with BadRequest on every operation', async () => {
-      const bad = ['', '/images/a.png', '../etc/passwd', 'images/../../x', 'images/a..b/c', 'images//a', 'images/a b', 'images/.hidden', 'a\nb', 'images/a/'];
+      const bad = [
+        '',
+        '/images/a.png',
+        '../etc/passwd',
+        'images/../../x',
+        'images/a..b/c',
+        'images//a',
+        'images/a b',
+        'images/.hidden',
+        'a\nb',
+        'images/a/',
+      ];
       for (const name of bad) {
         for (const call of [
           () => store.put(name, Buffer.from('x'), { contentType: 'text/plain' }),

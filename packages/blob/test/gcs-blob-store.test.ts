@@ -70,7 +70,9 @@ describe('GCS driver specifics', () => {
   it('treats an object another writer created without a sha256 as a conflict', async () => {
     const raw = new Storage({ apiEndpoint: server.url, projectId: 'switchyard-test' });
     await raw.bucket(BUCKET).file('attachments/u_1/att_foreign').save('foreign', { resumable: false });
-    await expect(store.put('attachments/u_1/att_foreign', Buffer.from('foreign'), { contentType: 'text/plain' })).rejects.toBeInstanceOf(Conflict);
+    await expect(store.put('attachments/u_1/att_foreign', Buffer.from('foreign'), { contentType: 'text/plain' })).rejects.toBeInstanceOf(
+      Conflict,
+    );
   });
 
   it('fails ping with ServiceUnavailable when the bucket does not exist', async () => {

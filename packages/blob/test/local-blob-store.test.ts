@@ -65,7 +65,10 @@ describe('local driver specifics', () => {
 
   it('keeps bytes and a JSON sidecar in separate trees and leaves no temp files behind', async () => {
     expect(await readFile(join(local.root, 'objects', 'images/u_1/t_1/img_local.png'), 'utf8')).toBe('local image bytes');
-    const sidecar = JSON.parse(await readFile(join(local.root, 'meta', 'images/u_1/t_1/img_local.png.json'), 'utf8')) as Record<string, unknown>;
+    const sidecar = JSON.parse(await readFile(join(local.root, 'meta', 'images/u_1/t_1/img_local.png.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(sidecar).toMatchObject({ size: bytes.length, contentType: 'image/png', metadata: { owner: 'u_1' } });
     expect(await readdir(join(local.root, 'tmp'))).toEqual([]);
   });
@@ -111,7 +114,12 @@ describe('local driver specifics', () => {
     const exp = inAnHour();
     const sig = localFileSignature(name, exp, SECRET);
     const flipped = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
-    for (const url of [urlFor(name, exp, flipped), urlFor(name, exp + 3600, sig), `${local.baseUrl}/files/${name}`, `${local.baseUrl}/files/${name}?exp=${exp}`]) {
+    for (const url of [
+      urlFor(name, exp, flipped),
+      urlFor(name, exp + 3600, sig),
+      `${local.baseUrl}/files/${name}`,
+      `${local.baseUrl}/files/${name}?exp=${exp}`,
+    ]) {
       const response = await fetch(url);
       expect(response.status, url).toBe(403);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -157,7 +165,11 @@ describe('local driver specifics', () => {
   });
 
   it('fails ping with ServiceUnavailable when the root cannot be created', async () => {
-    const broken = createLocalBlobStore({ root: join(local.root, 'objects', name, 'inside-a-file'), publicBaseUrl: local.baseUrl, signingSecret: SECRET });
+    const broken = createLocalBlobStore({
+      root: join(local.root, 'objects', name, 'inside-a-file'),
+      publicBaseUrl: local.baseUrl,
+      signingSecret: SECRET,
+    });
     await expect(broken.ping()).rejects.toBeInstanceOf(ServiceUnavailable);
   });
 });

@@ -6,7 +6,9 @@ import { assertValidObjectName, attachmentObjectName, imageObjectName } from '..
 
 describe('object names', () => {
   it('names final and partial images images/<owner>/<thread>/<imageId>[-partial-<n>].<ext>', () => {
-    expect(imageObjectName({ owner: 'user_42', threadId: 'thr_abc', imageId: 'img_1', ext: 'png' })).toBe('images/user_42/thr_abc/img_1.png');
+    expect(imageObjectName({ owner: 'user_42', threadId: 'thr_abc', imageId: 'img_1', ext: 'png' })).toBe(
+      'images/user_42/thr_abc/img_1.png',
+    );
     expect(imageObjectName({ owner: 'user_42', threadId: 'thr_abc', imageId: 'img_1', partialIndex: 2, ext: 'webp' })).toBe(
       'images/user_42/thr_abc/img_1-partial-2.webp',
     );

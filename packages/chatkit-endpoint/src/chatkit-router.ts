@@ -74,7 +74,13 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
     timer.unref();
   };
 
-  const stream = async (req: Request, res: Response, runId: string, after: number, timing: { startedAt?: number; reattach?: boolean } = {}) => {
+  const stream = async (
+    req: Request,
+    res: Response,
+    runId: string,
+    after: number,
+    timing: { startedAt?: number; reattach?: boolean } = {},
+  ) => {
     await deps.runLog.adjustAttached(runId, 1);
     res.on('close', () => void deps.runLog.adjustAttached(runId, -1).catch(() => undefined));
     await attachSse(req, res, deps.subscriber, runId, after, {
@@ -160,9 +166,10 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     void next;
-    const e = (err as { type?: string }).type === 'entity.too.large'
-      ? new PayloadTooLarge(`request body exceeds ${deps.bodyLimitBytes} bytes`)
-      : err;
+    const e =
+      (err as { type?: string }).type === 'entity.too.large'
+        ? new PayloadTooLarge(`request body exceeds ${deps.bodyLimitBytes} bytes`)
+        : err;
     const http = httpErrorOf(e);
     if (http.status >= 500) req.log?.error({ err }, 'request failed');
     if (res.headersSent) {

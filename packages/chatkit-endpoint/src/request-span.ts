@@ -8,7 +8,11 @@ import { contextFromCarrier, SpanKind, SpanStatusCode, startSpan, withActiveSpan
 export function requestSpan(name: string) {
   return (req: Request, res: Response, next: NextFunction) => {
     const parent = contextFromCarrier(req.headers);
-    const span = startSpan(name, { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': req.method, 'url.path': req.path } });
+    const span = startSpan(name, {
+      kind: SpanKind.SERVER,
+      parent,
+      attributes: { 'http.request.method': req.method, 'url.path': req.path },
+    });
     res.locals.span = span;
     res.once('close', () => {
       span.setAttribute('http.response.status_code', res.statusCode);

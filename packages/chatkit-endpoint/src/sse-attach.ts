@@ -69,7 +69,9 @@ export async function attachSse(
   let unregister: () => void = () => undefined;
   let tracker: SseStreamTracker | undefined = undefined;
   // Client delivery of this attachment: from attach to the last frame (or the client leaving).
-  const delivery = startSpan('chatkit deliver', { attributes: { 'switchyard.run_id': runId, 'switchyard.after_seq': afterSeq, 'switchyard.reattach': opts.reattach === true } });
+  const delivery = startSpan('chatkit deliver', {
+    attributes: { 'switchyard.run_id': runId, 'switchyard.after_seq': afterSeq, 'switchyard.reattach': opts.reattach === true },
+  });
   let delivered = 0;
   const endDelivery = (outcome: string) => {
     delivery.setAttributes({ 'switchyard.events_delivered': delivered, 'switchyard.delivery_outcome': outcome });

@@ -34,7 +34,10 @@ function checkDeclaredLength(req: IncomingMessage, maxBytes: number, overhead = 
  * The bytes of an upload. `multipart: 'required'` is the direct strategy (a form with `file`);
  * otherwise a multipart body is read the same way and anything else is taken as the raw bytes.
  */
-export async function readUploadBody(req: IncomingMessage, opts: { maxBytes: number; multipart: 'required' | 'optional' }): Promise<UploadedBody> {
+export async function readUploadBody(
+  req: IncomingMessage,
+  opts: { maxBytes: number; multipart: 'required' | 'optional' },
+): Promise<UploadedBody> {
   // A body parser mounted ahead of the router would have eaten the stream: fail loudly, never hang.
   if (req.readableEnded) throw new Error('the upload body was already consumed; mount the upload router before body parsers');
   if (isMultipart(req)) {

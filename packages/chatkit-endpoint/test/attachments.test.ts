@@ -100,7 +100,12 @@ describe('direct upload (POST /chatkit/uploads, multipart "file")', () => {
     expect(uploadStateOf(stored)?.stored).toEqual({ bytes: PNG_BYTES.length, sha256: sha256(PNG_BYTES), content_type: 'image/png' });
     expect(await h.blob.stat(attachmentBlobName('alice', a.id))).toMatchObject({ size: PNG_BYTES.length, contentType: 'image/png' });
     const doc = await h.store.attachments.findOne({ _id: a.id, owner: 'alice' });
-    expect(doc?.blob).toMatchObject({ name: `attachments/alice/${a.id}`, sha256: sha256(PNG_BYTES), bytes: PNG_BYTES.length, contentType: 'image/png' });
+    expect(doc?.blob).toMatchObject({
+      name: `attachments/alice/${a.id}`,
+      sha256: sha256(PNG_BYTES),
+      bytes: PNG_BYTES.length,
+      contentType: 'image/png',
+    });
   });
 
   it('stores a text file as a file attachment without preview_url, keeping a UTF-8 filename', async () => {
@@ -122,7 +127,10 @@ describe('direct upload (POST /chatkit/uploads, multipart "file")', () => {
   it('refuses a PNG declared as image/jpeg with 415 and stores nothing', async () => {
     const before = await h.store.attachments.countDocuments({ owner: 'carol' });
     const res = await directUpload('carol', form(PNG_BYTES, 'image/jpeg', 'cat.jpg'));
-    expect(res).toEqual({ status: 415, json: { error: { code: 'unsupported_media_type', message: expect.stringContaining('image/png') } } });
+    expect(res).toEqual({
+      status: 415,
+      json: { error: { code: 'unsupported_media_type', message: expect.stringContaining('image/png') } },
+    });
     expect(await h.store.attachments.countDocuments({ owner: 'carol' })).toBe(before);
   });
 
@@ -288,9 +296,9 @@ describe('two-phase upload (attachments.create, then the descriptor)', () => {
   });
 
   it('validates attachments.create: declared size against the limit, the MIME syntax, the name', async () => {
-    await expect(createAttachment(h.deps, 'alice', { name: 'big.bin', size: MAX_BYTES + 1, mime_type: 'text/plain' })).rejects.toBeInstanceOf(
-      PayloadTooLarge,
-    );
+    await expect(
+      createAttachment(h.deps, 'alice', { name: 'big.bin', size: MAX_BYTES + 1, mime_type: 'text/plain' }),
+    ).rejects.toBeInstanceOf(PayloadTooLarge);
     for (const mime of ['png', 'image/', 'image png', 'text/plain; charset', 'a/b\nc']) {
       await expect(createAttachment(h.deps, 'alice', { name: 'x', size: 1, mime_type: mime })).rejects.toBeInstanceOf(BadRequest);
     }
@@ -374,8 +382,13 @@ describe('content checks', () => {
 
   it('accepts aliases and text that nothing contradicts, refuses contradictions', async () => {
     await expect(checkContent(PNG_BYTES, mime('image/x-png'))).resolves.toEqual({ contentType: 'image/png', sniffed: 'image/png' });
-    await expect(checkContent(Buffer.from('<?xml version="1.0"?><a/>'), mime('text/plain'))).resolves.toMatchObject({ sniffed: 'application/xml' });
-    await expect(checkContent(Buffer.from('{"a":1}'), mime('application/json'))).resolves.toEqual({ contentType: 'application/json', sniffed: null });
+    await expect(checkContent(Buffer.from('<?xml version="1.0"?><a/>'), mime('text/plain'))).resolves.toMatchObject({
+      sniffed: 'application/xml',
+    });
+    await expect(checkContent(Buffer.from('{"a":1}'), mime('application/json'))).resolves.toEqual({
+      contentType: 'application/json',
+      sniffed: null,
+    });
     await expect(checkContent(Buffer.alloc(0), mime('text/plain'))).resolves.toEqual({ contentType: 'text/plain', sniffed: null });
     await expect(checkContent(Buffer.from('not an image'), mime('image/svg+xml'))).rejects.toMatchObject({ status: 415 });
     await expect(checkContent(PNG_BYTES, mime('application/json'))).rejects.toMatchObject({ status: 415 });

@@ -58,7 +58,14 @@ export async function startHarness(): Promise<Harness> {
     control: new RunControl(redis, controlSub),
     limits: new Limits(redis, { requestsPerMinute: 0, concurrentRunsPerUser: 2, leaseMs: LEASE_MS }),
     runsQueue,
-    attachments: { store, blob, publicBaseUrl: 'http://localhost:1', maxUploadBytes: 1 << 20, urlTtlSeconds: 600, uploadTokenSecret: 'a-test-upload-token-secret' },
+    attachments: {
+      store,
+      blob,
+      publicBaseUrl: 'http://localhost:1',
+      maxUploadBytes: 1 << 20,
+      urlTtlSeconds: 600,
+      uploadTokenSecret: 'a-test-upload-token-secret',
+    },
     async close() {
       await runsQueue.close();
       await store.db.dropDatabase().catch(() => undefined);

@@ -19,10 +19,20 @@ afterAll(async () => {
 const app: SwitchyardApp = {
   name: 'test',
   async *respond(args): AsyncGenerator<ResponseEvent> {
-    const item: AssistantMessageItem = { id: args.newId('msg'), thread_id: args.thread.id, created_at: new Date().toISOString(), type: 'assistant_message', content: [{ type: 'output_text', text: '', annotations: [] }] };
+    const item: AssistantMessageItem = {
+      id: args.newId('msg'),
+      thread_id: args.thread.id,
+      created_at: new Date().toISOString(),
+      type: 'assistant_message',
+      content: [{ type: 'output_text', text: '', annotations: [] }],
+    };
     yield { type: 'thread.item.added', item };
     for (const delta of ['one ', 'two ', 'three']) {
-      yield { type: 'thread.item.updated', item_id: item.id, update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta } };
+      yield {
+        type: 'thread.item.updated',
+        item_id: item.id,
+        update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta },
+      };
     }
     yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text: 'one two three', annotations: [] }] } };
     args.thread.title = 'Counting';
@@ -30,11 +40,27 @@ const app: SwitchyardApp = {
 };
 
 const logger = createLogger('test', { level: 'silent' });
-const images = { redis: undefined as never, queue: undefined as never, queueEvents: undefined as never, bytesTtlSeconds: 60, timeoutMs: 1_000 };
+const images = {
+  redis: undefined as never,
+  queue: undefined as never,
+  queueEvents: undefined as never,
+  bytesTtlSeconds: 60,
+  timeoutMs: 1_000,
+};
 
 async function enqueueRun(owner: string): Promise<{ runId: string; threadId: string; data: unknown }> {
-  const deps: StartRunDeps = { store: h.store, runLog: h.runLog, runsQueue: h.runsQueue, limits: h.limits, app, attachments: h.attachments };
-  const req = parseChatKitRequest({ type: 'threads.create', params: { input: { content: [{ type: 'input_text', text: 'count' }], attachments: [], inference_options: {} } } }) as StreamingRequest;
+  const deps: StartRunDeps = {
+    store: h.store,
+    runLog: h.runLog,
+    runsQueue: h.runsQueue,
+    limits: h.limits,
+    app,
+    attachments: h.attachments,
+  };
+  const req = parseChatKitRequest({
+    type: 'threads.create',
+    params: { input: { content: [{ type: 'input_text', text: 'count' }], attachments: [], inference_options: {} } },
+  }) as StreamingRequest;
   const started = await startRun(deps, owner, req);
   if (!started.runId) throw new Error('no run');
   const job = await h.runsQueue.getJob(started.runId);

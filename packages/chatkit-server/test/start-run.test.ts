@@ -15,7 +15,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-const app = { name: 'test', respond: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true as const, value: undefined }) }) }) };
+const app = {
+  name: 'test',
+  respond: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true as const, value: undefined }) }) }),
+};
 // Strictly increasing: items set up one after another sort in that order.
 let lastMs = 0;
 const at = () => new Date((lastMs = Math.max(Date.now(), lastMs + 1))).toISOString();
@@ -35,8 +38,22 @@ async function newThreadWith(owner: string, items: (threadId: string) => ThreadI
   return thread;
 }
 
-const userMessage = (threadId: string): ThreadItem => ({ id: newId('msg'), thread_id: threadId, created_at: at(), type: 'user_message', content: [{ type: 'input_text', text: 'hi' }], attachments: [], inference_options: {} });
-const assistantMessage = (threadId: string): ThreadItem => ({ id: newId('msg'), thread_id: threadId, created_at: at(), type: 'assistant_message', content: [{ type: 'output_text', text: 'hello', annotations: [] }] });
+const userMessage = (threadId: string): ThreadItem => ({
+  id: newId('msg'),
+  thread_id: threadId,
+  created_at: at(),
+  type: 'user_message',
+  content: [{ type: 'input_text', text: 'hi' }],
+  attachments: [],
+  inference_options: {},
+});
+const assistantMessage = (threadId: string): ThreadItem => ({
+  id: newId('msg'),
+  thread_id: threadId,
+  created_at: at(),
+  type: 'assistant_message',
+  content: [{ type: 'output_text', text: 'hello', annotations: [] }],
+});
 
 interface Scenario {
   name: string;
@@ -47,19 +64,46 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
-  { name: 'threads.create', request: async () => ({ req: parseChatKitRequest({ type: 'threads.create', params: { input: input('hello') } }) as StreamingRequest }) },
+  {
+    name: 'threads.create',
+    request: async () => ({ req: parseChatKitRequest({ type: 'threads.create', params: { input: input('hello') } }) as StreamingRequest }),
+  },
   {
     name: 'threads.add_user_message',
     async request(owner) {
       const t = await newThreadWith(owner, (id) => [userMessage(id), assistantMessage(id)]);
-      return { threadId: t.id, req: parseChatKitRequest({ type: 'threads.add_user_message', params: { thread_id: t.id, input: input('again') } }) as StreamingRequest };
+      return {
+        threadId: t.id,
+        req: parseChatKitRequest({
+          type: 'threads.add_user_message',
+          params: { thread_id: t.id, input: input('again') },
+        }) as StreamingRequest,
+      };
     },
   },
   {
     name: 'threads.add_client_tool_output',
     async request(owner) {
-      const t = await newThreadWith(owner, (id) => [userMessage(id), { id: newId('msg'), thread_id: id, created_at: at(), type: 'client_tool_call', status: 'pending', call_id: 'call_1', name: 'get_colors', arguments: {} }]);
-      return { threadId: t.id, req: parseChatKitRequest({ type: 'threads.add_client_tool_output', params: { thread_id: t.id, result: { colors: ['red'] } } }) as StreamingRequest };
+      const t = await newThreadWith(owner, (id) => [
+        userMessage(id),
+        {
+          id: newId('msg'),
+          thread_id: id,
+          created_at: at(),
+          type: 'client_tool_call',
+          status: 'pending',
+          call_id: 'call_1',
+          name: 'get_colors',
+          arguments: {},
+        },
+      ]);
+      return {
+        threadId: t.id,
+        req: parseChatKitRequest({
+          type: 'threads.add_client_tool_output',
+          params: { thread_id: t.id, result: { colors: ['red'] } },
+        }) as StreamingRequest,
+      };
     },
   },
   {
@@ -68,9 +112,22 @@ const scenarios: Scenario[] = [
       const itemId = newId('msg');
       const t = await newThreadWith(owner, (id) => [
         userMessage(id),
-        { id: itemId, thread_id: id, created_at: at(), type: 'structured_input', status: 'pending', inputs: [{ id: 'q1', question: 'Which?', type: 'freeform' }] },
+        {
+          id: itemId,
+          thread_id: id,
+          created_at: at(),
+          type: 'structured_input',
+          status: 'pending',
+          inputs: [{ id: 'q1', question: 'Which?', type: 'freeform' }],
+        },
       ]);
-      return { threadId: t.id, req: parseChatKitRequest({ type: 'threads.add_structured_input', params: { thread_id: t.id, item_id: itemId, input: { answers: { q1: { values: ['this'] } } } } }) as StreamingRequest };
+      return {
+        threadId: t.id,
+        req: parseChatKitRequest({
+          type: 'threads.add_structured_input',
+          params: { thread_id: t.id, item_id: itemId, input: { answers: { q1: { values: ['this'] } } } },
+        }) as StreamingRequest,
+      };
     },
   },
   {
@@ -78,15 +135,26 @@ const scenarios: Scenario[] = [
     async request(owner) {
       const user = userMessage('');
       const t = await newThreadWith(owner, (id) => [{ ...user, thread_id: id }, assistantMessage(id)]);
-      return { threadId: t.id, req: parseChatKitRequest({ type: 'threads.retry_after_item', params: { thread_id: t.id, item_id: user.id } }) as StreamingRequest };
+      return {
+        threadId: t.id,
+        req: parseChatKitRequest({ type: 'threads.retry_after_item', params: { thread_id: t.id, item_id: user.id } }) as StreamingRequest,
+      };
     },
   },
   {
     name: 'threads.custom_action',
     async request(owner) {
       const widgetId = newId('msg');
-      const t = await newThreadWith(owner, (id) => [{ id: widgetId, thread_id: id, created_at: at(), type: 'widget', widget: { type: 'Card', children: [] } as never }]);
-      return { threadId: t.id, req: parseChatKitRequest({ type: 'threads.custom_action', params: { thread_id: t.id, item_id: widgetId, action: { type: 'go' } } }) as StreamingRequest };
+      const t = await newThreadWith(owner, (id) => [
+        { id: widgetId, thread_id: id, created_at: at(), type: 'widget', widget: { type: 'Card', children: [] } as never },
+      ]);
+      return {
+        threadId: t.id,
+        req: parseChatKitRequest({
+          type: 'threads.custom_action',
+          params: { thread_id: t.id, item_id: widgetId, action: { type: 'go' } },
+        }) as StreamingRequest,
+      };
     },
   },
   {
@@ -95,7 +163,13 @@ const scenarios: Scenario[] = [
     async request(owner) {
       const t = await newThreadWith(owner, (id) => [userMessage(id)]);
       const sender = (await h.store.loadThreadItems(owner, t.id, { limit: 1, order: 'desc' })).data[0]!;
-      return { threadId: t.id, req: parseChatKitRequest({ type: 'threads.custom_action', params: { thread_id: t.id, item_id: sender.id, action: { type: 'go' } } }) as StreamingRequest };
+      return {
+        threadId: t.id,
+        req: parseChatKitRequest({
+          type: 'threads.custom_action',
+          params: { thread_id: t.id, item_id: sender.id, action: { type: 'go' } },
+        }) as StreamingRequest,
+      };
     },
   },
 ];
@@ -135,7 +209,8 @@ describe('startRun gives back its reservation on every failure path', () => {
         const failed = faults.calls.at(-1);
         expect((await reservationState(h, owner, knownThread ?? 'none')).slots, `a run slot is still held after ${failed} failed`).toBe(0);
         expect(await strayThreadLocks(), `a thread lock is still held after ${failed} failed`).toEqual([]);
-        if (createdRun) expect((await h.runLog.meta(createdRun))?.endedAt, `run log left open after ${faults.calls.at(-1)} failed`).toBeDefined();
+        if (createdRun)
+          expect((await h.runLog.meta(createdRun))?.endedAt, `run log left open after ${faults.calls.at(-1)} failed`).toBeDefined();
         continue;
       }
       // No failure left to inject: the start went through; the reservation is the worker's now.
@@ -160,8 +235,20 @@ describe('startRun gives back its reservation on every failure path', () => {
     const t1 = await newThreadWith(owner, (id) => [userMessage(id)]);
     const t2 = await newThreadWith(owner, (id) => [userMessage(id)]);
     const t3 = await newThreadWith(owner, (id) => [userMessage(id)]);
-    const deps: StartRunDeps = { store: h.store, runLog: h.runLog, runsQueue: h.runsQueue, limits: h.limits, app, attachments: h.attachments };
-    const add = (threadId: string) => startRun(deps, owner, parseChatKitRequest({ type: 'threads.add_user_message', params: { thread_id: threadId, input: input('x') } }) as StreamingRequest);
+    const deps: StartRunDeps = {
+      store: h.store,
+      runLog: h.runLog,
+      runsQueue: h.runsQueue,
+      limits: h.limits,
+      app,
+      attachments: h.attachments,
+    };
+    const add = (threadId: string) =>
+      startRun(
+        deps,
+        owner,
+        parseChatKitRequest({ type: 'threads.add_user_message', params: { thread_id: threadId, input: input('x') } }) as StreamingRequest,
+      );
     for (const t of [t1, t2]) {
       const r = await add(t.id);
       if (r.runId) startedRuns.add(r.runId);
@@ -174,12 +261,32 @@ describe('startRun gives back its reservation on every failure path', () => {
     const owner = 'u-invalid';
     const t = await newThreadWith(owner, (id) => [userMessage(id)]);
     const before = (await h.store.loadThreadItems(owner, t.id, { limit: 50, order: 'asc' })).data;
-    const deps: StartRunDeps = { store: h.store, runLog: h.runLog, runsQueue: h.runsQueue, limits: h.limits, app, attachments: h.attachments };
+    const deps: StartRunDeps = {
+      store: h.store,
+      runLog: h.runLog,
+      runsQueue: h.runsQueue,
+      limits: h.limits,
+      app,
+      attachments: h.attachments,
+    };
     // No pending client tool call: 409, nothing changed.
-    await expect(startRun(deps, owner, parseChatKitRequest({ type: 'threads.add_client_tool_output', params: { thread_id: t.id, result: null } }) as StreamingRequest)).rejects.toMatchObject({ status: 409 });
+    await expect(
+      startRun(
+        deps,
+        owner,
+        parseChatKitRequest({ type: 'threads.add_client_tool_output', params: { thread_id: t.id, result: null } }) as StreamingRequest,
+      ),
+    ).rejects.toMatchObject({ status: 409 });
     // An unknown attachment on a new thread: 404, no thread.
     await expect(
-      startRun(deps, owner, parseChatKitRequest({ type: 'threads.create', params: { input: { ...input('x'), attachments: ['atc_0000000000000000'] } } }) as StreamingRequest),
+      startRun(
+        deps,
+        owner,
+        parseChatKitRequest({
+          type: 'threads.create',
+          params: { input: { ...input('x'), attachments: ['atc_0000000000000000'] } },
+        }) as StreamingRequest,
+      ),
     ).rejects.toMatchObject({ status: 404 });
     expect((await h.store.loadThreads(owner, { limit: 10, order: 'desc', after: null })).data.map((x) => x.id)).toEqual([t.id]);
     expect((await h.store.loadThreadItems(owner, t.id, { limit: 50, order: 'asc' })).data).toEqual(before);

@@ -5,9 +5,7 @@ import { ConfigError } from './errors.ts';
 
 export { ConfigError };
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
 export const configSchema = z.object({
@@ -124,7 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const cfg = parsed.data;
-  if (cfg.BLOB_DRIVER === 'gcs' && !cfg.GCS_BUCKET) throw new ConfigError('invalid configuration: GCS_BUCKET is required when BLOB_DRIVER=gcs');
+  if (cfg.BLOB_DRIVER === 'gcs' && !cfg.GCS_BUCKET)
+    throw new ConfigError('invalid configuration: GCS_BUCKET is required when BLOB_DRIVER=gcs');
   if (cfg.BLOB_DRIVER === 'local' && !cfg.FILE_URL_SECRET)
     throw new ConfigError('invalid configuration: FILE_URL_SECRET (16+ chars) is required when BLOB_DRIVER=local');
   return cfg;

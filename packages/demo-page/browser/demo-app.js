@@ -115,7 +115,8 @@ function onEvent(event) {
 /** @param {'streaming' | 'reattaching'} connection */
 function onConnection(connection) {
   if (ui.app.dataset.runState === 'idle') return;
-  ui.status.textContent = connection === 'reattaching' ? 'Connection lost — re-attaching…' : ui.app.dataset.runState === 'stopping' ? 'Stopping…' : 'Streaming…';
+  ui.status.textContent =
+    connection === 'reattaching' ? 'Connection lost — re-attaching…' : ui.app.dataset.runState === 'stopping' ? 'Stopping…' : 'Streaming…';
 }
 
 /** Follows `run` to its end, then settles what it left open and answers a pending client tool call. */

@@ -94,7 +94,11 @@ export class ThreadState {
       case 'thread.item.replaced': {
         if (HIDDEN_TYPES.has(event.item.type)) return { kind: 'none' };
         const existing = this.entries.get(event.item.id);
-        this.entries.set(event.item.id, { item: event.item, status: 'done', ...(existing?.progress !== undefined ? { progress: existing.progress } : {}) });
+        this.entries.set(event.item.id, {
+          item: event.item,
+          status: 'done',
+          ...(existing?.progress !== undefined ? { progress: existing.progress } : {}),
+        });
         return { kind: 'item', id: event.item.id };
       }
       case 'thread.item.removed':
@@ -107,7 +111,12 @@ export class ThreadState {
       case 'notice':
         return { kind: 'notice', level: event.level, message: event.message, ...(event.title ? { title: event.title } : {}) };
       case 'error':
-        return { kind: 'error', code: event.code, allowRetry: event.allow_retry ?? false, ...(event.message ? { message: event.message } : {}) };
+        return {
+          kind: 'error',
+          code: event.code,
+          allowRetry: event.allow_retry ?? false,
+          ...(event.message ? { message: event.message } : {}),
+        };
       case 'client_effect':
         return { kind: 'client_effect', name: event.name };
       default:
@@ -205,7 +214,10 @@ export function applyItemUpdate(item, update) {
       const replace =
         update.type === 'widget.component.updated'
           ? () => update.component
-          : (/** @type {Record<string, unknown>} */ node) => ({ ...node, value: (typeof node.value === 'string' ? node.value : '') + update.delta });
+          : (/** @type {Record<string, unknown>} */ node) => ({
+              ...node,
+              value: (typeof node.value === 'string' ? node.value : '') + update.delta,
+            });
       const widget = mapComponentById(item.widget, update.component_id, replace);
       return widget === item.widget ? item : { ...item, widget };
     }

@@ -31,7 +31,7 @@ function safeUrl(/** @type {unknown} */ url, { image = false } = {}) {
 
 /** The text a user message shows: its text parts, tags as `@tag`. */
 function userText(/** @type {any} */ item) {
-  return (item.content ?? []).map((/** @type {any} */ c) => (c.type === 'input_tag' ? `@${c.text}` : c.text ?? '')).join('');
+  return (item.content ?? []).map((/** @type {any} */ c) => (c.type === 'input_tag' ? `@${c.text}` : (c.text ?? ''))).join('');
 }
 
 /** Every Text/Title/Caption/Markdown value of a widget tree, in order, and its button labels. */
@@ -55,13 +55,19 @@ const RENDERERS = {
       bubble.replaceChildren(
         ...(it.quoted_text ? [h('blockquote', {}, it.quoted_text)] : []),
         userText(it),
-        ...(it.attachments?.length ? [h('div', { class: 'attachments' }, `Attachments: ${it.attachments.map((/** @type {any} */ a) => a.name).join(', ')}`)] : []),
+        ...(it.attachments?.length
+          ? [h('div', { class: 'attachments' }, `Attachments: ${it.attachments.map((/** @type {any} */ a) => a.name).join(', ')}`)]
+          : []),
       );
     },
   },
   assistant_message: {
     create: () =>
-      h('article', { class: 'item assistant', 'data-testid': 'assistant-message' }, h('div', { class: 'bubble' }, h('div', { class: 'text', 'data-testid': 'assistant-text' }), h('ol', { class: 'sources' }))),
+      h(
+        'article',
+        { class: 'item assistant', 'data-testid': 'assistant-message' },
+        h('div', { class: 'bubble' }, h('div', { class: 'text', 'data-testid': 'assistant-text' }), h('ol', { class: 'sources' })),
+      ),
     update(/** @type {HTMLElement} */ el, /** @type {Entry} */ { item }) {
       const it = /** @type {any} */ (item);
       const text = /** @type {HTMLElement} */ (el.querySelector('.text'));
@@ -69,7 +75,10 @@ const RENDERERS = {
       // Only touch the text node when it changed: streaming then shows as one growing text.
       if (text.textContent !== value) text.textContent = value;
       const sources = /** @type {HTMLElement} */ (el.querySelector('.sources'));
-      const links = it.content.flatMap((/** @type {any} */ p) => p.annotations ?? []).map((/** @type {any} */ a) => a.source).filter(Boolean);
+      const links = it.content
+        .flatMap((/** @type {any} */ p) => p.annotations ?? [])
+        .map((/** @type {any} */ a) => a.source)
+        .filter(Boolean);
       sources.replaceChildren(
         ...links.map((/** @type {any} */ s) => {
           const href = safeUrl(s.url);
@@ -84,7 +93,16 @@ const RENDERERS = {
       h(
         'article',
         { class: 'item image', 'data-testid': 'generated-image' },
-        h('figure', {}, h('div', { class: 'frame' }, h('div', { class: 'placeholder', 'data-testid': 'generated-image-pending' }, h('span', { class: 'spinner' }))), h('figcaption', {})),
+        h(
+          'figure',
+          {},
+          h(
+            'div',
+            { class: 'frame' },
+            h('div', { class: 'placeholder', 'data-testid': 'generated-image-pending' }, h('span', { class: 'spinner' })),
+          ),
+          h('figcaption', {}),
+        ),
       ),
     update(/** @type {HTMLElement} */ el, /** @type {Entry} */ entry) {
       const it = /** @type {any} */ (entry.item);
@@ -96,7 +114,9 @@ const RENDERERS = {
         let img = frame.querySelector('img');
         if (!img) {
           img = /** @type {HTMLImageElement} */ (h('img', { 'data-testid': 'generated-image-img', alt: 'Generated image' }));
-          img.addEventListener('error', () => caption.replaceChildren('The image could not be loaded (its link may have expired; reload the thread).'));
+          img.addEventListener('error', () =>
+            caption.replaceChildren('The image could not be loaded (its link may have expired; reload the thread).'),
+          );
           frame.replaceChildren(img);
         }
         // Setting a new src keeps showing the previous picture until the new one has loaded.
@@ -105,7 +125,10 @@ const RENDERERS = {
         img.alt = final ? 'Generated image' : 'Generated image (preview)';
       }
       const percent = Math.round((entry.progress ?? 0) * 100);
-      if (final) caption.replaceChildren(url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, 'Open full size') : 'No image was produced.');
+      if (final)
+        caption.replaceChildren(
+          url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, 'Open full size') : 'No image was produced.',
+        );
       else if (entry.status === 'interrupted') caption.replaceChildren('Image generation stopped.');
       else caption.replaceChildren(url ? `Refining preview… ${percent}%` : 'Generating image…');
       el.dataset.progress = String(percent);
@@ -116,7 +139,9 @@ const RENDERERS = {
     create: () => h('article', { class: 'item workflow', 'data-testid': 'workflow' }, h('details', {}, h('summary', {}), h('ol', {}))),
     update(/** @type {HTMLElement} */ el, /** @type {Entry} */ entry) {
       const w = /** @type {any} */ (entry.item).workflow;
-      const summary = w.summary?.title ?? (w.summary?.duration !== undefined ? `Thought for ${w.summary.duration} s` : w.type === 'reasoning' ? 'Thinking…' : 'Working…');
+      const summary =
+        w.summary?.title ??
+        (w.summary?.duration !== undefined ? `Thought for ${w.summary.duration} s` : w.type === 'reasoning' ? 'Thinking…' : 'Working…');
       /** @type {HTMLElement} */ (el.querySelector('summary')).textContent = summary;
       /** @type {HTMLElement} */ (el.querySelector('ol')).replaceChildren(
         ...w.tasks.map((/** @type {any} */ t) => h('li', {}, [t.title, t.content].filter(Boolean).join(': ') || t.type)),
@@ -129,7 +154,17 @@ const RENDERERS = {
       const { text, buttons } = widgetLines(/** @type {any} */ (item).widget);
       /** @type {HTMLElement} */ (el.firstElementChild).replaceChildren(
         ...text.map((t) => h('p', {}, t)),
-        ...(buttons.length ? [h('div', { class: 'buttons' }, ...buttons.map((b) => h('button', { type: 'button', disabled: '', title: 'Widget actions are not wired up in the demo page' }, b)))] : []),
+        ...(buttons.length
+          ? [
+              h(
+                'div',
+                { class: 'buttons' },
+                ...buttons.map((b) =>
+                  h('button', { type: 'button', disabled: '', title: 'Widget actions are not wired up in the demo page' }, b),
+                ),
+              ),
+            ]
+          : []),
       );
     },
   },
@@ -146,7 +181,13 @@ const RENDERERS = {
       const it = /** @type {any} */ (item);
       el.replaceChildren(
         h('strong', {}, 'The assistant asks:'),
-        h('ul', {}, ...it.inputs.map((/** @type {any} */ q) => h('li', {}, `${q.question}${q.options ? ` (${q.options.map((/** @type {any} */ o) => o.value).join(' / ')})` : ''}`))),
+        h(
+          'ul',
+          {},
+          ...it.inputs.map((/** @type {any} */ q) =>
+            h('li', {}, `${q.question}${q.options ? ` (${q.options.map((/** @type {any} */ o) => o.value).join(' / ')})` : ''}`),
+          ),
+        ),
         h('small', {}, 'Answer in your next message (the demo page has no form for this).'),
       );
     },
@@ -235,7 +276,16 @@ export class ThreadView {
 
   /** @param {string} level @param {string} message @param {string} [title] */
   showNotice(level, message, title) {
-    this.keepScrolled(() => this.list.append(h('div', { class: `banner notice ${level}`, role: 'status', 'data-testid': 'notice' }, ...(title ? [h('strong', {}, title), ' '] : []), message)));
+    this.keepScrolled(() =>
+      this.list.append(
+        h(
+          'div',
+          { class: `banner notice ${level}`, role: 'status', 'data-testid': 'notice' },
+          ...(title ? [h('strong', {}, title), ' '] : []),
+          message,
+        ),
+      ),
+    );
   }
 
   /** Runs a DOM change and keeps the list pinned to the bottom if the reader was there. @param {() => void} change */

@@ -9,10 +9,7 @@ const ENDPOINT = 'http://gateway.test/chatkit';
 const RUN = 'run_0123456789abcdef';
 
 /** What one request gets: SSE bytes (then a clean end or a network failure), or a status with a JSON body. */
-type Answer =
-  | { sse: Uint8Array[]; fail?: boolean; runId?: string | null }
-  | { status: number; json: unknown }
-  | { hang: true };
+type Answer = { sse: Uint8Array[]; fail?: boolean; runId?: string | null } | { status: number; json: unknown } | { hang: true };
 
 interface Seen {
   method: string;
@@ -31,7 +28,12 @@ function scriptedGateway(answers: Answer[]) {
   const seen: Seen[] = [];
   const fetchFn = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const headers = new Headers(init.headers);
-    seen.push({ method: init.method ?? 'GET', url: String(input), lastEventId: headers.get('last-event-id'), body: typeof init.body === 'string' ? init.body : null });
+    seen.push({
+      method: init.method ?? 'GET',
+      url: String(input),
+      lastEventId: headers.get('last-event-id'),
+      body: typeof init.body === 'string' ? init.body : null,
+    });
     const answer = answers.shift();
     if (!answer) throw new Error(`unexpected request ${String(input)}`);
     if ('status' in answer) return Response.json(answer.json, { status: answer.status });
@@ -113,14 +115,21 @@ describe('ChatKitClient', () => {
   });
 
   it('a run log that is gone (404 on re-attach) ends the run as gone', async () => {
-    const gw = scriptedGateway([{ sse: [bytes(progress(1))], fail: true }, { status: 404, json: { error: { code: 'not_found', message: 'run not found' } } }]);
+    const gw = scriptedGateway([
+      { sse: [bytes(progress(1))], fail: true },
+      { status: 404, json: { error: { code: 'not_found', message: 'run not found' } } },
+    ]);
     const run = await new ChatKitClient({ endpoint: ENDPOINT, fetch: gw.fetch }).stream('threads.create', input, collector());
     expect(await run.done).toBe('gone');
   });
 
   it('errors before streaming reject with the gateway’s code and message', async () => {
-    const gw = scriptedGateway([{ status: 409, json: { error: { code: 'conflict', message: 'a response is already running on this thread' } } }]);
-    const err = await new ChatKitClient({ endpoint: ENDPOINT, fetch: gw.fetch }).stream('threads.add_user_message', {}, collector()).catch((e: unknown) => e);
+    const gw = scriptedGateway([
+      { status: 409, json: { error: { code: 'conflict', message: 'a response is already running on this thread' } } },
+    ]);
+    const err = await new ChatKitClient({ endpoint: ENDPOINT, fetch: gw.fetch })
+      .stream('threads.add_user_message', {}, collector())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChatKitHttpError);
     expect(err).toMatchObject({ status: 409, code: 'conflict', message: 'a response is already running on this thread' });
   });
@@ -134,7 +143,11 @@ describe('ChatKitClient', () => {
 
   it('Stop posts to the run’s cancel route; detach lets go without cancelling', async () => {
     const gw = scriptedGateway([{ hang: true }, { status: 202, json: {} }]);
-    const run = await new ChatKitClient({ endpoint: ENDPOINT, fetch: gw.fetch, headers: { 'X-Switchyard-User': 'alice' } }).stream('threads.create', input, collector());
+    const run = await new ChatKitClient({ endpoint: ENDPOINT, fetch: gw.fetch, headers: { 'X-Switchyard-User': 'alice' } }).stream(
+      'threads.create',
+      input,
+      collector(),
+    );
     await run.stop();
     expect(gw.seen[1]).toMatchObject({ method: 'POST', url: `${ENDPOINT}/runs/${RUN}/cancel` });
     run.detach();

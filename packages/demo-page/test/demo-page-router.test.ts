@@ -42,7 +42,9 @@ describe('demo page router', () => {
   });
 
   it('serves every module and stylesheet the page reaches, each with its type', async () => {
-    const pending = references(readFileSync(new URL('../browser/index.html', import.meta.url), 'utf8')).map((u) => new URL(u, `${base}/`).href);
+    const pending = references(readFileSync(new URL('../browser/index.html', import.meta.url), 'utf8')).map(
+      (u) => new URL(u, `${base}/`).href,
+    );
     const seen = new Set<string>();
     while (pending.length > 0) {
       const url = pending.pop()!;
@@ -58,12 +60,21 @@ describe('demo page router', () => {
       } else expect(res.headers.get('content-type')).toBe('text/css; charset=utf-8');
     }
     expect([...seen].map((u) => new URL(u).pathname).sort()).toEqual(
-      ['chatkit-client.js', 'demo-app.js', 'demo.css', 'sse-parser.js', 'thread-state.js', 'thread-view.js'].map((f) => `${DEMO_ASSETS_PATH}/${f}`),
+      ['chatkit-client.js', 'demo-app.js', 'demo.css', 'sse-parser.js', 'thread-state.js', 'thread-view.js'].map(
+        (f) => `${DEMO_ASSETS_PATH}/${f}`,
+      ),
     );
   });
 
   it('serves nothing else: type declarations, other files and paths outside the folder are 404', async () => {
-    for (const path of ['/demo/sse-parser.d.ts', '/demo/index.html', '/demo/nope.js', '/demo/..%2Fpackage.json', '/demo/../src/index.ts', '/index.html']) {
+    for (const path of [
+      '/demo/sse-parser.d.ts',
+      '/demo/index.html',
+      '/demo/nope.js',
+      '/demo/..%2Fpackage.json',
+      '/demo/../src/index.ts',
+      '/index.html',
+    ]) {
       expect((await fetch(`${base}${path}`)).status, path).toBe(404);
     }
   });

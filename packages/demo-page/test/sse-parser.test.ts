@@ -33,7 +33,24 @@ const noBreaks = (s: string) => !/[\r\n]/.test(s);
 const lineText = fc.string({ unit: 'binary', maxLength: 20 }).filter(noBreaks);
 /** Lines an event stream may hold, valid or not: fields, comments, blanks, odd spacing, NUL ids. */
 const line = fc.oneof(
-  fc.constantFrom('', '', ': ping', ':', 'data', 'data:', 'data:  two spaces', 'id', 'id:', 'id: a\0b', 'event', 'event:', 'retry: 10', 'retry: x', 'nonsense', 'unknown: y'),
+  fc.constantFrom(
+    '',
+    '',
+    ': ping',
+    ':',
+    'data',
+    'data:',
+    'data:  two spaces',
+    'id',
+    'id:',
+    'id: a\0b',
+    'event',
+    'event:',
+    'retry: 10',
+    'retry: x',
+    'nonsense',
+    'unknown: y',
+  ),
   lineText.map((s) => `data: ${s}`),
   lineText.map((s) => `data:${s}`),
   fc.nat(999).map((n) => `id: ${n}`),
@@ -43,9 +60,7 @@ const line = fc.oneof(
 );
 const lineEnding = fc.constantFrom('\n', '\r', '\r\n');
 /** A whole stream; it ends with LF so that no line is left waiting for its terminator. */
-const stream = fc
-  .array(fc.tuple(line, lineEnding), { maxLength: 40 })
-  .map((lines) => lines.map(([l, end]) => l + end).join('') + '\n');
+const stream = fc.array(fc.tuple(line, lineEnding), { maxLength: 40 }).map((lines) => lines.map(([l, end]) => l + end).join('') + '\n');
 
 describe('frames and fields', () => {
   it('an event is its data lines joined with LF, dispatched at the blank line', () => {
@@ -119,7 +134,12 @@ describe('properties', () => {
       fc.property(stream, (text) => {
         const oracle: SseEvent[] = [];
         const p = createParser({
-          onEvent: (e) => oracle.push({ data: e.data, ...(e.event !== undefined ? { event: e.event } : {}), ...(e.id !== undefined ? { id: e.id } : {}) }),
+          onEvent: (e) =>
+            oracle.push({
+              data: e.data,
+              ...(e.event !== undefined ? { event: e.event } : {}),
+              ...(e.id !== undefined ? { id: e.id } : {}),
+            }),
         });
         p.feed(text);
         expect(parse([text]).events).toEqual(oracle);

@@ -30,7 +30,9 @@ function recording(name: string): Exchange[] {
   return out;
 }
 
-const goldenNames = readdirSync(GOLDEN_DIR).filter((n) => n.endsWith('.txt')).sort();
+const goldenNames = readdirSync(GOLDEN_DIR)
+  .filter((n) => n.endsWith('.txt'))
+  .sort();
 const streamed = (exchanges: Exchange[]) => exchanges.flatMap((e) => e.events);
 const items = (state: ThreadState) => state.list().map((e) => e.item);
 const base = { thread_id: 'thr_1', created_at: '2026-05-19T10:00:00.000Z' };
@@ -39,7 +41,8 @@ describe('applyItemUpdate (the browser copy of docs/protocol.md §5)', () => {
   it.each(goldenNames)('agrees with @switchyard/protocol on every update of %s', (name) => {
     const known = new Map<string, ThreadItem>();
     for (const event of streamed(recording(name))) {
-      if (event.type === 'thread.item.added' || event.type === 'thread.item.done' || event.type === 'thread.item.replaced') known.set(event.item.id, event.item);
+      if (event.type === 'thread.item.added' || event.type === 'thread.item.done' || event.type === 'thread.item.replaced')
+        known.set(event.item.id, event.item);
       if (event.type !== 'thread.item.updated') continue;
       const item = known.get(event.item_id);
       if (!item) continue;
@@ -51,10 +54,23 @@ describe('applyItemUpdate (the browser copy of docs/protocol.md §5)', () => {
 
   it('agrees on padding, out-of-range annotation indexes, widget component updates and updates of the wrong kind', () => {
     const message: ThreadItem = { id: 'msg_1', ...base, type: 'assistant_message', content: [] };
-    const widget = { id: 'w_1', ...base, type: 'widget', widget: { type: 'Card', children: [{ type: 'Row', children: [{ id: 't', type: 'Text', value: 'a' }] }] } } as unknown as ThreadItem;
+    const widget = {
+      id: 'w_1',
+      ...base,
+      type: 'widget',
+      widget: { type: 'Card', children: [{ type: 'Row', children: [{ id: 't', type: 'Text', value: 'a' }] }] },
+    } as unknown as ThreadItem;
     const cases: Array<[ThreadItem, Parameters<typeof protocolApply>[1]]> = [
       [message, { type: 'assistant_message.content_part.text_delta', content_index: 2, delta: 'x' }],
-      [message, { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 5, annotation: { type: 'annotation', source: { type: 'url', url: 'https://a', title: 'a' } } }],
+      [
+        message,
+        {
+          type: 'assistant_message.content_part.annotation_added',
+          content_index: 0,
+          annotation_index: 5,
+          annotation: { type: 'annotation', source: { type: 'url', url: 'https://a', title: 'a' } },
+        },
+      ],
       [widget, { type: 'widget.streaming_text.value_delta', component_id: 't', delta: 'b', done: false }],
       [widget, { type: 'widget.component.updated', component_id: 't', component: { id: 't', type: 'Text', value: 'new' } }],
       [widget, { type: 'widget.component.updated', component_id: 'absent', component: { id: 'x', type: 'Text', value: 'x' } }],
@@ -68,9 +84,14 @@ describe('applyItemUpdate (the browser copy of docs/protocol.md §5)', () => {
       fc.property(fc.array(fc.string(), { maxLength: 30 }), (deltas) => {
         const state = new ThreadState();
         state.apply({ type: 'thread.item.added', item: { id: 'msg_1', ...base, type: 'assistant_message', content: [] } });
-        for (const delta of deltas) state.apply({ type: 'thread.item.updated', item_id: 'msg_1', update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta } });
+        for (const delta of deltas)
+          state.apply({
+            type: 'thread.item.updated',
+            item_id: 'msg_1',
+            update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta },
+          });
         const item = state.entries.get('msg_1')?.item;
-        expect(item?.type === 'assistant_message' ? item.content[0]?.text ?? '' : null).toBe(deltas.join(''));
+        expect(item?.type === 'assistant_message' ? (item.content[0]?.text ?? '') : null).toBe(deltas.join(''));
       }),
     );
   });
@@ -99,7 +120,11 @@ describe('ThreadState', () => {
       if (change.kind !== 'item') continue;
       const entry = state.entries.get(change.id)!;
       if (entry.item.type !== 'generated_image') continue;
-      seen.push({ status: entry.status, ...(entry.item.image ? { url: entry.item.image.url } : {}), ...(entry.progress !== undefined ? { progress: entry.progress } : {}) });
+      seen.push({
+        status: entry.status,
+        ...(entry.item.image ? { url: entry.item.image.url } : {}),
+        ...(entry.progress !== undefined ? { progress: entry.progress } : {}),
+      });
     }
     expect(seen).toEqual([
       { status: 'streaming' },
@@ -124,8 +149,15 @@ describe('ThreadState', () => {
   it('items a run left streaming are settled as interrupted, keeping their text', () => {
     const state = new ThreadState();
     state.apply({ type: 'thread.item.added', item: { id: 'msg_1', ...base, type: 'assistant_message', content: [] } });
-    state.apply({ type: 'thread.item.updated', item_id: 'msg_1', update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'Hal' } });
-    state.apply({ type: 'thread.item.done', item: { id: 'msg_0', ...base, type: 'user_message', content: [], attachments: [], inference_options: {} } });
+    state.apply({
+      type: 'thread.item.updated',
+      item_id: 'msg_1',
+      update: { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'Hal' },
+    });
+    state.apply({
+      type: 'thread.item.done',
+      item: { id: 'msg_0', ...base, type: 'user_message', content: [], attachments: [], inference_options: {} },
+    });
     expect(state.settle()).toEqual(['msg_1']);
     expect(state.entries.get('msg_1')).toMatchObject({ status: 'interrupted', item: { content: [{ text: 'Hal' }] } });
     expect(state.settle()).toEqual([]);
@@ -135,9 +167,18 @@ describe('ThreadState', () => {
     const state = new ThreadState();
     state.apply({ type: 'thread.item.done', item: { id: 'hc_1', ...base, type: 'hidden_context_item', content: { secret: true } } });
     expect(state.list()).toEqual([]);
-    const widget = { id: 'w_1', ...base, type: 'widget', widget: { type: 'Card', children: [{ id: 't', type: 'Text', value: 'a' }] } } as unknown as ThreadItem;
+    const widget = {
+      id: 'w_1',
+      ...base,
+      type: 'widget',
+      widget: { type: 'Card', children: [{ id: 't', type: 'Text', value: 'a' }] },
+    } as unknown as ThreadItem;
     state.apply({ type: 'thread.item.done', item: widget });
-    state.apply({ type: 'thread.item.updated', item_id: 'w_1', update: { type: 'widget.streaming_text.value_delta', component_id: 't', delta: 'b', done: true } });
+    state.apply({
+      type: 'thread.item.updated',
+      item_id: 'w_1',
+      update: { type: 'widget.streaming_text.value_delta', component_id: 't', delta: 'b', done: true },
+    });
     expect(JSON.stringify(state.entries.get('w_1')?.item)).toContain('"value":"ab"');
     expect(state.apply({ type: 'thread.item.removed', item_id: 'w_1' })).toEqual({ kind: 'removed', id: 'w_1' });
     expect(state.apply({ type: 'thread.item.removed', item_id: 'w_1' })).toEqual({ kind: 'none' });
@@ -145,10 +186,30 @@ describe('ThreadState', () => {
 
   it('reports errors, notices and the stop option; finds the retry target and a pending client tool call', () => {
     const state = new ThreadState();
-    expect(state.apply({ type: 'error', code: 'stream.error', allow_retry: true })).toEqual({ kind: 'error', code: 'stream.error', allowRetry: true });
-    expect(state.apply({ type: 'stream_options', stream_options: { allow_cancel: false } })).toEqual({ kind: 'stream_options', allowCancel: false });
-    state.apply({ type: 'thread.item.done', item: { id: 'msg_u', ...base, type: 'user_message', content: [{ type: 'input_text', text: 'hi' }], attachments: [], inference_options: {} } });
-    state.apply({ type: 'thread.item.done', item: { id: 'fc_1', ...base, type: 'client_tool_call', status: 'pending', call_id: 'c1', name: 'get_brand_colors', arguments: {} } });
+    expect(state.apply({ type: 'error', code: 'stream.error', allow_retry: true })).toEqual({
+      kind: 'error',
+      code: 'stream.error',
+      allowRetry: true,
+    });
+    expect(state.apply({ type: 'stream_options', stream_options: { allow_cancel: false } })).toEqual({
+      kind: 'stream_options',
+      allowCancel: false,
+    });
+    state.apply({
+      type: 'thread.item.done',
+      item: {
+        id: 'msg_u',
+        ...base,
+        type: 'user_message',
+        content: [{ type: 'input_text', text: 'hi' }],
+        attachments: [],
+        inference_options: {},
+      },
+    });
+    state.apply({
+      type: 'thread.item.done',
+      item: { id: 'fc_1', ...base, type: 'client_tool_call', status: 'pending', call_id: 'c1', name: 'get_brand_colors', arguments: {} },
+    });
     expect(state.lastUserMessageId()).toBe('msg_u');
     expect(state.pendingClientToolCall()?.name).toBe('get_brand_colors');
   });

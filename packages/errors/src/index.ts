@@ -104,7 +104,11 @@ function outageOf(err: unknown): string | null {
 export function httpErrorOf(err: unknown): HttpError {
   const outage = outageOf(err);
   if (outage) {
-    return { status: 503, body: { error: { code: 'service_unavailable', message: `${outage} is unavailable; retry shortly` } }, retryAfterSeconds: 2 };
+    return {
+      status: 503,
+      body: { error: { code: 'service_unavailable', message: `${outage} is unavailable; retry shortly` } },
+      retryAfterSeconds: 2,
+    };
   }
   if (err instanceof SwitchyardError) {
     return {

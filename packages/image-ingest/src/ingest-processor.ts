@@ -77,5 +77,13 @@ export async function processIngest(deps: IngestDeps, data: ImageIngestJobData):
     dedupeToken: imageIngestJobId(data),
   });
   await deps.redis.del(data.bytesKey);
-  return { url, objectName, sha256: image.sha256, bytes: image.bytes, width: image.width, height: image.height, contentType: image.contentType };
+  return {
+    url,
+    objectName,
+    sha256: image.sha256,
+    bytes: image.bytes,
+    width: image.width,
+    height: image.height,
+    contentType: image.contentType,
+  };
 }

@@ -58,7 +58,8 @@ export class Limits {
     try {
       await this.rate.consume(owner);
     } catch (res) {
-      if (res instanceof RateLimiterRes) throw tooMany(`rate limit of ${this.settings.requestsPerMinute} requests per minute reached`, res.msBeforeNext);
+      if (res instanceof RateLimiterRes)
+        throw tooMany(`rate limit of ${this.settings.requestsPerMinute} requests per minute reached`, res.msBeforeNext);
       throw res;
     }
   }
@@ -72,7 +73,8 @@ export class Limits {
     for (;;) {
       const ok = await this.redis.set(threadKey(threadId), runId, 'PX', this.settings.leaseMs, 'NX');
       if (ok === 'OK') return;
-      if (Date.now() >= deadline) throw new Conflict(`thread ${threadId} already has a response in progress; wait for it to finish or cancel it`);
+      if (Date.now() >= deadline)
+        throw new Conflict(`thread ${threadId} already has a response in progress; wait for it to finish or cancel it`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

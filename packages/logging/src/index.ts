@@ -33,7 +33,10 @@ function withoutQuery(value: unknown): unknown {
   return q === -1 ? value : `${value.slice(0, q)}?[redacted]`;
 }
 
-export function createLogger(service: string, opts: { level?: string; destination?: pino.DestinationStream } & Pick<LoggerOptions, 'base'> = {}): Logger {
+export function createLogger(
+  service: string,
+  opts: { level?: string; destination?: pino.DestinationStream } & Pick<LoggerOptions, 'base'> = {},
+): Logger {
   const options: LoggerOptions = {
     level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service, pid: process.pid, ...(opts.base ?? {}) },

@@ -39,12 +39,15 @@ describe('createLogger', () => {
   it('redacts credentials, and keeps the path of URLs while dropping their query', () => {
     const { lines, stream } = capture();
     const logger = createLogger('test', { destination: stream });
-    logger.info({
-      req: { url: '/files/u/a.png?exp=1&sig=secret', headers: { authorization: 'Bearer x' } },
-      item: { image: { url: 'https://storage.example/b/o.png?X-Goog-Signature=abc' } },
-      apiKey: 'sk-1',
-      url: '/chatkit',
-    }, 'request');
+    logger.info(
+      {
+        req: { url: '/files/u/a.png?exp=1&sig=secret', headers: { authorization: 'Bearer x' } },
+        item: { image: { url: 'https://storage.example/b/o.png?X-Goog-Signature=abc' } },
+        apiKey: 'sk-1',
+        url: '/chatkit',
+      },
+      'request',
+    );
     const line = lines[0]!;
     expect(line.req).toEqual({ url: '/files/u/a.png?[redacted]', headers: { authorization: '[redacted]' } });
     expect(line.item).toEqual({ image: { url: 'https://storage.example/b/o.png?[redacted]' } });
@@ -53,4 +56,3 @@ describe('createLogger', () => {
     expect(JSON.stringify(line)).not.toMatch(/secret|abc|sk-1|Bearer/);
   });
 });
-

@@ -18,7 +18,9 @@ export function metricsHandler(registry: Registry): MetricsRequestHandler {
         res.end(req.method === 'HEAD' ? undefined : text);
       },
       (err: unknown) => {
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        res
+          .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}\n`);
       },
     );
   };

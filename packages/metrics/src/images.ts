@@ -6,7 +6,13 @@ import { counter, histogram, type LabeledCounter, type MetricDefinition, type Pl
 
 /** Why the ingest worker refused an image (`RejectReason` of @switchyard/image-ingest). */
 export type ImageRejectReason = 'too_large' | 'unknown_format' | 'format_mismatch' | 'too_many_pixels' | 'unreadable';
-export const IMAGE_REJECT_REASONS: readonly ImageRejectReason[] = ['too_large', 'unknown_format', 'format_mismatch', 'too_many_pixels', 'unreadable'];
+export const IMAGE_REJECT_REASONS: readonly ImageRejectReason[] = [
+  'too_large',
+  'unknown_format',
+  'format_mismatch',
+  'too_many_pixels',
+  'unreadable',
+];
 
 const INGEST_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] as const;
 

@@ -27,7 +27,8 @@ export function observeWorker(worker: ObservableWorker, handles: Pick<Switchyard
   m.waitTime.zero({ queue });
   for (const outcome of JOB_OUTCOMES) m.processingTime.zero({ queue, outcome });
 
-  const attemptSeconds = (job: Job) => (job.processedOn === undefined ? null : Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+  const attemptSeconds = (job: Job) =>
+    job.processedOn === undefined ? null : Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000;
 
   const onActive = (job: Job) => {
     const wait = firstStartWaitSeconds(job);

@@ -70,7 +70,11 @@ describe('queue metrics under a scripted BullMQ workload', () => {
     // A generation worker holds QueueEvents on the ingest queue: it must not count as an ingest worker.
     ingestEvents = createQueueEvents(IMAGE_INGEST_QUEUE, conn);
     await ingestEvents.waitUntilReady();
-    closers.push(() => ingestEvents.close(), () => runs.close(), () => ingest.close());
+    closers.push(
+      () => ingestEvents.close(),
+      () => runs.close(),
+      () => ingest.close(),
+    );
 
     // 1. A worker process takes a job and is killed without finishing it: its lock is never renewed.
     await runs.add('stall-victim', {});
@@ -192,7 +196,11 @@ describe('queue metrics under a scripted BullMQ workload', () => {
     const q = { queue: 'image-ingest' };
     await waitFor('5 completed ingest jobs', async () => (await ingest.getJobCounts('completed')).completed === 5);
     // The worker records a job on its `completed` event, which follows the Redis state it polls.
-    const recorded = async () => valueOf((await scrape(ingestMetrics.registry)).exposition, 'switchyard_job_processing_seconds_count', { ...q, outcome: 'completed' }) ?? 0;
+    const recorded = async () =>
+      valueOf((await scrape(ingestMetrics.registry)).exposition, 'switchyard_job_processing_seconds_count', {
+        ...q,
+        outcome: 'completed',
+      }) ?? 0;
     await waitFor('5 recorded ingest jobs', async () => (await recorded()) >= 5);
     const exp = (await scrape(ingestMetrics.registry)).exposition;
     expect(valueOf(exp, 'switchyard_queue_wait_seconds_count', q)).toBe(5);

@@ -36,8 +36,14 @@ describe('chat metrics through SSE stream trackers', () => {
     const frames = [
       { json: '{"type":"thread.created"}', at: 1_025 },
       { json: '{"type":"stream_options","stream_options":{"allow_cancel":true}}', at: 1_030 },
-      { json: '{"type":"thread.item.updated","item_id":"m","update":{"type":"assistant_message.content_part.text_delta","content_index":0,"delta":"Hi"}}', at: 1_500 },
-      { json: '{"type":"thread.item.updated","item_id":"m","update":{"type":"assistant_message.content_part.text_delta","content_index":0,"delta":"!"}}', at: 1_600 },
+      {
+        json: '{"type":"thread.item.updated","item_id":"m","update":{"type":"assistant_message.content_part.text_delta","content_index":0,"delta":"Hi"}}',
+        at: 1_500,
+      },
+      {
+        json: '{"type":"thread.item.updated","item_id":"m","update":{"type":"assistant_message.content_part.text_delta","content_index":0,"delta":"!"}}',
+        at: 1_600,
+      },
     ];
     let bytes = 0;
     const during = await scrape(m.registry);
@@ -171,7 +177,12 @@ describe('the /metrics surface', () => {
     const m = createMetrics('image-ingest-worker');
     const { contentType, exposition } = await scrape(m.registry);
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+    ]) {
       expect(find(exposition, name, { component: 'image-ingest-worker' }), name).toHaveLength(1);
     }
   });

@@ -125,7 +125,12 @@ function render() {
   setText('percentile-window', fmt.span(p.percentileWindowSeconds));
   const byComponent = {};
   for (const proc of p.processes) byComponent[proc.component] = (byComponent[proc.component] ?? 0) + 1;
-  setText('ops-processes', Object.entries(byComponent).map(([c, n]) => `${n} × ${c}`).join(' · ') || 'no process reporting');
+  setText(
+    'ops-processes',
+    Object.entries(byComponent)
+      .map(([c, n]) => `${n} × ${c}`)
+      .join(' · ') || 'no process reporting',
+  );
 
   setText('runs-per-second', fmt.rate(p.runs.perSecond));
   setText('runs-cancelled', fmt.rate(p.runs.cancelledPerSecond));
@@ -139,48 +144,79 @@ function render() {
   setText('ingest-error-rate', fmt.ratio(p.ingest.errorRate));
   setText('ingest-rejects', fmt.rate(p.ingest.rejectsPerSecond));
 
-  spark($('runs-chart'), points.map((q) => q.runs.perSecond));
-  spark($('errors-chart'), points.map((q) => q.runs.errorRate));
-  spark($('ttfe-chart'), points.map((q) => q.ttfe.p95));
-  spark($('ingest-chart'), points.map((q) => q.ingest.latency.p95));
+  spark(
+    $('runs-chart'),
+    points.map((q) => q.runs.perSecond),
+  );
+  spark(
+    $('errors-chart'),
+    points.map((q) => q.runs.errorRate),
+  );
+  spark(
+    $('ttfe-chart'),
+    points.map((q) => q.ttfe.p95),
+  );
+  spark(
+    $('ingest-chart'),
+    points.map((q) => q.ingest.latency.p95),
+  );
 
-  const queueSeries = (name, f) => points.map((q) => {
-    const found = q.queues.find((x) => x.name === name);
-    return found ? f(found) : null;
-  });
-  rows($('queues').tBodies[0], p.queues, (q) => q.name, (tr, q) => {
-    const id = `queue-${q.name}`;
-    tr.dataset.testid = id;
-    cell(tr, `${id}-name`, q.name, 'text');
-    for (const state of ['waiting', 'prioritized', 'delayed', 'active', 'failed']) cell(tr, `${id}-${state}`, String(q.jobs[state]));
-    cell(tr, `${id}-workers`, String(q.workers));
-    cell(tr, `${id}-finished`, fmt.rate(q.finishedPerSecond));
-    cell(tr, `${id}-wait-p50`, fmt.seconds(q.wait.p50));
-    cell(tr, `${id}-wait-p95`, fmt.seconds(q.wait.p95));
-    cell(tr, `${id}-wait-p99`, fmt.seconds(q.wait.p99));
-    sparkCell(tr, `${id}-depth-chart`, queueSeries(q.name, (x) => x.jobs.waiting + x.jobs.prioritized + x.jobs.active));
-    sparkCell(tr, `${id}-wait-chart`, queueSeries(q.name, (x) => x.wait.p95));
-  });
+  const queueSeries = (name, f) =>
+    points.map((q) => {
+      const found = q.queues.find((x) => x.name === name);
+      return found ? f(found) : null;
+    });
+  rows(
+    $('queues').tBodies[0],
+    p.queues,
+    (q) => q.name,
+    (tr, q) => {
+      const id = `queue-${q.name}`;
+      tr.dataset.testid = id;
+      cell(tr, `${id}-name`, q.name, 'text');
+      for (const state of ['waiting', 'prioritized', 'delayed', 'active', 'failed']) cell(tr, `${id}-${state}`, String(q.jobs[state]));
+      cell(tr, `${id}-workers`, String(q.workers));
+      cell(tr, `${id}-finished`, fmt.rate(q.finishedPerSecond));
+      cell(tr, `${id}-wait-p50`, fmt.seconds(q.wait.p50));
+      cell(tr, `${id}-wait-p95`, fmt.seconds(q.wait.p95));
+      cell(tr, `${id}-wait-p99`, fmt.seconds(q.wait.p99));
+      sparkCell(
+        tr,
+        `${id}-depth-chart`,
+        queueSeries(q.name, (x) => x.jobs.waiting + x.jobs.prioritized + x.jobs.active),
+      );
+      sparkCell(
+        tr,
+        `${id}-wait-chart`,
+        queueSeries(q.name, (x) => x.wait.p95),
+      );
+    },
+  );
 
-  rows($('processes').tBodies[0], p.processes, (x) => x.id, (tr, x) => {
-    tr.dataset.testid = 'process';
-    tr.dataset.component = x.component;
-    tr.dataset.processId = x.id;
-    cell(tr, 'process-id', x.id, 'text');
-    cell(tr, 'process-component', x.component, 'text');
-    cell(tr, 'process-queue', x.queue ?? '—', 'text');
-    const worker = x.active !== undefined;
-    const td = cell(tr, 'process-active', worker ? `${x.active} / ${x.concurrency}` : '—');
-    td.dataset.active = worker ? String(x.active) : '';
-    let bar = $('process-load', tr);
-    if (!bar) {
-      bar = document.createElement('td');
-      bar.dataset.testid = 'process-load';
-      bar.innerHTML = '<div class="bar"><span></span></div>';
-      tr.appendChild(bar);
-    }
-    bar.querySelector('span').style.width = worker && x.concurrency > 0 ? `${Math.min(100, (100 * x.active) / x.concurrency)}%` : '0';
-  });
+  rows(
+    $('processes').tBodies[0],
+    p.processes,
+    (x) => x.id,
+    (tr, x) => {
+      tr.dataset.testid = 'process';
+      tr.dataset.component = x.component;
+      tr.dataset.processId = x.id;
+      cell(tr, 'process-id', x.id, 'text');
+      cell(tr, 'process-component', x.component, 'text');
+      cell(tr, 'process-queue', x.queue ?? '—', 'text');
+      const worker = x.active !== undefined;
+      const td = cell(tr, 'process-active', worker ? `${x.active} / ${x.concurrency}` : '—');
+      td.dataset.active = worker ? String(x.active) : '';
+      let bar = $('process-load', tr);
+      if (!bar) {
+        bar = document.createElement('td');
+        bar.dataset.testid = 'process-load';
+        bar.innerHTML = '<div class="bar"><span></span></div>';
+        tr.appendChild(bar);
+      }
+      bar.querySelector('span').style.width = worker && x.concurrency > 0 ? `${Math.min(100, (100 * x.active) / x.concurrency)}%` : '0';
+    },
+  );
 }
 
 async function connect() {

@@ -131,10 +131,17 @@ export function computePoint(inputs: PointInputs): OpsPoint {
       jobs: q.jobs,
       workers: q.workers,
       wait: percentiles(now, pctThen, QUEUE_METRICS.waitTime.name, { queue: q.name }),
-      finishedPerSecond: perSecond(rate(PROCESSING_COUNT, { queue: q.name, outcome: 'completed' }) + rate(PROCESSING_COUNT, { queue: q.name, outcome: 'failed' }), rateSeconds),
+      finishedPerSecond: perSecond(
+        rate(PROCESSING_COUNT, { queue: q.name, outcome: 'completed' }) + rate(PROCESSING_COUNT, { queue: q.name, outcome: 'failed' }),
+        rateSeconds,
+      ),
     })),
     processes: inputs.snapshots
-      .map((s) => ({ id: s.id, component: s.component, ...(s.load ? { queue: s.load.queue, active: s.load.active, concurrency: s.load.concurrency } : {}) }))
+      .map((s) => ({
+        id: s.id,
+        component: s.component,
+        ...(s.load ? { queue: s.load.queue, active: s.load.active, concurrency: s.load.concurrency } : {}),
+      }))
       .sort((a, b) => (a.component === b.component ? (a.id < b.id ? -1 : 1) : a.component < b.component ? -1 : 1)),
   };
 }

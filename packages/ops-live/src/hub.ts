@@ -87,7 +87,10 @@ export class OpsHub {
 
   /** Reads, computes and publishes one point (the timer calls this; tests may too). */
   async tick(): Promise<OpsPoint> {
-    const [live, queues] = await Promise.all([this.opts.snapshots.readLive(STALE_INTERVALS * this.opts.intervalMs), Promise.all(this.opts.queues.map(readQueue))]);
+    const [live, queues] = await Promise.all([
+      this.opts.snapshots.readLive(STALE_INTERVALS * this.opts.intervalMs),
+      Promise.all(this.opts.queues.map(readQueue)),
+    ]);
     this.totals.add(live.snapshots);
     const base: WindowBase = { t: live.now, state: this.totals.state() };
     this.bases.push(base);

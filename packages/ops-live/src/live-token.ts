@@ -44,7 +44,12 @@ export class LiveTokens {
     if (!token) return null;
     try {
       // A few seconds of tolerance: the issuing gateway's clock may run ahead of this one's.
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], audience: AUDIENCE, issuer: ISSUER, clockTolerance: 5 });
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        audience: AUDIENCE,
+        issuer: ISSUER,
+        clockTolerance: 5,
+      });
       return payload.sub === 'viewer' || payload.sub === 'operator' ? payload.sub : null;
     } catch {
       return null;

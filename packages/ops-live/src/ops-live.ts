@@ -33,7 +33,12 @@ export interface OpsLive {
 export function createOpsLive(opts: OpsLiveOptions): OpsLive {
   const basePath = opts.basePath ?? '/ops';
   const tokens = new LiveTokens(opts.credentials);
-  const hub = new OpsHub({ snapshots: new SnapshotReader(opts.redis), queues: opts.queues, intervalMs: opts.intervalMs, ...(opts.onError ? { onError: opts.onError } : {}) });
+  const hub = new OpsHub({
+    snapshots: new SnapshotReader(opts.redis),
+    queues: opts.queues,
+    intervalMs: opts.intervalMs,
+    ...(opts.onError ? { onError: opts.onError } : {}),
+  });
   hub.start();
   let socket: LiveSocketServer | null = null;
   return {

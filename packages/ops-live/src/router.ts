@@ -15,7 +15,8 @@ export interface OpsRouterOptions {
 const page = (file: string) => readFileSync(new URL(`../page/${file}`, import.meta.url), 'utf8');
 
 // Everything the page loads comes from this origin: no CDN, so it works on a closed network.
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function createOpsRouter(opts: OpsRouterOptions): Router {
   const base = opts.basePath ?? '/ops';
@@ -23,7 +24,9 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
   const script = page('ops.js');
   const css = page('ops.css');
   const send = (res: Response, type: string, body: string) => {
-    res.set({ 'Content-Type': type, 'Cache-Control': 'no-store', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' }).send(body);
+    res
+      .set({ 'Content-Type': type, 'Cache-Control': 'no-store', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' })
+      .send(body);
   };
 
   const router = express.Router();
@@ -33,7 +36,9 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
   router.get(`${base}/ops.css`, (_req, res) => send(res, 'text/css; charset=utf-8', css));
   router.get(`${base}/live-token`, async (req, res) => {
     const role = roleOf(req, opts.credentials)!; // requireRole let the request through
-    res.set('Cache-Control', 'no-store').json({ token: await opts.tokens.issue(role), expiresInSeconds: opts.tokens.lifetimeSeconds, path: `${base}/live` });
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ token: await opts.tokens.issue(role), expiresInSeconds: opts.tokens.lifetimeSeconds, path: `${base}/live` });
   });
   return router;
 }

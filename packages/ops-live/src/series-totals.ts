@@ -75,7 +75,12 @@ export function increase(now: TotalsState, then: TotalsState, name: string, subs
 }
 
 /** The histogram `base`'s bucket increases between two states, summed over matching label sets. */
-export function bucketIncrease(now: TotalsState, then: TotalsState, base: string, subset: Readonly<Record<string, string>> = {}): CumulativeBucket[] {
+export function bucketIncrease(
+  now: TotalsState,
+  then: TotalsState,
+  base: string,
+  subset: Readonly<Record<string, string>> = {},
+): CumulativeBucket[] {
   const byLe = new Map<number, number>();
   const name = `${base}_bucket`;
   for (const [key, s] of now) {

@@ -20,7 +20,15 @@ describe('quantileFromBuckets', () => {
     // 10 observations, all in (0.1, 0.25]: the median is halfway through that bucket.
     expect(quantileFromBuckets(bucketsOf(Array(10).fill(0.2)), 0.5)).toBeCloseTo(0.175, 10);
     // The first bucket starts at 0.
-    expect(quantileFromBuckets([{ le: 1, count: 4 }, { le: Infinity, count: 4 }], 0.5)).toBeCloseTo(0.5, 10);
+    expect(
+      quantileFromBuckets(
+        [
+          { le: 1, count: 4 },
+          { le: Infinity, count: 4 },
+        ],
+        0.5,
+      ),
+    ).toBeCloseTo(0.5, 10);
   });
 
   it('answers the largest finite bound for a rank in the +Inf bucket', () => {
@@ -30,7 +38,16 @@ describe('quantileFromBuckets', () => {
   it('accepts unsorted buckets and treats decreasing counts as their running maximum', () => {
     const sorted = bucketsOf([0.02, 0.3, 0.7]);
     expect(quantileFromBuckets([...sorted].reverse(), 0.5)).toBe(quantileFromBuckets(sorted, 0.5));
-    expect(quantileFromBuckets([{ le: 1, count: 5 }, { le: 2, count: 3 }, { le: Infinity, count: 5 }], 0.5)).toBeCloseTo(0.5, 10);
+    expect(
+      quantileFromBuckets(
+        [
+          { le: 1, count: 5 },
+          { le: 2, count: 3 },
+          { le: Infinity, count: 5 },
+        ],
+        0.5,
+      ),
+    ).toBeCloseTo(0.5, 10);
   });
 
   it('refuses quantiles outside (0, 1]', () => {

@@ -40,7 +40,14 @@ beforeAll(async () => {
   gateway = createMetrics('gateway', { defaultMetrics: false });
   // Interval 0: the tests publish and tick by hand.
   publishers = [
-    startSnapshotPublisher({ redis, registry: worker.registry, component: 'generation-worker', intervalMs: 0, id: 'w:1', load: () => ({ queue: RUNS_QUEUE, active: 3, concurrency: 8 }) }),
+    startSnapshotPublisher({
+      redis,
+      registry: worker.registry,
+      component: 'generation-worker',
+      intervalMs: 0,
+      id: 'w:1',
+      load: () => ({ queue: RUNS_QUEUE, active: 3, concurrency: 8 }),
+    }),
     startSnapshotPublisher({ redis, registry: gateway.registry, component: 'gateway', intervalMs: 0, id: 'g:1' }),
   ];
   hub = new OpsHub({
@@ -138,7 +145,10 @@ describe('/ops', () => {
     expect(anon.headers.get('www-authenticate')).toContain('Basic');
     expect((await fetch(`${base}/ops`, { headers: basic('viewer', 'wrong-token-0123456789') })).status).toBe(401);
     expect((await fetch(`${base}/ops/live-token`)).status).toBe(401);
-    for (const [user, pass] of [['viewer', creds.viewerToken], ['operator', creds.operatorToken]] as const) {
+    for (const [user, pass] of [
+      ['viewer', creds.viewerToken],
+      ['operator', creds.operatorToken],
+    ] as const) {
       const res = await fetch(`${base}/ops`, { headers: basic(user, pass) });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");

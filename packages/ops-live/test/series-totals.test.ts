@@ -58,11 +58,34 @@ describe('SeriesTotals', () => {
 
 describe('bucketIncrease', () => {
   it('sums bucket increases by bound over matching label sets, sorted, with +Inf last', () => {
-    const wait = (queue: string, counts: [string, number][]): Sample[] => counts.map(([le, n]) => ['switchyard_queue_wait_seconds_bucket', { queue, le }, n]);
+    const wait = (queue: string, counts: [string, number][]): Sample[] =>
+      counts.map(([le, n]) => ['switchyard_queue_wait_seconds_bucket', { queue, le }, n]);
     const totals = new SeriesTotals();
-    totals.add([snap('a', [...wait('runs', [['0.1', 1], ['+Inf', 1]]), ...wait('image-ingest', [['0.1', 0], ['+Inf', 0]])])]);
+    totals.add([
+      snap('a', [
+        ...wait('runs', [
+          ['0.1', 1],
+          ['+Inf', 1],
+        ]),
+        ...wait('image-ingest', [
+          ['0.1', 0],
+          ['+Inf', 0],
+        ]),
+      ]),
+    ]);
     const start = totals.state();
-    totals.add([snap('a', [...wait('runs', [['+Inf', 5], ['0.1', 3]]), ...wait('image-ingest', [['0.1', 4], ['+Inf', 4]])])]);
+    totals.add([
+      snap('a', [
+        ...wait('runs', [
+          ['+Inf', 5],
+          ['0.1', 3],
+        ]),
+        ...wait('image-ingest', [
+          ['0.1', 4],
+          ['+Inf', 4],
+        ]),
+      ]),
+    ]);
     expect(bucketIncrease(totals.state(), start, 'switchyard_queue_wait_seconds', { queue: 'runs' })).toEqual([
       { le: 0.1, count: 2 },
       { le: Infinity, count: 4 },

@@ -10,7 +10,12 @@ let server: RedisServerHandle;
 let redis: RedisClient;
 let writer: SnapshotWriter;
 let reader: SnapshotReader;
-const snapshot = (id: string): ProcessSnapshot => ({ v: 1, id, component: 'gateway', samples: [['switchyard_time_to_first_event_seconds_count', {}, 1]] });
+const snapshot = (id: string): ProcessSnapshot => ({
+  v: 1,
+  id,
+  component: 'gateway',
+  samples: [['switchyard_time_to_first_event_seconds_count', {}, 1]],
+});
 
 beforeAll(async () => {
   server = await startRedisServer();

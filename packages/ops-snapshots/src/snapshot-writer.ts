@@ -20,7 +20,13 @@ export class SnapshotWriter {
 
   /** Stores a snapshot; returns its Redis-time stamp. The keys expire `ttlSeconds` after the last publish. */
   publish(snapshot: ProcessSnapshot, ttlSeconds: number): Promise<number> {
-    return this.scripts.syPublishSnapshot(SNAPSHOTS_KEY, PUBLISHED_AT_KEY, snapshot.id, JSON.stringify(snapshot), String(Math.max(1, Math.ceil(ttlSeconds))));
+    return this.scripts.syPublishSnapshot(
+      SNAPSHOTS_KEY,
+      PUBLISHED_AT_KEY,
+      snapshot.id,
+      JSON.stringify(snapshot),
+      String(Math.max(1, Math.ceil(ttlSeconds))),
+    );
   }
 
   async remove(id: string): Promise<void> {

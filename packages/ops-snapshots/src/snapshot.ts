@@ -70,7 +70,9 @@ export function processId(): string {
 
 /** The slice of a prom-client Registry a snapshot is taken from. */
 export interface MetricsSource {
-  getMetricsAsJSON(): Promise<Array<{ name: string; values: Array<{ value: number; labels: Partial<Record<string, string | number>>; metricName?: string }> }>>;
+  getMetricsAsJSON(): Promise<
+    Array<{ name: string; values: Array<{ value: number; labels: Partial<Record<string, string | number>>; metricName?: string }> }>
+  >;
 }
 
 /** The component label every series carries is the snapshot's `component`: dropped from samples. */
@@ -93,13 +95,19 @@ function histogramKey(name: string, labels: Record<string, string>): string {
  * are histogram sums, which no figure uses: every process registers every metric, but each records
  * only a few, and the gateways read every snapshot every second.
  */
-export async function takeSnapshot(source: MetricsSource, identity: { id: string; component: string }, load?: WorkerLoad): Promise<ProcessSnapshot> {
+export async function takeSnapshot(
+  source: MetricsSource,
+  identity: { id: string; component: string },
+  load?: WorkerLoad,
+): Promise<ProcessSnapshot> {
   const wanted = new Set(OPS_METRIC_NAMES);
   const samples: Sample[] = [];
   for (const metric of await source.getMetricsAsJSON()) {
     if (!wanted.has(metric.name)) continue;
     const values = metric.values.map((v) => ({ name: v.metricName ?? metric.name, labels: cleanLabels(v.labels), value: v.value }));
-    const emptyHistograms = new Set(values.filter((v) => v.name.endsWith('_count') && v.value === 0).map((v) => histogramKey(v.name, v.labels)));
+    const emptyHistograms = new Set(
+      values.filter((v) => v.name.endsWith('_count') && v.value === 0).map((v) => histogramKey(v.name, v.labels)),
+    );
     for (const v of values) {
       if (v.name.endsWith('_sum')) continue;
       const histogram = v.name.endsWith('_bucket') || v.name.endsWith('_count');

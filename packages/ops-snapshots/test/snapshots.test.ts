@@ -14,7 +14,12 @@ import { SnapshotWriter } from '../src/snapshot-writer.ts';
 let server: RedisServerHandle;
 let redis: RedisClient;
 let writer: SnapshotWriter;
-const snapshot = (id: string): ProcessSnapshot => ({ v: 1, id, component: 'gateway', samples: [['switchyard_time_to_first_event_seconds_count', {}, 1]] });
+const snapshot = (id: string): ProcessSnapshot => ({
+  v: 1,
+  id,
+  component: 'gateway',
+  samples: [['switchyard_time_to_first_event_seconds_count', {}, 1]],
+});
 
 /** What a reader would find for `id`: the stored snapshot and its publish stamp. */
 async function stored(client: RedisClient, id: string): Promise<{ snapshot: ProcessSnapshot | null; at: number | null }> {

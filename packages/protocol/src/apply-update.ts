@@ -118,11 +118,7 @@ function applyToWidget(item: WidgetItem, update: WidgetUpdate): WidgetItem {
 }
 
 /** Rewrites the first node whose `id` matches, copying only the path to it; returns `node` itself when absent. */
-function mapComponentById(
-  node: JsonValue,
-  id: string,
-  replace: (node: { [key: string]: JsonValue }) => JsonValue,
-): JsonValue {
+function mapComponentById(node: JsonValue, id: string, replace: (node: { [key: string]: JsonValue }) => JsonValue): JsonValue {
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
       const child = node[i] as JsonValue;

@@ -106,22 +106,13 @@ export const threadsAddStructuredInputRequest = request(
   'threads.add_structured_input',
   z.object({ thread_id: z.string(), item_id: z.string(), input: structuredInputSubmission }),
 );
-export const threadsRetryAfterItemRequest = request(
-  'threads.retry_after_item',
-  z.object({ thread_id: z.string(), item_id: z.string() }),
-);
+export const threadsRetryAfterItemRequest = request('threads.retry_after_item', z.object({ thread_id: z.string(), item_id: z.string() }));
 export const threadsCustomActionRequest = request('threads.custom_action', customActionParams);
 
 // JSON requests.
 export const threadsGetByIdRequest = request('threads.get_by_id', z.object({ thread_id: z.string() }));
-export const threadsListRequest = request(
-  'threads.list',
-  z.object({ limit: pageLimit, order, after: optionalString }),
-);
-export const itemsListRequest = request(
-  'items.list',
-  z.object({ thread_id: z.string(), limit: pageLimit, order, after: optionalString }),
-);
+export const threadsListRequest = request('threads.list', z.object({ limit: pageLimit, order, after: optionalString }));
+export const itemsListRequest = request('items.list', z.object({ thread_id: z.string(), limit: pageLimit, order, after: optionalString }));
 export const itemsFeedbackRequest = request(
   'items.feedback',
   z.object({ thread_id: z.string(), item_ids: z.array(z.string()), kind: z.enum(['positive', 'negative']) }),
@@ -133,10 +124,7 @@ export const attachmentsCreateRequest = request(
 export const attachmentsDeleteRequest = request('attachments.delete', z.object({ attachment_id: z.string() }));
 export const threadsUpdateRequest = request('threads.update', z.object({ thread_id: z.string(), title: z.string() }));
 export const threadsDeleteRequest = request('threads.delete', z.object({ thread_id: z.string() }));
-export const inputTranscribeRequest = request(
-  'input.transcribe',
-  z.object({ audio_base64: z.string(), mime_type: z.string() }),
-);
+export const inputTranscribeRequest = request('input.transcribe', z.object({ audio_base64: z.string(), mime_type: z.string() }));
 export const threadsSyncCustomActionRequest = request('threads.sync_custom_action', customActionParams);
 
 const requestSchemas = {
@@ -309,4 +297,3 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value;
 }
-

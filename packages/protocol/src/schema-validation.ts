@@ -51,7 +51,10 @@ export const validatePageOfThreads: (page: unknown) => void = lazyValidator('pag
 export const validateChatKitRequest: (request: unknown) => void = lazyValidator('chatkit-request.schema.json', 'request');
 export const validateAttachment: (attachment: unknown) => void = lazyValidator('attachment.schema.json', 'attachment');
 /** The `input.transcribe` answer. */
-export const validateTranscriptionResult: (result: unknown) => void = lazyValidator('transcription-result.schema.json', 'transcription result');
+export const validateTranscriptionResult: (result: unknown) => void = lazyValidator(
+  'transcription-result.schema.json',
+  'transcription result',
+);
 /** The `threads.sync_custom_action` answer. */
 export const validateSyncCustomActionResponse: (response: unknown) => void = lazyValidator(
   'sync-custom-action-response.schema.json',

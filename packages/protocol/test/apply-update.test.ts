@@ -17,7 +17,12 @@ import {
 import { readGoldenFiles } from './golden-fixtures.ts';
 
 const base = { thread_id: 'thr_1', created_at: '2026-05-19T10:00:00.000Z' };
-const message = (content: AssistantMessageItem['content'] = []): AssistantMessageItem => ({ id: 'msg_1', ...base, type: 'assistant_message', content });
+const message = (content: AssistantMessageItem['content'] = []): AssistantMessageItem => ({
+  id: 'msg_1',
+  ...base,
+  type: 'assistant_message',
+  content,
+});
 const part = (text: string, annotations: Annotation[] = []) => ({ annotations, text, type: 'output_text' as const });
 const annotation = (url: string, index: number): Annotation => ({ type: 'annotation', source: { type: 'url', url, title: url }, index });
 
@@ -48,7 +53,11 @@ describe('assistant_message', () => {
   });
 
   it('content_part.added replaces the part at content_index', () => {
-    const item = applyItemUpdate(message([part('old')]), { type: 'assistant_message.content_part.added', content_index: 0, content: part('') });
+    const item = applyItemUpdate(message([part('old')]), {
+      type: 'assistant_message.content_part.added',
+      content_index: 0,
+      content: part(''),
+    });
     expect(item).toEqual(message([part('')]));
   });
 
@@ -67,7 +76,12 @@ describe('assistant_message', () => {
     const item = fold(message(), [
       { type: 'assistant_message.content_part.added', content_index: 0, content: part('') },
       { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'Hi there' },
-      { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 0, annotation: annotation('https://a', 5) },
+      {
+        type: 'assistant_message.content_part.annotation_added',
+        content_index: 0,
+        annotation_index: 0,
+        annotation: annotation('https://a', 5),
+      },
       { type: 'assistant_message.content_part.done', content_index: 0, content: part('Hi there') },
     ]);
     expect(item).toEqual(message([part('Hi there')]));
@@ -81,7 +95,11 @@ describe('workflow', () => {
     type: 'workflow',
     workflow: { type: 'custom', tasks, expanded: false },
   });
-  const step = (title: string, status_indicator: 'none' | 'loading' | 'complete' = 'loading') => ({ status_indicator, type: 'custom' as const, title });
+  const step = (title: string, status_indicator: 'none' | 'loading' | 'complete' = 'loading') => ({
+    status_indicator,
+    type: 'custom' as const,
+    title,
+  });
 
   it('task.added appends, whatever task_index says', () => {
     const item = fold(workflow([]), [
@@ -92,7 +110,11 @@ describe('workflow', () => {
   });
 
   it('task.updated replaces tasks[task_index]', () => {
-    const item = applyItemUpdate(workflow([step('one'), step('two')]), { type: 'workflow.task.updated', task_index: 1, task: step('two', 'complete') });
+    const item = applyItemUpdate(workflow([step('one'), step('two')]), {
+      type: 'workflow.task.updated',
+      task_index: 1,
+      task: step('two', 'complete'),
+    });
     expect(item).toEqual(workflow([step('one'), step('two', 'complete')]));
   });
 
@@ -121,18 +143,30 @@ describe('widget (folded as the client does; the reference leaves pending widget
 
   it('streaming_text.value_delta appends to the value of the component with that id', () => {
     const item = applyItemUpdate(widget, { type: 'widget.streaming_text.value_delta', component_id: 't', delta: 'lo', done: false });
-    expect(item).toEqual({ ...widget, widget: { type: 'Card', children: [{ type: 'Row', children: [{ type: 'Text', id: 't', value: 'Hello', streaming: true }] }] } });
+    expect(item).toEqual({
+      ...widget,
+      widget: { type: 'Card', children: [{ type: 'Row', children: [{ type: 'Text', id: 't', value: 'Hello', streaming: true }] }] },
+    });
   });
 
   it('component.updated replaces the component with that id', () => {
-    const item = applyItemUpdate(widget, { type: 'widget.component.updated', component_id: 't', component: { type: 'Text', id: 't', value: 'New' } });
-    expect(item).toEqual({ ...widget, widget: { type: 'Card', children: [{ type: 'Row', children: [{ type: 'Text', id: 't', value: 'New' }] }] } });
+    const item = applyItemUpdate(widget, {
+      type: 'widget.component.updated',
+      component_id: 't',
+      component: { type: 'Text', id: 't', value: 'New' },
+    });
+    expect(item).toEqual({
+      ...widget,
+      widget: { type: 'Card', children: [{ type: 'Row', children: [{ type: 'Text', id: 't', value: 'New' }] }] },
+    });
   });
 
   it('root.updated replaces the tree; an unknown component id changes nothing', () => {
     const root = { type: 'Card' as const, children: [{ type: 'Text', value: 'Clicked' }] };
     expect(applyItemUpdate(widget, { type: 'widget.root.updated', widget: root })).toEqual({ ...widget, widget: root });
-    expect(applyItemUpdate(widget, { type: 'widget.streaming_text.value_delta', component_id: 'nope', delta: 'x', done: true })).toBe(widget);
+    expect(applyItemUpdate(widget, { type: 'widget.streaming_text.value_delta', component_id: 'nope', delta: 'x', done: true })).toBe(
+      widget,
+    );
   });
 });
 
@@ -142,7 +176,12 @@ describe('purity and mismatches', () => {
     const snapshot = structuredClone(item);
     fold(item, [
       { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'b' },
-      { type: 'assistant_message.content_part.annotation_added', content_index: 0, annotation_index: 0, annotation: annotation('https://b', 1) },
+      {
+        type: 'assistant_message.content_part.annotation_added',
+        content_index: 0,
+        annotation_index: 0,
+        annotation: annotation('https://b', 1),
+      },
       { type: 'assistant_message.content_part.text_delta', content_index: 3, delta: 'c' },
     ]);
     expect(item).toEqual(snapshot);
@@ -150,7 +189,9 @@ describe('purity and mismatches', () => {
 
   it('an update for another kind of item returns the item unchanged', () => {
     const item = message([part('A')]);
-    expect(applyItemUpdate(item, { type: 'workflow.task.added', task_index: 0, task: { status_indicator: 'none', type: 'image' } })).toBe(item);
+    expect(applyItemUpdate(item, { type: 'workflow.task.added', task_index: 0, task: { status_indicator: 'none', type: 'image' } })).toBe(
+      item,
+    );
     expect(applyItemUpdate(item, { type: 'generated_image.updated', image: { id: 'i', url: 'u' } })).toBe(item);
     const image: GeneratedImageItem = { id: 'g', ...base, type: 'generated_image' };
     expect(applyItemUpdate(image, { type: 'assistant_message.content_part.text_delta', content_index: 0, delta: 'x' })).toBe(image);
@@ -196,7 +237,10 @@ describe('folding the reference’s recorded streams', () => {
 
   it('24: generated_image.updated leaves the last partial in place until done', () => {
     const { folded } = foldedStreams('24_');
-    expect((folded.get('msg_0003') as GeneratedImageItem).image).toEqual({ id: 'ig_1', url: 'https://blob.example.com/ig_1-partial-2.png' });
+    expect((folded.get('msg_0003') as GeneratedImageItem).image).toEqual({
+      id: 'ig_1',
+      url: 'https://blob.example.com/ig_1-partial-2.png',
+    });
   });
 
   it('13: the pending message folded at the disconnect is what the reference stored on cancellation', () => {
@@ -209,19 +253,28 @@ describe('folding the reference’s recorded streams', () => {
 describe('property: folding text deltas', () => {
   it('the deltas of any split of a text, folded into an empty message, give back the text', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.array(fc.nat(200), { maxLength: 20 }), fc.nat(3), (text, cuts, index) => {
-        const points = [...new Set(cuts.map((c) => Math.min(c, text.length)))].sort((a, b) => a - b);
-        const bounds = [0, ...points, text.length];
-        const deltas = bounds.slice(1).map((end, i) => text.slice(bounds[i], end));
-        const updates: ThreadItemUpdate[] = [
-          { type: 'assistant_message.content_part.added', content_index: index, content: part('') },
-          ...deltas.map((delta): ThreadItemUpdate => ({ type: 'assistant_message.content_part.text_delta', content_index: index, delta })),
-        ];
-        const item = fold(message(), updates) as AssistantMessageItem;
-        expect(item.content).toHaveLength(index + 1);
-        expect(item.content[index]?.text).toBe(text);
-        expect(item.content.slice(0, index).every((p) => p.text === '')).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        fc.array(fc.nat(200), { maxLength: 20 }),
+        fc.nat(3),
+        (text, cuts, index) => {
+          const points = [...new Set(cuts.map((c) => Math.min(c, text.length)))].sort((a, b) => a - b);
+          const bounds = [0, ...points, text.length];
+          const deltas = bounds.slice(1).map((end, i) => text.slice(bounds[i], end));
+          const updates: ThreadItemUpdate[] = [
+            { type: 'assistant_message.content_part.added', content_index: index, content: part('') },
+            ...deltas.map((delta): ThreadItemUpdate => ({
+              type: 'assistant_message.content_part.text_delta',
+              content_index: index,
+              delta,
+            })),
+          ];
+          const item = fold(message(), updates) as AssistantMessageItem;
+          expect(item.content).toHaveLength(index + 1);
+          expect(item.content[index]?.text).toBe(text);
+          expect(item.content.slice(0, index).every((p) => p.text === '')).toBe(true);
+        },
+      ),
     );
   });
 });

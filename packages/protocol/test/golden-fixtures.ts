@@ -8,11 +8,7 @@ export interface GoldenRequest {
   /** The body exactly as recorded (Python `json.dumps`, with spaces). */
   body: string;
   /** What the reference answered. */
-  answer:
-    | { kind: 'sse'; frames: string[] }
-    | { kind: 'json'; body: string }
-    | { kind: 'raised'; error: string }
-    | { kind: 'none' };
+  answer: { kind: 'sse'; frames: string[] } | { kind: 'json'; body: string } | { kind: 'raised'; error: string } | { kind: 'none' };
 }
 
 export interface GoldenFile {

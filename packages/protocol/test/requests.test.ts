@@ -186,11 +186,19 @@ describe('parseChatKitRequest: bad requests get a BadRequest that names the prob
     ['params that are not an object', { type: 'threads.list', params: null }, 'params: expected object, got null'],
     ['a missing thread_id', { type: 'threads.get_by_id', params: {} }, 'params.thread_id: required'],
     ['a thread_id of the wrong type', { type: 'threads.delete', params: { thread_id: 12 } }, 'params.thread_id: expected string, got 12'],
-    ['a wrong literal for order', { type: 'items.list', params: { thread_id: 't', order: 'up' } }, 'params.order: expected one of "asc", "desc", got "up"'],
+    [
+      'a wrong literal for order',
+      { type: 'items.list', params: { thread_id: 't', order: 'up' } },
+      'params.order: expected one of "asc", "desc", got "up"',
+    ],
     ['a negative limit', { type: 'threads.list', params: { limit: -1 } }, 'params.limit: must be >= 0, got -1'],
     ['a fractional limit', { type: 'threads.list', params: { limit: 2.5 } }, 'params.limit: expected integer, got 2.5'],
     ['a missing tool result', { type: 'threads.add_client_tool_output', params: { thread_id: 't' } }, 'params.result: required'],
-    ['an unknown feedback kind', { type: 'items.feedback', params: { thread_id: 't', item_ids: [], kind: 'meh' } }, 'params.kind: expected one of "positive", "negative", got "meh"'],
+    [
+      'an unknown feedback kind',
+      { type: 'items.feedback', params: { thread_id: 't', item_ids: [], kind: 'meh' } },
+      'params.kind: expected one of "positive", "negative", got "meh"',
+    ],
     ['a null title', { type: 'threads.update', params: { thread_id: 't', title: null } }, 'params.title: expected string, got null'],
     [
       'an input without attachments and inference_options (docs/conformance.md A4)',
@@ -208,9 +216,17 @@ describe('parseChatKitRequest: bad requests get a BadRequest that names the prob
       'params.input.content[0].text: required',
     ],
     ['a null request metadata', { type: 'threads.list', params: {}, metadata: null }, 'metadata: expected object, got null'],
-    ['a negative attachment size', { type: 'attachments.create', params: { name: 'a', size: -5, mime_type: 'text/plain' } }, 'params.size: must be >= 0, got -5'],
+    [
+      'a negative attachment size',
+      { type: 'attachments.create', params: { name: 'a', size: -5, mime_type: 'text/plain' } },
+      'params.size: must be >= 0, got -5',
+    ],
     ['an action without type', { type: 'threads.custom_action', params: { thread_id: 't', action: {} } }, 'params.action.type: required'],
-    ['a structured input status outside answered/skipped', { type: 'threads.add_structured_input', params: { thread_id: 't', item_id: 'i', input: { status: 'pending' } } }, 'params.input.status: expected one of "answered", "skipped", got "pending"'],
+    [
+      'a structured input status outside answered/skipped',
+      { type: 'threads.add_structured_input', params: { thread_id: 't', item_id: 'i', input: { status: 'pending' } } },
+      'params.input.status: expected one of "answered", "skipped", got "pending"',
+    ],
   ])('%s', (_name, body, message) => {
     expect(badRequestMessage(body)).toBe(message);
   });

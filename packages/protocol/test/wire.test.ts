@@ -42,7 +42,14 @@ const secretAttachment: Attachment = {
 describe('null fields are omitted', () => {
   it('a thread without title, reason or allowed_image_domains', () => {
     const thread = threadToWire(
-      stored<ThreadMetadata>({ title: null, id: 'thr_1', created_at: at, status: { type: 'locked', reason: null }, allowed_image_domains: null, metadata: {} }),
+      stored<ThreadMetadata>({
+        title: null,
+        id: 'thr_1',
+        created_at: at,
+        status: { type: 'locked', reason: null },
+        allowed_image_domains: null,
+        metadata: {},
+      }),
     );
     expect(json(thread)).toBe(
       '{"id":"thr_1","created_at":"2026-05-19T10:00:00.000Z","status":{"type":"locked"},"metadata":{},"items":{"data":[],"has_more":false}}',
@@ -83,10 +90,21 @@ describe('null fields are omitted', () => {
 
   it('optional fields of events, items, tasks and annotations', () => {
     expect(json(eventToWire({ type: 'progress_update', icon: null, text: 'Working' }))).toBe('{"type":"progress_update","text":"Working"}');
-    expect(json(eventToWire({ type: 'notice', level: 'info', message: 'm', title: null }))).toBe('{"type":"notice","level":"info","message":"m"}');
+    expect(json(eventToWire({ type: 'notice', level: 'info', message: 'm', title: null }))).toBe(
+      '{"type":"notice","level":"info","message":"m"}',
+    );
     const widget = itemToWire({ id: 'w', ...base, type: 'widget', widget: { type: 'Card', children: [] }, copy_text: null });
     expect(widget).not.toHaveProperty('copy_text');
-    const call = itemToWire({ id: 'tc', ...base, type: 'client_tool_call', status: 'completed', call_id: 'c', name: 'n', arguments: {}, output: null });
+    const call = itemToWire({
+      id: 'tc',
+      ...base,
+      type: 'client_tool_call',
+      status: 'completed',
+      call_id: 'c',
+      name: 'n',
+      arguments: {},
+      output: null,
+    });
     expect(call).not.toHaveProperty('output');
     const update = updateToWire({
       type: 'assistant_message.content_part.annotation_added',
@@ -105,21 +123,44 @@ describe('null fields are omitted', () => {
 
 describe('fields with non-null defaults are always present', () => {
   it('explicit defaults are kept', () => {
-    const wf = itemToWire({ id: 'wf', ...base, type: 'workflow', workflow: { type: 'reasoning', tasks: [{ status_indicator: 'none', type: 'thought', content: 'x' }], expanded: false } });
-    expect(json(wf)).toContain('"workflow":{"type":"reasoning","tasks":[{"status_indicator":"none","type":"thought","content":"x"}],"expanded":false}');
+    const wf = itemToWire({
+      id: 'wf',
+      ...base,
+      type: 'workflow',
+      workflow: { type: 'reasoning', tasks: [{ status_indicator: 'none', type: 'thought', content: 'x' }], expanded: false },
+    });
+    expect(json(wf)).toContain(
+      '"workflow":{"type":"reasoning","tasks":[{"status_indicator":"none","type":"thought","content":"x"}],"expanded":false}',
+    );
     expect(json(eventToWire({ type: 'client_effect', name: 'e', data: {} }))).toBe('{"type":"client_effect","name":"e","data":{}}');
   });
 
   it('defaults missing from a stored record are written, as the reference model would have them', () => {
-    const wf = itemToWire(stored<ThreadItem>({ id: 'wf', ...base, type: 'workflow', workflow: { type: 'custom', tasks: [{ type: 'custom', title: 'Step' }] } }));
+    const wf = itemToWire(
+      stored<ThreadItem>({ id: 'wf', ...base, type: 'workflow', workflow: { type: 'custom', tasks: [{ type: 'custom', title: 'Step' }] } }),
+    );
     expect(wf).toMatchObject({ workflow: { tasks: [{ status_indicator: 'none', type: 'custom', title: 'Step' }], expanded: false } });
-    const msg = itemToWire(stored<ThreadItem>({ id: 'm', ...base, type: 'user_message', content: [{ type: 'input_tag', id: 't', text: 'T' }], inference_options: {} }));
+    const msg = itemToWire(
+      stored<ThreadItem>({
+        id: 'm',
+        ...base,
+        type: 'user_message',
+        content: [{ type: 'input_tag', id: 't', text: 'T' }],
+        inference_options: {},
+      }),
+    );
     expect(msg).toMatchObject({ attachments: [], content: [{ type: 'input_tag', id: 't', text: 'T', data: {}, interactive: false }] });
-    const asst = itemToWire(stored<ThreadItem>({ id: 'a', ...base, type: 'assistant_message', content: [{ text: 'x', type: 'output_text' }] }));
+    const asst = itemToWire(
+      stored<ThreadItem>({ id: 'a', ...base, type: 'assistant_message', content: [{ text: 'x', type: 'output_text' }] }),
+    );
     expect(json(asst)).toContain('"content":[{"annotations":[],"text":"x","type":"output_text"}]');
     expect(json(eventToWire(stored<ThreadStreamEvent>({ type: 'error' })))).toBe('{"type":"error","code":"custom","allow_retry":false}');
-    expect(json(eventToWire(stored<ThreadStreamEvent>({ type: 'client_effect', name: 'e' })))).toBe('{"type":"client_effect","name":"e","data":{}}');
-    expect(itemToWire(stored<ThreadItem>({ id: 'tc', ...base, type: 'client_tool_call', call_id: 'c', name: 'n', arguments: {} }))).toMatchObject({ status: 'pending' });
+    expect(json(eventToWire(stored<ThreadStreamEvent>({ type: 'client_effect', name: 'e' })))).toBe(
+      '{"type":"client_effect","name":"e","data":{}}',
+    );
+    expect(
+      itemToWire(stored<ThreadItem>({ id: 'tc', ...base, type: 'client_tool_call', call_id: 'c', name: 'n', arguments: {} })),
+    ).toMatchObject({ status: 'pending' });
     expect(json(threadToWire(stored<ThreadMetadata>({ id: 't', created_at: at })))).toBe(
       '{"id":"t","created_at":"2026-05-19T10:00:00.000Z","status":{"type":"active"},"metadata":{},"items":{"data":[],"has_more":false}}',
     );
@@ -160,7 +201,9 @@ describe('server-only data never reaches the client', () => {
   it('ThreadMetadata.metadata is sent as {}', () => {
     const meta: ThreadMetadata = { id: 'thr_1', created_at: at, status: { type: 'active' }, metadata: { secret: 'server-only' } };
     expect(threadToWire(meta).metadata).toEqual({});
-    expect(json(eventToWire({ type: 'thread.updated', thread: { ...meta, items: { data: [], has_more: false } } }))).not.toContain('secret');
+    expect(json(eventToWire({ type: 'thread.updated', thread: { ...meta, items: { data: [], has_more: false } } }))).not.toContain(
+      'secret',
+    );
     expect(json(threadsPageToWire({ data: [meta], has_more: false }))).not.toContain('secret');
     expect(json(toWire({ data: [meta], has_more: false }))).not.toContain('secret');
   });
@@ -200,7 +243,11 @@ describe('free-form values are copied verbatim (nulls inside them survive, as in
   });
 
   it('client_effect data, hidden context content, tag and entity data', () => {
-    expect(eventToWire({ type: 'client_effect', name: 'e', data: { x: null } })).toEqual({ type: 'client_effect', name: 'e', data: { x: null } });
+    expect(eventToWire({ type: 'client_effect', name: 'e', data: { x: null } })).toEqual({
+      type: 'client_effect',
+      name: 'e',
+      data: { x: null },
+    });
     expect(itemToWire({ id: 'hc', ...base, type: 'hidden_context_item', content: { a: null } })).toMatchObject({ content: { a: null } });
     const msg = itemToWire({
       id: 'm',
@@ -245,7 +292,9 @@ describe('widget trees carry no nulls at any depth', () => {
 
   it('in widget.root.updated and widget.component.updated', () => {
     expect(updateToWire({ type: 'widget.root.updated', widget })).toEqual({ type: 'widget.root.updated', widget: clean });
-    expect(updateToWire({ type: 'widget.component.updated', component_id: 't', component: { type: 'Text', id: 't', value: 'x', size: null } })).toEqual({
+    expect(
+      updateToWire({ type: 'widget.component.updated', component_id: 't', component: { type: 'Text', id: 't', value: 'x', size: null } }),
+    ).toEqual({
       type: 'widget.component.updated',
       component_id: 't',
       component: { type: 'Text', id: 't', value: 'x' },
@@ -314,7 +363,12 @@ describe('everything Switchyard produces is accepted by the reference schemas', 
 
   it('a thread with every visible item, and an items page', () => {
     const items = sampleItems();
-    validateThread(threadToWire({ id: 'thr_1', created_at: at, status: { type: 'closed', reason: 'Done' }, metadata: { k: 1 } }, { data: items, has_more: false }));
+    validateThread(
+      threadToWire(
+        { id: 'thr_1', created_at: at, status: { type: 'closed', reason: 'Done' }, metadata: { k: 1 } },
+        { data: items, has_more: false },
+      ),
+    );
     validatePageOfThreadItems(itemsPageToWire({ data: items, has_more: true, after: 'x' }));
   });
 });

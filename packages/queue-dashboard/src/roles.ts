@@ -41,7 +41,10 @@ export function requireRole(creds: OpsCredentials, allowed: readonly OpsRole[], 
   return (req: Request, res: Response, next: NextFunction) => {
     const role = roleOf(req, creds);
     if (!role) {
-      res.set('WWW-Authenticate', `Basic realm="${opts.realm}"`).status(401).json({ error: { code: 'unauthorized', message: `${opts.what} credentials required` } });
+      res
+        .set('WWW-Authenticate', `Basic realm="${opts.realm}"`)
+        .status(401)
+        .json({ error: { code: 'unauthorized', message: `${opts.what} credentials required` } });
       return;
     }
     if (!allowed.includes(role)) {

@@ -20,7 +20,14 @@ beforeAll(async () => {
   queue = createQueue(RUNS_QUEUE, { redisUrl: redis.url });
   await queue.add('run', { n: 1 }, { delay: 60_000 });
   const app = express();
-  app.use(createQueueDashboard({ queues: [queue], basePath: '/admin/queues', viewerToken: 'viewer-token-0123456789', operatorToken: 'operator-token-0123456789' }));
+  app.use(
+    createQueueDashboard({
+      queues: [queue],
+      basePath: '/admin/queues',
+      viewerToken: 'viewer-token-0123456789',
+      operatorToken: 'operator-token-0123456789',
+    }),
+  );
   server = app.listen(0);
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -25,15 +25,18 @@ function closingConnection<C extends { close(): Promise<void> }>(owner: C, conne
 
 export function createQueue<T, R = unknown>(name: QueueName, conn: QueueConnection): Queue<T, R> {
   const connection = bullConnection(conn.redisUrl, `queue:${name}`);
-  return closingConnection(new Queue<T, R>(name, {
+  return closingConnection(
+    new Queue<T, R>(name, {
+      connection,
+      prefix: queuePrefix(name),
+      defaultJobOptions: {
+        // Keep a bounded tail of finished jobs for dashboards, never an unbounded history.
+        removeOnComplete: { count: 1_000, age: 3_600 },
+        removeOnFail: { count: 5_000, age: 24 * 3_600 },
+      },
+    }),
     connection,
-    prefix: queuePrefix(name),
-    defaultJobOptions: {
-      // Keep a bounded tail of finished jobs for dashboards, never an unbounded history.
-      removeOnComplete: { count: 1_000, age: 3_600 },
-      removeOnFail: { count: 5_000, age: 24 * 3_600 },
-    },
-  }), connection);
+  );
 }
 
 export interface WorkerSettings {
@@ -66,11 +69,14 @@ export function createWorker<T, R>(
 
 export function createQueueEvents(name: QueueName, conn: QueueConnection): QueueEvents {
   const connection = bullConnection(conn.redisUrl, `events:${name}`);
-  return closingConnection(new QueueEvents(name, {
+  return closingConnection(
+    new QueueEvents(name, {
+      connection,
+      prefix: queuePrefix(name),
+      // Read from the start of the retained events stream: with '$' a completion that lands right
+      // after start-up can be missed (seen on Redis Cluster, PITFALLS).
+      lastEventId: '0',
+    }),
     connection,
-    prefix: queuePrefix(name),
-    // Read from the start of the retained events stream: with '$' a completion that lands right
-    // after start-up can be missed (seen on Redis Cluster, PITFALLS).
-    lastEventId: '0',
-  }), connection);
+  );
 }

@@ -2,7 +2,14 @@
 // `redis-cluster://h1:p1,h2:p2,…` for a Redis Cluster, so every process is cluster-ready by config.
 import { Cluster, Redis } from 'ioredis';
 
-export { loadScripts, readScriptFolder, scriptCommandName, type ScriptCommand, type ScriptCommandNames, type ScriptFile } from './script-loader.ts';
+export {
+  loadScripts,
+  readScriptFolder,
+  scriptCommandName,
+  type ScriptCommand,
+  type ScriptCommandNames,
+  type ScriptFile,
+} from './script-loader.ts';
 
 export type RedisClient = Redis | Cluster;
 

@@ -32,10 +32,12 @@ const SCRIPT_NAME = /^(?<name>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)-(?<keys>\d+)keys?\.
 export function scriptCommandName(file: string): { command: string; numberOfKeys: number } {
   const match = SCRIPT_NAME.exec(file);
   if (!match?.groups) {
-    throw new Error(`Lua script "${file}" does not say how many keys it touches: name it <what-it-does>-<n>key.lua or -<n>keys.lua (e.g. append-entries-3keys.lua)`);
+    throw new Error(
+      `Lua script "${file}" does not say how many keys it touches: name it <what-it-does>-<n>key.lua or -<n>keys.lua (e.g. append-entries-3keys.lua)`,
+    );
   }
-  const pascal = match.groups.name!
-    .split('-')
+  const pascal = match.groups
+    .name!.split('-')
     .map((word) => word[0]!.toUpperCase() + word.slice(1))
     .join('');
   return { command: `sy${pascal}`, numberOfKeys: Number(match.groups.keys) };
@@ -66,7 +68,11 @@ const defined = new WeakMap<RedisClient, Map<string, string>>();
  * or a failover), so every call after the first sends only the sha. Loading the same folder on the
  * same connection again defines nothing; a different script under a name already defined is refused.
  */
-export function loadScripts<C extends { [K in keyof C]: ScriptCommand }>(redis: RedisClient, folder: URL | string, expected: ScriptCommandNames<C>): C {
+export function loadScripts<C extends { [K in keyof C]: ScriptCommand }>(
+  redis: RedisClient,
+  folder: URL | string,
+  expected: ScriptCommandNames<C>,
+): C {
   const scripts = readScriptFolder(folder);
   const files = new Set(scripts.map((s) => s.command));
   const missing = Object.keys(expected).filter((command) => !files.has(command));
@@ -86,7 +92,8 @@ export function loadScripts<C extends { [K in keyof C]: ScriptCommand }>(redis: 
   for (const script of scripts) {
     const already = onConnection.get(script.command);
     if (already === undefined) {
-      if (script.command in methods) throw new Error(`${script.file}: this connection already has a method ${script.command} that the loader did not define`);
+      if (script.command in methods)
+        throw new Error(`${script.file}: this connection already has a method ${script.command} that the loader did not define`);
       redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
       onConnection.set(script.command, script.lua);
     } else if (already !== script.lua) {

@@ -59,7 +59,8 @@ describe('scriptCommandName', () => {
 });
 
 describe('loadScripts', () => {
-  const scripts = () => folder('fixture', { 'count-args-2keys.lua': COUNT_LUA, 'touch-one-1key.lua': COUNT_LUA, 'README.md': 'not a script' });
+  const scripts = () =>
+    folder('fixture', { 'count-args-2keys.lua': COUNT_LUA, 'touch-one-1key.lua': COUNT_LUA, 'README.md': 'not a script' });
 
   it('passes as many keys as the file name says', async () => {
     const cmd = loadScripts<FixtureScripts>(redis, scripts(), FIXTURE_COMMANDS);
@@ -116,7 +117,9 @@ describe('loadScripts', () => {
       // The same file in another folder is the same script; a different one under that name is not.
       expect(() => loadScripts<FixtureScripts>(client, scripts(), FIXTURE_COMMANDS)).not.toThrow();
       const clash = folder('clash', { 'count-args-2keys.lua': 'return 0', 'touch-one-1key.lua': COUNT_LUA });
-      expect(() => loadScripts<FixtureScripts>(client, clash, FIXTURE_COMMANDS)).toThrow(/another script is already defined as syCountArgs/);
+      expect(() => loadScripts<FixtureScripts>(client, clash, FIXTURE_COMMANDS)).toThrow(
+        /another script is already defined as syCountArgs/,
+      );
     } finally {
       client.disconnect();
     }

@@ -9,9 +9,7 @@ export interface RunEnd {
   reason?: string;
 }
 
-export type RunLogEntry =
-  | { seq: number; kind: 'event'; json: string }
-  | { seq: number; kind: 'end'; end: RunEnd };
+export type RunLogEntry = { seq: number; kind: 'event'; json: string } | { seq: number; kind: 'end'; end: RunEnd };
 
 export type PendingEntry = { kind: 'event'; json: string } | { kind: 'end'; end: RunEnd };
 

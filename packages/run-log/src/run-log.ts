@@ -46,7 +46,14 @@ export class RunLog {
     const k = runKeys(runId);
     await this.redis
       .multi()
-      .hset(k.meta, { owner, threadId, seq: 0, bytes: 0, createdAt: Date.now(), ...(opts.traceparent ? { traceparent: opts.traceparent } : {}) })
+      .hset(k.meta, {
+        owner,
+        threadId,
+        seq: 0,
+        bytes: 0,
+        createdAt: Date.now(),
+        ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
+      })
       .expire(k.meta, this.limits.orphanTtlSeconds)
       .exec();
   }

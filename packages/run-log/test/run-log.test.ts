@@ -48,7 +48,12 @@ function collector() {
 describe('run log', () => {
   it('assigns consecutive seqs across batches and reads after a seq', async () => {
     await log.createRun('r1', 'alice', 'thr_1');
-    expect(await log.append('r1', [{ kind: 'event', json: ev(1) }, { kind: 'event', json: ev(2) }])).toBe(1);
+    expect(
+      await log.append('r1', [
+        { kind: 'event', json: ev(1) },
+        { kind: 'event', json: ev(2) },
+      ]),
+    ).toBe(1);
     expect(await log.append('r1', [{ kind: 'event', json: ev(3) }])).toBe(3);
     const after1 = await log.read('r1', 1);
     expect(after1.map((e) => e.seq)).toEqual([2, 3]);
@@ -59,7 +64,10 @@ describe('run log', () => {
 
   it('refuses appends after the terminal entry and shortens the ttl', async () => {
     await log.createRun('r2', 'alice', 'thr_1');
-    await log.append('r2', [{ kind: 'event', json: ev(1) }, { kind: 'end', end: { outcome: 'completed' } }]);
+    await log.append('r2', [
+      { kind: 'event', json: ev(1) },
+      { kind: 'end', end: { outcome: 'completed' } },
+    ]);
     await expect(log.append('r2', [{ kind: 'event', json: ev(2) }])).rejects.toThrow(/already ended/);
     expect(await redis.ttl(runKeys('r2').log)).toBeLessThanOrEqual(60);
     expect((await log.meta('r2'))?.endedAt).toBe(2);
@@ -76,7 +84,10 @@ describe('run log', () => {
 describe('attach', () => {
   it('replays history then follows live entries, each seq once, until the end', async () => {
     await log.createRun('r4', 'alice', 'thr_1');
-    await log.append('r4', [{ kind: 'event', json: ev(1) }, { kind: 'event', json: ev(2) }]);
+    await log.append('r4', [
+      { kind: 'event', json: ev(1) },
+      { kind: 'event', json: ev(2) },
+    ]);
     const c = collector();
     await subscriber.attach('r4', 0, c.sink);
     await log.append('r4', [{ kind: 'event', json: ev(3) }]);
@@ -143,7 +154,10 @@ describe('bounds', () => {
     await small.createRun('r8', 'alice', 'thr_1');
     await small.append('r8', [{ kind: 'event', json: 'x'.repeat(150) }]);
     await expect(small.append('r8', [{ kind: 'event', json: 'y'.repeat(100) }])).rejects.toThrow(/byte budget/);
-    await small.append('r8', [{ kind: 'event', json: '{"type":"error"}' }, { kind: 'end', end: { outcome: 'failed' } }]);
+    await small.append('r8', [
+      { kind: 'event', json: '{"type":"error"}' },
+      { kind: 'end', end: { outcome: 'failed' } },
+    ]);
     expect((await small.meta('r8'))?.endedAt).toBe(3);
   });
 });

@@ -61,7 +61,10 @@ export async function openDependencies(cfg: Config, service: string): Promise<De
 export type Check = () => Promise<void>;
 
 /** Runs named checks; readiness is the conjunction, reported per dependency. */
-export async function runChecks(checks: Record<string, Check>, timeoutMs = 2_000): Promise<{ ok: boolean; checks: Record<string, string> }> {
+export async function runChecks(
+  checks: Record<string, Check>,
+  timeoutMs = 2_000,
+): Promise<{ ok: boolean; checks: Record<string, string> }> {
   const results: Record<string, string> = {};
   await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {

@@ -101,8 +101,16 @@ export class ChatStore {
       if (anchor) Object.assign(filter, afterFilter(q.order, anchor.created_at, '_id', anchor._id));
     }
     const dir = q.order === 'asc' ? 1 : -1;
-    const docs = await this.threads.find(filter).sort({ created_at: dir, _id: dir }).limit(q.limit + 1).toArray();
-    return toPage(docs.map((d) => d.thread), q.limit, (t) => t.id);
+    const docs = await this.threads
+      .find(filter)
+      .sort({ created_at: dir, _id: dir })
+      .limit(q.limit + 1)
+      .toArray();
+    return toPage(
+      docs.map((d) => d.thread),
+      q.limit,
+      (t) => t.id,
+    );
   }
 
   /** Deletes the thread and its items; attachments are left alone (docs/protocol.md §3.2). */
@@ -151,7 +159,11 @@ export class ChatStore {
     }
     const dir = q.order === 'asc' ? 1 : -1;
     const sort: Sort = { created_at: dir, item_id: dir };
-    const docs = await this.items.find(filter).sort(sort).limit(q.limit + 1).toArray();
+    const docs = await this.items
+      .find(filter)
+      .sort(sort)
+      .limit(q.limit + 1)
+      .toArray();
     const page = toPage(docs, q.limit, (d) => d.item_id);
     return { ...page, data: await Promise.all(page.data.map((d) => this.withFreshUrl(d))) };
   }

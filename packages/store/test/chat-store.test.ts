@@ -68,7 +68,13 @@ describe('items', () => {
   it('orders by created_at, breaks ties by id, and pages both ways', async () => {
     await store.saveThread('alice', thread('thr_i', 0));
     // Inserted out of order; msg_b and msg_c share a timestamp.
-    for (const [id, n] of [['msg_d', 4], ['msg_a', 1], ['msg_c', 2], ['msg_b', 2], ['msg_e', 5]] as const) {
+    for (const [id, n] of [
+      ['msg_d', 4],
+      ['msg_a', 1],
+      ['msg_c', 2],
+      ['msg_b', 2],
+      ['msg_e', 5],
+    ] as const) {
       await store.addItem('alice', 'thr_i', message('thr_i', id, n));
     }
     const desc = await store.loadThreadItems('alice', 'thr_i', { limit: 2, order: 'desc' });
@@ -84,14 +90,23 @@ describe('items', () => {
 
   it('adding the same item twice is an upsert', async () => {
     await store.addItem('alice', 'thr_u', message('thr_u', 'msg_x', 1));
-    await store.addItem('alice', 'thr_u', { ...message('thr_u', 'msg_x', 1), content: [{ type: 'output_text', text: 'v2', annotations: [] }] });
+    await store.addItem('alice', 'thr_u', {
+      ...message('thr_u', 'msg_x', 1),
+      content: [{ type: 'output_text', text: 'v2', annotations: [] }],
+    });
     const page = await store.loadThreadItems('alice', 'thr_u', { limit: 10, order: 'asc' });
     expect(page.data.length).toBe(1);
     expect((page.data[0] as Extract<ThreadItem, { type: 'assistant_message' }>).content[0]!.text).toBe('v2');
   });
 
   it('re-derives a generated image URL from its blob on every read', async () => {
-    const item: ThreadItem = { id: 'msg_img', thread_id: 'thr_g', created_at: at(1), type: 'generated_image', image: { id: 'ig_1', url: 'https://stale' } };
+    const item: ThreadItem = {
+      id: 'msg_img',
+      thread_id: 'thr_g',
+      created_at: at(1),
+      type: 'generated_image',
+      image: { id: 'ig_1', url: 'https://stale' },
+    };
     await store.addItem('alice', 'thr_g', item, { name: 'images/alice/thr_g/ig_1.png', sha256: 'x', bytes: 3, contentType: 'image/png' });
     const loaded = await store.loadItem('alice', 'thr_g', 'msg_img');
     expect(loaded).toMatchObject({ image: { id: 'ig_1', url: 'https://files.test/images/alice/thr_g/ig_1.png?fresh' } });

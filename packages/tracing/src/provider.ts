@@ -65,7 +65,9 @@ export function initTracing(opts: TracingOptions): Tracing {
     processors.push(
       new BatchSpanProcessor({
         exporter: new OTLPTraceExporter(),
-        ...(numberFrom(env, 'OTEL_BSP_SCHEDULE_DELAY') !== undefined ? { scheduledDelayMillis: numberFrom(env, 'OTEL_BSP_SCHEDULE_DELAY')! } : {}),
+        ...(numberFrom(env, 'OTEL_BSP_SCHEDULE_DELAY') !== undefined
+          ? { scheduledDelayMillis: numberFrom(env, 'OTEL_BSP_SCHEDULE_DELAY')! }
+          : {}),
         ...(numberFrom(env, 'OTEL_BSP_MAX_QUEUE_SIZE') !== undefined ? { maxQueueSize: numberFrom(env, 'OTEL_BSP_MAX_QUEUE_SIZE')! } : {}),
       }),
     );

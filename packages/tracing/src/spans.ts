@@ -30,7 +30,11 @@ export function activeContext(): Context {
 
 /** Starts a span that the caller ends (for work that outlives one function call, like a stream). */
 export function startSpan(name: string, opts: SpanOptions = {}): Span {
-  return tracer().startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, ...(opts.attributes ? { attributes: opts.attributes } : {}) }, opts.parent ?? context.active());
+  return tracer().startSpan(
+    name,
+    { kind: opts.kind ?? SpanKind.INTERNAL, ...(opts.attributes ? { attributes: opts.attributes } : {}) },
+    opts.parent ?? context.active(),
+  );
 }
 
 /** Runs `fn` with `span` active (as a child context of `parent`, default the active context). */

@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
-import { activeTraceFields, contextFromCarrier, currentTraceCarrier, initTracing, inSpan, otlpConfigured, SpanKind, type Tracing } from '../src/index.ts';
+import {
+  activeTraceFields,
+  contextFromCarrier,
+  currentTraceCarrier,
+  initTracing,
+  inSpan,
+  otlpConfigured,
+  SpanKind,
+  type Tracing,
+} from '../src/index.ts';
 
 let tracing: Tracing | undefined;
 afterEach(async () => {
@@ -37,7 +46,11 @@ describe('tracing', () => {
   it('a failing span records the error and rethrows it', async () => {
     const exporter = new InMemorySpanExporter();
     tracing = initTracing({ service: 'test', exporter });
-    await expect(inSpan('fails', {}, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      inSpan('fails', {}, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     const [span] = exporter.getFinishedSpans();
     expect(span!.status).toMatchObject({ code: 2, message: 'boom' });
     expect(span!.events.map((e) => e.name)).toEqual(['exception']);

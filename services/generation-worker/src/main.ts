@@ -20,7 +20,15 @@ import {
 import { createRedis } from '@switchyard/redis-connection';
 import { RunControl } from '@switchyard/run-log';
 import { Limits } from '@switchyard/limits';
-import { createMetrics, instrumentFetch, observeWorker, recordModelRequest, recordModelUsage, secondsSince, startMetricsServer } from '@switchyard/metrics';
+import {
+  createMetrics,
+  instrumentFetch,
+  observeWorker,
+  recordModelRequest,
+  recordModelUsage,
+  secondsSince,
+  startMetricsServer,
+} from '@switchyard/metrics';
 import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-snapshots';
 import { dependencyChecks, drainWorker, onShutdown, openDependencies, SHUTDOWN_GRACE_MS, startHealthServer } from '@switchyard/service-kit';
 import { contextFromCarrier, initTracing, inSpan, SpanKind } from '@switchyard/tracing';
@@ -125,7 +133,8 @@ async function run(job: Job<unknown>, token: string | undefined, signal: AbortSi
       const result = await processRun(d, plan, { ...(signal ? { signal } : {}), ...(token ? { attempt: token } : {}) });
       span.setAttribute('switchyard.run_outcome', result);
       // A run that ended elsewhere (taken over, already ended) is measured by the attempt that ran it.
-      if (result === 'completed' || result === 'cancelled' || result === 'failed') metrics.chat.runDuration.observe({ outcome: result }, secondsSince(plan.enqueuedAt));
+      if (result === 'completed' || result === 'cancelled' || result === 'failed')
+        metrics.chat.runDuration.observe({ outcome: result }, secondsSince(plan.enqueuedAt));
       return result;
     },
   );
@@ -137,7 +146,12 @@ const worker: Worker<unknown, string> = createWorker<unknown, string>(
   activeJobs.wrap((job, token, signal) => run(job, token, signal)),
   // Stall detection: a job whose worker stops renewing its lock for WORKER_LOCK_MS is handed to
   // another worker within about WORKER_LOCK_MS + WORKER_STALLED_INTERVAL_MS.
-  { concurrency: cfg.WORKER_CONCURRENCY, lockDurationMs: cfg.WORKER_LOCK_MS, stalledIntervalMs: cfg.WORKER_STALLED_INTERVAL_MS, maxStalledCount: 2 },
+  {
+    concurrency: cfg.WORKER_CONCURRENCY,
+    lockDurationMs: cfg.WORKER_LOCK_MS,
+    stalledIntervalMs: cfg.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: 2,
+  },
 );
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 observeWorker(worker, metrics, RUNS_QUEUE);
@@ -151,7 +165,10 @@ const opsSnapshots = startSnapshotPublisher({
   load: () => ({ queue: RUNS_QUEUE, active: activeJobs.count, concurrency: cfg.WORKER_CONCURRENCY }),
   onError: (err) => logger.debug({ err }, 'ops snapshot not published'),
 });
-logger.info({ app: app.name, transport: providers.transport, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL }, 'generation worker ready');
+logger.info(
+  { app: app.name, transport: providers.transport, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL },
+  'generation worker ready',
+);
 
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 

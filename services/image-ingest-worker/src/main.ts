@@ -50,7 +50,11 @@ const worker = createWorker<ImageIngestJobData, ImageIngestResult>(
       {
         kind: SpanKind.CONSUMER,
         parent: contextFromCarrier(job.data.trace),
-        attributes: { ...jobSpanAttributes(IMAGE_INGEST_QUEUE, job.id, job.data), 'switchyard.image_id': job.data.imageId, 'switchyard.partial_index': job.data.partialIndex ?? -1 },
+        attributes: {
+          ...jobSpanAttributes(IMAGE_INGEST_QUEUE, job.id, job.data),
+          'switchyard.image_id': job.data.imageId,
+          'switchyard.partial_index': job.data.partialIndex ?? -1,
+        },
       },
       (span) => ingest(job, span),
     ),

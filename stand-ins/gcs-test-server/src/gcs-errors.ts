@@ -37,11 +37,9 @@ export const preconditionFailed = (): GcsError =>
     name: 'If-Match',
   });
 
-export const noSuchObject = (bucket: string, name: string): GcsError =>
-  new GcsError(404, 'notFound', `No such object: ${bucket}/${name}`);
+export const noSuchObject = (bucket: string, name: string): GcsError => new GcsError(404, 'notFound', `No such object: ${bucket}/${name}`);
 
-export const noSuchBucket = (bucket: string): GcsError =>
-  new GcsError(404, 'notFound', `The specified bucket does not exist: ${bucket}`);
+export const noSuchBucket = (bucket: string): GcsError => new GcsError(404, 'notFound', `The specified bucket does not exist: ${bucket}`);
 
 export const badRequest = (message: string): GcsError => new GcsError(400, 'invalid', message);
 

@@ -254,7 +254,8 @@ export async function startGcsTestServer(opts: GcsTestServerOptions = {}): Promi
     } else if (range.kind === 'status') {
       complete = range.total !== undefined && range.total === session.received;
     } else {
-      if (range.start > session.received) throw badRequest(`Chunk starts at ${range.start} but only ${session.received} bytes were received`);
+      if (range.start > session.received)
+        throw badRequest(`Chunk starts at ${range.start} but only ${session.received} bytes were received`);
       append(session, range.start, body);
       if (range.total !== undefined && session.received > range.total) throw badRequest('More bytes than the declared total');
       // `bytes N-*/*` (what the client sends for a single-request session) means "this is the rest".
@@ -304,9 +305,20 @@ export async function startGcsTestServer(opts: GcsTestServerOptions = {}): Promi
     port,
     close: () => closeServer(server),
     objects: (bucket) =>
-      [...(registry.listBuckets().find((b) => b.name === bucket)?.objects.values() ?? [])]
+      [
+        ...(registry
+          .listBuckets()
+          .find((b) => b.name === bucket)
+          ?.objects.values() ?? []),
+      ]
         .sort((a, b) => (a.name < b.name ? -1 : 1))
-        .map((o) => ({ name: o.name, size: o.bytes.length, contentType: o.contentType, metadata: { ...o.metadata }, generation: o.generation })),
+        .map((o) => ({
+          name: o.name,
+          size: o.bytes.length,
+          contentType: o.contentType,
+          metadata: { ...o.metadata },
+          generation: o.generation,
+        })),
   };
 }
 
@@ -319,7 +331,10 @@ function routeOf(rawPath: string, query: URLSearchParams): Route | undefined {
   // A signed URL is path-style whatever its first segment is (a bucket may well be called "storage").
   if (isSignedRequest(query)) return pathStyle(rawPath);
   // With STORAGE_EMULATOR_HOST=http://host/storage/v1 the client puts the upload path after that base.
-  let path = rawPath.startsWith('/storage/v1/upload/') || rawPath.startsWith('/storage/v1/download/') ? rawPath.slice('/storage/v1'.length) : rawPath;
+  let path =
+    rawPath.startsWith('/storage/v1/upload/') || rawPath.startsWith('/storage/v1/download/')
+      ? rawPath.slice('/storage/v1'.length)
+      : rawPath;
   if (path.startsWith(UPLOAD_PREFIX)) {
     const m = /^([^/]+)\/o$/.exec(path.slice(UPLOAD_PREFIX.length));
     return m?.[1] ? { kind: 'upload', bucket: decode(m[1]) } : undefined;
@@ -412,10 +427,7 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
-type ContentRange =
-  | { kind: 'none' }
-  | { kind: 'status'; total?: number }
-  | { kind: 'chunk'; start: number; end?: number; total?: number };
+type ContentRange = { kind: 'none' } | { kind: 'status'; total?: number } | { kind: 'chunk'; start: number; end?: number; total?: number };
 
 function parseContentRange(header: string | undefined): ContentRange {
   if (!header) return { kind: 'none' };
@@ -472,7 +484,9 @@ function preconditionsOf(query: URLSearchParams): Preconditions {
   return out;
 }
 
-function describeObject(resource: Record<string, unknown>): Pick<ObjectInput, 'metadata' | 'fields'> & { name?: string; contentType?: string } {
+function describeObject(
+  resource: Record<string, unknown>,
+): Pick<ObjectInput, 'metadata' | 'fields'> & { name?: string; contentType?: string } {
   const metadata: Record<string, string> = {};
   if (resource.metadata !== undefined && resource.metadata !== null) {
     if (typeof resource.metadata !== 'object' || Array.isArray(resource.metadata)) throw badRequest('metadata must be an object');

@@ -23,7 +23,8 @@ export function parseMultipartRelated(body: Buffer, contentType: string | undefi
     if (body.subarray(cursor, cursor + 2).toString() === '--') return parts;
     const headerStart = skipLineBreak(body, cursor);
     // A part may have no headers at all, in which case its content starts after one blank line.
-    const headerEnd = body.subarray(headerStart, headerStart + 2).toString() === '\r\n' ? headerStart - 2 : body.indexOf('\r\n\r\n', headerStart);
+    const headerEnd =
+      body.subarray(headerStart, headerStart + 2).toString() === '\r\n' ? headerStart - 2 : body.indexOf('\r\n\r\n', headerStart);
     if (headerEnd < 0) throw badRequest('Multipart part has no header terminator');
     const contentStart = headerEnd + 4;
     const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), contentStart);

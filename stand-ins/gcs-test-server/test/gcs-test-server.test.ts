@@ -108,7 +108,9 @@ describe.each(Object.entries(endpointStyles))('with the client configured by %s'
     await file.save('first', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     const simple = await expectApiError(file.save('second', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }), 412);
     expect(simple.errors?.[0]?.reason).toBe('conditionNotMet');
-    const resumable: unknown = await file.save('third', { resumable: true, preconditionOpts: { ifGenerationMatch: 0 } }).catch((e: unknown) => e);
+    const resumable: unknown = await file
+      .save('third', { resumable: true, preconditionOpts: { ifGenerationMatch: 0 } })
+      .catch((e: unknown) => e);
     expect((resumable as { code?: unknown }).code).toBe(412);
     const [content] = await file.download();
     expect(content.toString()).toBe('first');
@@ -147,7 +149,8 @@ describe.each(Object.entries(endpointStyles))('with the client configured by %s'
 
   it('lists objects by prefix and by delimiter', async () => {
     const bucket = storage.bucket('images-bucket');
-    for (const name of ['list/a/1.txt', 'list/a/2.txt', 'list/b/3.txt', 'list/top.txt']) await bucket.file(name).save(name, { resumable: false });
+    for (const name of ['list/a/1.txt', 'list/a/2.txt', 'list/b/3.txt', 'list/top.txt'])
+      await bucket.file(name).save(name, { resumable: false });
     const [files] = await bucket.getFiles({ prefix: 'list/a/' });
     expect(files.map((f) => f.name)).toEqual(['list/a/1.txt', 'list/a/2.txt']);
     const [, , response] = await bucket.getFiles({ prefix: 'list/', delimiter: '/', autoPaginate: false });

@@ -3,9 +3,7 @@
 import type { ResponsesServerEvent } from 'openai/resources/responses/responses';
 
 export type Fault =
-  | { kind: 'rate_limit'; retryAfterSeconds: number }
-  | { kind: 'server_error' }
-  | { kind: 'drop_mid_stream'; afterEvents: number };
+  { kind: 'rate_limit'; retryAfterSeconds: number } | { kind: 'server_error' } | { kind: 'drop_mid_stream'; afterEvents: number };
 
 /** Events a marker-triggered drop lets through: past `response.created`, before the answer ends. */
 export const DEFAULT_DROP_AFTER_EVENTS = 4;
@@ -130,11 +128,7 @@ export function wsFaultEvent(
 }
 
 /** An `error` event for a message the server cannot act on (bad JSON, unknown type, bad body). */
-export function wsInvalidRequestEvent(
-  message: string,
-  code: string,
-  streamId: string | undefined,
-): ResponsesServerEvent.ResponseWsError {
+export function wsInvalidRequestEvent(message: string, code: string, streamId: string | undefined): ResponsesServerEvent.ResponseWsError {
   const event: ResponsesServerEvent.ResponseWsError = {
     type: 'error',
     status: 400,

@@ -22,7 +22,10 @@ class HttpError extends Error {
   }
 }
 
-export function createHttpHandler(core: ResponsesCore, transcriptions?: TranscriptionLog): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHttpHandler(
+  core: ResponsesCore,
+  transcriptions?: TranscriptionLog,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const handled = transcriptions && TRANSCRIPTION_PATHS.has(path) ? handleTranscription(transcriptions, req, res) : route(core, req, res);

@@ -38,15 +38,73 @@ export interface Scene {
   lit: boolean;
 }
 
-const PALETTES: Record<TimeOfDay, { top: Rgb; horizon: Rgb; sun: Rgb; glow: Rgb; waterTop: Rgb; waterBottom: Rgb; far: Rgb; land: Rgb; shade: Rgb }> = {
-  day: { top: [62, 124, 206], horizon: [178, 216, 244], sun: [255, 244, 190], glow: [255, 250, 220], waterTop: [52, 124, 178], waterBottom: [18, 62, 112], far: [122, 160, 150], land: [96, 160, 78], shade: [52, 108, 50] },
-  dusk: { top: [52, 44, 112], horizon: [250, 146, 86], sun: [255, 206, 120], glow: [255, 170, 90], waterTop: [120, 82, 120], waterBottom: [34, 28, 68], far: [92, 62, 96], land: [54, 44, 66], shade: [26, 20, 38] },
-  dawn: { top: [118, 148, 212], horizon: [252, 196, 172], sun: [255, 232, 178], glow: [255, 214, 190], waterTop: [126, 146, 186], waterBottom: [48, 70, 112], far: [140, 140, 164], land: [110, 146, 106], shade: [62, 90, 70] },
-  night: { top: [8, 14, 40], horizon: [38, 52, 96], sun: [236, 236, 214], glow: [120, 140, 190], waterTop: [22, 36, 72], waterBottom: [6, 10, 30], far: [30, 38, 60], land: [24, 34, 42], shade: [10, 14, 20] },
+const PALETTES: Record<
+  TimeOfDay,
+  { top: Rgb; horizon: Rgb; sun: Rgb; glow: Rgb; waterTop: Rgb; waterBottom: Rgb; far: Rgb; land: Rgb; shade: Rgb }
+> = {
+  day: {
+    top: [62, 124, 206],
+    horizon: [178, 216, 244],
+    sun: [255, 244, 190],
+    glow: [255, 250, 220],
+    waterTop: [52, 124, 178],
+    waterBottom: [18, 62, 112],
+    far: [122, 160, 150],
+    land: [96, 160, 78],
+    shade: [52, 108, 50],
+  },
+  dusk: {
+    top: [52, 44, 112],
+    horizon: [250, 146, 86],
+    sun: [255, 206, 120],
+    glow: [255, 170, 90],
+    waterTop: [120, 82, 120],
+    waterBottom: [34, 28, 68],
+    far: [92, 62, 96],
+    land: [54, 44, 66],
+    shade: [26, 20, 38],
+  },
+  dawn: {
+    top: [118, 148, 212],
+    horizon: [252, 196, 172],
+    sun: [255, 232, 178],
+    glow: [255, 214, 190],
+    waterTop: [126, 146, 186],
+    waterBottom: [48, 70, 112],
+    far: [140, 140, 164],
+    land: [110, 146, 106],
+    shade: [62, 90, 70],
+  },
+  night: {
+    top: [8, 14, 40],
+    horizon: [38, 52, 96],
+    sun: [236, 236, 214],
+    glow: [120, 140, 190],
+    waterTop: [22, 36, 72],
+    waterBottom: [6, 10, 30],
+    far: [30, 38, 60],
+    land: [24, 34, 42],
+    shade: [10, 14, 20],
+  },
 };
-const ACCENTS: Rgb[] = [[196, 40, 40], [32, 84, 160], [30, 120, 84], [220, 140, 30]];
-const WALLS: Rgb[] = [[236, 226, 200], [200, 80, 60], [240, 206, 110], [150, 186, 214]];
-const ROOFS: Rgb[] = [[120, 40, 34], [60, 64, 80], [92, 60, 40], [150, 60, 30]];
+const ACCENTS: Rgb[] = [
+  [196, 40, 40],
+  [32, 84, 160],
+  [30, 120, 84],
+  [220, 140, 30],
+];
+const WALLS: Rgb[] = [
+  [236, 226, 200],
+  [200, 80, 60],
+  [240, 206, 110],
+  [150, 186, 214],
+];
+const ROOFS: Rgb[] = [
+  [120, 40, 34],
+  [60, 64, 80],
+  [92, 60, 40],
+  [150, 60, 30],
+];
 
 /** The scene for a prompt: its words pick what they name (dusk, sea, house…), its hash the rest. */
 export function sceneFor(prompt: string, fallbackSeed: string): Scene {
@@ -72,13 +130,23 @@ export function sceneFor(prompt: string, fallbackSeed: string): Scene {
       ? false
       : structure === 'lighthouse' || rng.next() < 0.4;
   const p = PALETTES[time];
-  const jitter = (c: Rgb, amount = 14): Rgb => [c[0] + rng.range(-amount, amount), c[1] + rng.range(-amount, amount), c[2] + rng.range(-amount, amount)].map(clampByte) as unknown as Rgb;
+  const jitter = (c: Rgb, amount = 14): Rgb =>
+    [c[0] + rng.range(-amount, amount), c[1] + rng.range(-amount, amount), c[2] + rng.range(-amount, amount)].map(
+      clampByte,
+    ) as unknown as Rgb;
   const left = rng.next() < 0.5;
   const sx = left ? rng.range(0.18, 0.32) : rng.range(0.68, 0.82);
   const horizon = rng.range(0.56, 0.64);
   const sunX = left ? rng.range(0.55, 0.85) : rng.range(0.15, 0.45);
   const sunY = time === 'dusk' || time === 'dawn' ? horizon - rng.range(0.06, 0.16) : rng.range(0.14, 0.28);
-  const clouds = time === 'night' ? [] : Array.from({ length: 2 + Math.floor(rng.next() * 3) }, () => ({ x: rng.range(0.05, 0.95), y: rng.range(0.08, horizon - 0.2), s: rng.range(0.05, 0.09) }));
+  const clouds =
+    time === 'night'
+      ? []
+      : Array.from({ length: 2 + Math.floor(rng.next() * 3) }, () => ({
+          x: rng.range(0.05, 0.95),
+          y: rng.range(0.08, horizon - 0.2),
+          s: rng.range(0.05, 0.09),
+        }));
   const stars = time === 'night' ? Array.from({ length: 90 }, () => ({ x: rng.next(), y: rng.range(0, horizon - 0.04) })) : [];
   const waves = Array.from({ length: 26 }, (_, k) => {
     const t = (k + rng.next() * 0.8) / 26;
@@ -95,8 +163,22 @@ export function sceneFor(prompt: string, fallbackSeed: string): Scene {
     sea,
     waterTop: jitter(sea ? p.waterTop : mix(p.land, p.far, 0.5)),
     waterBottom: jitter(sea ? p.waterBottom : p.land),
-    farHills: { color: jitter(p.far), height: rng.range(0.05, 0.11), f1: rng.range(5, 9), p1: rng.range(0, 6.3), f2: rng.range(13, 21), p2: rng.range(0, 6.3) },
-    land: { color: jitter(p.land), shade: p.shade, top: horizon + rng.range(0.1, 0.14), curve: sea ? rng.range(1.1, 1.6) : rng.range(0.25, 0.45), wobble: rng.range(0.008, 0.02), phase: rng.range(0, 6.3) },
+    farHills: {
+      color: jitter(p.far),
+      height: rng.range(0.05, 0.11),
+      f1: rng.range(5, 9),
+      p1: rng.range(0, 6.3),
+      f2: rng.range(13, 21),
+      p2: rng.range(0, 6.3),
+    },
+    land: {
+      color: jitter(p.land),
+      shade: p.shade,
+      top: horizon + rng.range(0.1, 0.14),
+      curve: sea ? rng.range(1.1, 1.6) : rng.range(0.25, 0.45),
+      wobble: rng.range(0.008, 0.02),
+      phase: rng.range(0, 6.3),
+    },
     waves,
     structure,
     sx,
@@ -129,14 +211,25 @@ export function drawScene(raster: Raster, scene: Scene, detail: number): void {
   d.glow(sunX, sunY, sunR * 4, scene.sun.glow, scene.time === 'night' ? 0.4 : 0.75, hy);
   d.circle(sunX, sunY, sunR, sun.color, 1, hy);
   if (scene.time === 'night' && detail >= 0.5) {
-    for (const [dx, dy, k] of [[-0.3, -0.25, 0.28], [0.35, 0.1, 0.2], [-0.05, 0.45, 0.16]] as const) d.circle(sunX + dx * sunR, sunY + dy * sunR, k * sunR, [150, 150, 140], 0.25, hy);
+    for (const [dx, dy, k] of [
+      [-0.3, -0.25, 0.28],
+      [0.35, 0.1, 0.2],
+      [-0.05, 0.45, 0.16],
+    ] as const)
+      d.circle(sunX + dx * sunR, sunY + dy * sunR, k * sunR, [150, 150, 140], 0.25, hy);
   }
   const cloudColor = mix([255, 255, 255], scene.skyHorizon, scene.time === 'day' ? 0.1 : 0.45);
   for (const c of scene.clouds) {
     const r = c.s * s;
     const cx = c.x * w;
     const cy = c.y * h;
-    for (const [dx, dy, k] of [[-1.1, 0.25, 0.7], [0, 0, 1], [1.0, 0.15, 0.8], [0.45, -0.35, 0.75], [-0.5, -0.2, 0.6]] as const) {
+    for (const [dx, dy, k] of [
+      [-1.1, 0.25, 0.7],
+      [0, 0, 1],
+      [1.0, 0.15, 0.8],
+      [0.45, -0.35, 0.75],
+      [-0.5, -0.2, 0.6],
+    ] as const) {
       d.circle(cx + dx * r, cy + dy * r, r * k, cloudColor, 1, hy);
     }
     d.rect(cx - 1.6 * r, cy + 0.3 * r, 3.3 * r, 0.55 * r, cloudColor, 1, hy);
@@ -144,7 +237,13 @@ export function drawScene(raster: Raster, scene: Scene, detail: number): void {
 
   // Distant hills on the horizon, then the water (or the far field) down to the bottom.
   const far = scene.farHills;
-  d.landBelow((u) => scene.horizon - far.height * (0.55 + 0.3 * Math.sin(u * far.f1 + far.p1) + 0.15 * Math.sin(u * far.f2 + far.p2)), far.color, far.color, 0, hy);
+  d.landBelow(
+    (u) => scene.horizon - far.height * (0.55 + 0.3 * Math.sin(u * far.f1 + far.p1) + 0.15 * Math.sin(u * far.f2 + far.p2)),
+    far.color,
+    far.color,
+    0,
+    hy,
+  );
   for (let y = hy; y < h; y++) d.span(y, 0, w, mix(scene.waterTop, scene.waterBottom, (y - hy) / (h - hy)));
   if (scene.sea) {
     // The sun's reflection: broken bands widening towards the viewer.
@@ -182,7 +281,15 @@ function drawLighthouse(d: Draw, scene: Scene, cx: number, base: number, s: numb
     const half0 = bottomHalf + ((topHalf - bottomHalf) * i) / stripes;
     const half1 = bottomHalf + ((topHalf - bottomHalf) * (i + 1)) / stripes;
     const color = i % 2 === 0 ? scene.accent : ([240, 238, 230] as const);
-    d.polygon([[cx - half0, y0], [cx + half0, y0], [cx + half1, y1], [cx - half1, y1]], shadeFor(scene, color));
+    d.polygon(
+      [
+        [cx - half0, y0],
+        [cx + half0, y0],
+        [cx + half1, y1],
+        [cx - half1, y1],
+      ],
+      shadeFor(scene, color),
+    );
   }
   // Gallery, lantern room and roof.
   d.rect(cx - topHalf * 1.5, top - s * 0.012, topHalf * 3, s * 0.014, [40, 40, 46]);
@@ -190,14 +297,30 @@ function drawLighthouse(d: Draw, scene: Scene, cx: number, base: number, s: numb
   const lantern: Rgb = scene.lit ? [255, 236, 150] : [180, 206, 220];
   d.rect(cx - topHalf * 0.9, top - s * 0.012 - lanternH, topHalf * 1.8, lanternH, lantern);
   const roofBase = top - s * 0.012 - lanternH;
-  d.polygon([[cx - topHalf * 1.3, roofBase], [cx + topHalf * 1.3, roofBase], [cx, roofBase - s * 0.045]], scene.roof);
+  d.polygon(
+    [
+      [cx - topHalf * 1.3, roofBase],
+      [cx + topHalf * 1.3, roofBase],
+      [cx, roofBase - s * 0.045],
+    ],
+    scene.roof,
+  );
   if (detail >= 0.5) d.rect(cx - s * 0.011, base - s * 0.04, s * 0.022, s * 0.04, [50, 40, 36]);
   if (scene.lit && detail >= 0.5) {
     // The beam, swept out over the sea.
     const ly = roofBase + lanternH / 2;
     const toRight = cx < d.raster.width / 2;
     const edge = toRight ? d.raster.width : 0;
-    d.polygon([[cx, ly - lanternH * 0.3], [edge, ly - s * 0.09], [edge, ly + s * 0.05], [cx, ly + lanternH * 0.3]], [255, 244, 190], scene.time === 'night' ? 0.32 : 0.2);
+    d.polygon(
+      [
+        [cx, ly - lanternH * 0.3],
+        [edge, ly - s * 0.09],
+        [edge, ly + s * 0.05],
+        [cx, ly + lanternH * 0.3],
+      ],
+      [255, 244, 190],
+      scene.time === 'night' ? 0.32 : 0.2,
+    );
   }
 }
 
@@ -207,7 +330,14 @@ function drawHouse(d: Draw, scene: Scene, cx: number, base: number, s: number, d
   const top = base - wallH;
   d.rect(cx + half * 0.35, top - s * 0.09, s * 0.025, s * 0.07, shadeFor(scene, [150, 70, 60]));
   d.rect(cx - half, top, half * 2, wallH, shadeFor(scene, scene.accent));
-  d.polygon([[cx - half * 1.2, top + 1], [cx + half * 1.2, top + 1], [cx, top - s * 0.085]], shadeFor(scene, scene.roof));
+  d.polygon(
+    [
+      [cx - half * 1.2, top + 1],
+      [cx + half * 1.2, top + 1],
+      [cx, top - s * 0.085],
+    ],
+    shadeFor(scene, scene.roof),
+  );
   if (detail < 0.5) return;
   const glass: Rgb = scene.lit ? [255, 222, 130] : [170, 210, 235];
   d.rect(cx - s * 0.018, base - s * 0.065, s * 0.036, s * 0.065, [84, 52, 36]);

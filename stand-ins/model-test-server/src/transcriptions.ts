@@ -102,7 +102,9 @@ function readForm(req: IncomingMessage): Promise<ParsedForm> {
       const chunks: Buffer[] = [];
       file = new Promise<void>((resolveFile, rejectFile) => {
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.once('limit', () => rejectFile(new FormError(413, invalidRequestBody(`Audio files may be at most ${MAX_AUDIO_BYTES} bytes.`, 'file_too_large'))));
+        stream.once('limit', () =>
+          rejectFile(new FormError(413, invalidRequestBody(`Audio files may be at most ${MAX_AUDIO_BYTES} bytes.`, 'file_too_large'))),
+        );
         stream.once('end', () => {
           form.file = { bytes: Buffer.concat(chunks), filename: info.filename ?? null, partType: info.mimeType };
           resolveFile();
@@ -112,7 +114,12 @@ function readForm(req: IncomingMessage): Promise<ParsedForm> {
       file.catch(() => undefined);
     });
     parser.once('error', (err: unknown) =>
-      reject(new FormError(400, invalidRequestBody(`Malformed multipart body: ${err instanceof Error ? err.message : String(err)}`, 'invalid_multipart'))),
+      reject(
+        new FormError(
+          400,
+          invalidRequestBody(`Malformed multipart body: ${err instanceof Error ? err.message : String(err)}`, 'invalid_multipart'),
+        ),
+      ),
     );
     parser.once('close', () => {
       file.then(() => resolve(form), reject);
@@ -133,9 +140,16 @@ export async function handleTranscription(log: TranscriptionLog, req: IncomingMe
     if (!file) throw new FormError(400, invalidRequestBody('Missing required parameter: `file`.', 'missing_required_parameter'));
     if (!model) throw new FormError(400, invalidRequestBody('Missing required parameter: `model`.', 'missing_required_parameter'));
     const format = rest.response_format ?? 'json';
-    if (rest.stream === 'true') throw new FormError(400, invalidRequestBody('Streaming transcriptions are not supported by the test server.', 'unsupported_parameter'));
+    if (rest.stream === 'true')
+      throw new FormError(
+        400,
+        invalidRequestBody('Streaming transcriptions are not supported by the test server.', 'unsupported_parameter'),
+      );
     if (format !== 'json' && format !== 'text') {
-      throw new FormError(400, invalidRequestBody(`response_format ${format} is not supported by the test server (json, text).`, 'unsupported_parameter'));
+      throw new FormError(
+        400,
+        invalidRequestBody(`response_format ${format} is not supported by the test server (json, text).`, 'unsupported_parameter'),
+      );
     }
     const mimeType = audioType(file.partType, file.filename);
     log.record({

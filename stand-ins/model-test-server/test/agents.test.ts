@@ -65,9 +65,7 @@ describe.each([
       await result.completed;
 
       const partials = events.flatMap((event) =>
-        event.type === 'raw_model_stream_event' &&
-        event.data.type === 'model' &&
-        isPartialImage(event.data.event)
+        event.type === 'raw_model_stream_event' && event.data.type === 'model' && isPartialImage(event.data.event)
           ? [event.data.event]
           : [],
       );

@@ -20,7 +20,10 @@ afterAll(async () => {
   restoreWebSocket();
 });
 
-async function stream(input: string, extra: { tools?: Array<{ type: 'image_generation'; partial_images: number }> } = {}): Promise<ResponseStreamEvent[]> {
+async function stream(
+  input: string,
+  extra: { tools?: Array<{ type: 'image_generation'; partial_images: number }> } = {},
+): Promise<ResponseStreamEvent[]> {
   const events: ResponseStreamEvent[] = [];
   const s = await client(server).responses.create({ model: 'gpt-test', input, stream: true, ...extra });
   for await (const e of s) events.push(e);
@@ -67,7 +70,11 @@ describe('scripted flows over HTTP with the openai client', () => {
     if (completed?.type !== 'response.completed') throw new Error('no response.completed');
     expect(completed.response.output.map((o) => o.type)).toEqual(['reasoning', 'message']);
     const first = completed.response.output[0];
-    expect(first?.type === 'reasoning' && first.summary.map((s) => s.text)).toEqual(['Reading the question', 'Checking what I know', 'Drafting the answer']);
+    expect(first?.type === 'reasoning' && first.summary.map((s) => s.text)).toEqual([
+      'Reading the question',
+      'Checking what I know',
+      'Drafting the answer',
+    ]);
   });
 
   it('[flow:annotations] adds every annotation kind after the deltas, indexed per part, and keeps them on the final item', async () => {
@@ -151,7 +158,12 @@ describe.each([
   });
 
   it('[flow:image_only] under the runner: one response, image only (the app must stop the run itself)', async () => {
-    const agent = new Agent({ name: 'artist', instructions: 'Draw.', model: 'gpt-test', tools: [imageGenerationTool({ partialImages: 1 })] });
+    const agent = new Agent({
+      name: 'artist',
+      instructions: 'Draw.',
+      model: 'gpt-test',
+      tools: [imageGenerationTool({ partialImages: 1 })],
+    });
     const { runner, provider } = agentsRunner(server, websocket);
     try {
       const result = await runner.run(agent, '[flow:image_only] a boat', { stream: true, maxTurns: 2 });

@@ -22,7 +22,6 @@ export function agentsRunner(server: ModelTestServer, websocket: boolean, maxRet
   return { runner: new Runner({ modelProvider: provider }), provider };
 }
 
-
 export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -10,7 +10,13 @@ import type { ModelTestServer } from '../src/index.ts';
 import { client, expectNear, expectPng, sha256 } from './helpers.ts';
 
 const BYTES = 300_000;
-const PROMPTS = ['Please draw a lighthouse at dusk', 'draw a cat', 'an image of a cottage at night', 'Draw a house by the sea', 'draw a red fox'];
+const PROMPTS = [
+  'Please draw a lighthouse at dusk',
+  'draw a cat',
+  'an image of a cottage at night',
+  'Draw a house by the sea',
+  'draw a red fox',
+];
 
 interface Decoded {
   width: number;
@@ -119,7 +125,12 @@ describe('the image flow on the wire', () => {
   it('streams partial previews and a final picture of the prompt', async () => {
     const prompt = 'Please draw a lighthouse at dusk';
     const events: ResponseStreamEvent[] = [];
-    const stream = await client(server).responses.create({ model: 'gpt-test', input: prompt, tools: [{ type: 'image_generation', partial_images: 3 }], stream: true });
+    const stream = await client(server).responses.create({
+      model: 'gpt-test',
+      input: prompt,
+      tools: [{ type: 'image_generation', partial_images: 3 }],
+      stream: true,
+    });
     for await (const e of stream) events.push(e);
     const partials = events.flatMap((e) => (e.type === 'response.image_generation_call.partial_image' ? [e] : []));
     const done = events.flatMap((e) => (e.type === 'response.output_item.done' && e.item.type === 'image_generation_call' ? [e.item] : []));

@@ -112,9 +112,7 @@ describe('POST /v1/responses over HTTP with the openai client', () => {
         expect(image.id).toMatch(/^ig_[0-9a-f]+$/);
         const png = expectPng(image.result);
         expectNear(png.bytes.length, imageBytes);
-        expect(sized.sentImages).toEqual([
-          { itemId: image.id, partialIndex: null, sha256: sha256(png.bytes), bytes: png.bytes.length },
-        ]);
+        expect(sized.sentImages).toEqual([{ itemId: image.id, partialIndex: null, sha256: sha256(png.bytes), bytes: png.bytes.length }]);
         expect(caption?.type).toBe('message');
         expect(response.output_text).toBe(IMAGE_CAPTION);
       } finally {

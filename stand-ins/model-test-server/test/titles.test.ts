@@ -9,7 +9,11 @@ import type { ModelTestServer } from '../src/index.ts';
 import { agentsRunner, client, installWebSocketGlobal } from './helpers.ts';
 
 const APP_PROMPT = (text: string): string => `Write a title of at most six words for a conversation that starts with:\n${text}`;
-const body = (extra: { instructions?: string; tools?: Array<{ type: 'image_generation' }> } = {}) => ({ model: 'gpt-test', input: 'x', ...extra });
+const body = (extra: { instructions?: string; tools?: Array<{ type: 'image_generation' }> } = {}) => ({
+  model: 'gpt-test',
+  input: 'x',
+  ...extra,
+});
 
 let server: ModelTestServer;
 let restoreWebSocket: () => void;
@@ -27,9 +31,13 @@ describe('title detection', () => {
   it('recognises the app prompt and reworded asks, leading or trailing the conversation text', () => {
     expect(titleSubject(body(), APP_PROMPT('Please draw a lighthouse at dusk'))).toBe('Please draw a lighthouse at dusk');
     expect(titleSubject(body(), 'Suggest a short title (max 6 words) for this chat:\n\nHow do I bake bread?')).toBe('How do I bake bread?');
-    expect(titleSubject(body(), 'Generate a concise, catchy title for the following conversation.\nuser: plan a trip to Rome')).toBe('user: plan a trip to Rome');
+    expect(titleSubject(body(), 'Generate a concise, catchy title for the following conversation.\nuser: plan a trip to Rome')).toBe(
+      'user: plan a trip to Rome',
+    );
     expect(titleSubject(body(), 'Title for this conversation: tips for growing tomatoes')).toBe('tips for growing tomatoes');
-    expect(titleSubject(body(), 'user: what is a monad?\n\nNow write a three-word title for the conversation above.')).toBe('user: what is a monad?');
+    expect(titleSubject(body(), 'user: what is a monad?\n\nNow write a three-word title for the conversation above.')).toBe(
+      'user: what is a monad?',
+    );
     // An agent whose instructions are to write titles, given only the text (and no tools).
     expect(titleSubject(body({ instructions: 'You write short titles.' }), 'What is Switchyard?')).toBe('What is Switchyard?');
   });
@@ -87,30 +95,48 @@ describe('title requests on the wire', () => {
     });
     for await (const e of stream) events.push(e);
     const types = events.map((e) => e.type);
-    expect(types.slice(0, 4)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
-    expect(types.slice(-4)).toEqual(['response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+    expect(types.slice(0, 4)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+    ]);
+    expect(types.slice(-4)).toEqual([
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
     expect(types.some((t) => t.startsWith('response.image_generation_call'))).toBe(false);
     const deltas = events.flatMap((e) => (e.type === 'response.output_text.delta' ? [e.delta] : []));
     expect(deltas).toHaveLength(12);
     expect(deltas.join('')).toBe('Draw a Lighthouse at Dusk');
   });
 
-  it.each([false, true])('titles a thread the way agents-runtime asks (Agents SDK, websocket=%s); the chat itself still echoes', async (websocket) => {
-    const { runner, provider } = agentsRunner(server, websocket);
-    try {
-      const titler = new Agent({ name: 'Titler', instructions: 'You write short titles.', model: 'gpt-test' });
-      const first = 'Hello! What is Switchyard, and how does it scale?';
-      const titled = await runner.run(titler, APP_PROMPT(first), { maxTurns: 1 });
-      expect(titled.finalOutput).toBe('What Is Switchyard');
-      // The same agent the app chats with (image tool and all) can be asked for the title too.
-      const artist = new Agent({ name: 'artist', instructions: 'Draw when asked.', model: 'gpt-test', tools: [imageGenerationTool({ partialImages: 1 })] });
-      const drawn = await runner.run(artist, APP_PROMPT('draw a red fox in the snow'), { maxTurns: 1 });
-      expect(drawn.finalOutput).toBe('Draw a Red Fox');
-      expect(drawn.newItems.map((i) => i.type)).toEqual(['message_output_item']);
-      const chat = await runner.run(artist, first, { maxTurns: 1 });
-      expect(chat.finalOutput).toBe(answerText(first));
-    } finally {
-      await provider.close();
-    }
-  });
+  it.each([false, true])(
+    'titles a thread the way agents-runtime asks (Agents SDK, websocket=%s); the chat itself still echoes',
+    async (websocket) => {
+      const { runner, provider } = agentsRunner(server, websocket);
+      try {
+        const titler = new Agent({ name: 'Titler', instructions: 'You write short titles.', model: 'gpt-test' });
+        const first = 'Hello! What is Switchyard, and how does it scale?';
+        const titled = await runner.run(titler, APP_PROMPT(first), { maxTurns: 1 });
+        expect(titled.finalOutput).toBe('What Is Switchyard');
+        // The same agent the app chats with (image tool and all) can be asked for the title too.
+        const artist = new Agent({
+          name: 'artist',
+          instructions: 'Draw when asked.',
+          model: 'gpt-test',
+          tools: [imageGenerationTool({ partialImages: 1 })],
+        });
+        const drawn = await runner.run(artist, APP_PROMPT('draw a red fox in the snow'), { maxTurns: 1 });
+        expect(drawn.finalOutput).toBe('Draw a Red Fox');
+        expect(drawn.newItems.map((i) => i.type)).toEqual(['message_output_item']);
+        const chat = await runner.run(artist, first, { maxTurns: 1 });
+        expect(chat.finalOutput).toBe(answerText(first));
+      } finally {
+        await provider.close();
+      }
+    },
+  );
 });

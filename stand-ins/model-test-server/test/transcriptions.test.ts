@@ -70,7 +70,10 @@ describe('POST /v1/audio/transcriptions with the openai client', () => {
 
   it('keeps at most maxRecorded entries, oldest dropped', async () => {
     for (let n = 1; n <= 4; n++) {
-      await client(server).audio.transcriptions.create({ file: await toFile(Buffer.alloc(n), `clip-${n}.wav`, { type: 'audio/wav' }), model: 'whisper-1' });
+      await client(server).audio.transcriptions.create({
+        file: await toFile(Buffer.alloc(n), `clip-${n}.wav`, { type: 'audio/wav' }),
+        model: 'whisper-1',
+      });
     }
     expect(server.transcriptions.map((t) => t.filename)).toEqual(['clip-2.wav', 'clip-3.wav', 'clip-4.wav']);
   });

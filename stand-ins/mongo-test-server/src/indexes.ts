@@ -64,10 +64,7 @@ export class Index {
     });
     if (this.spec['sparse'] === true && perField.every((values) => values.every((v) => v === undefined))) return [];
     // A multikey index holds one key per array element; a compound one, the cartesian product.
-    const tuples = perField.reduce<unknown[][]>(
-      (acc, values) => acc.flatMap((tuple) => values.map((v) => [...tuple, v ?? null])),
-      [[]],
-    );
+    const tuples = perField.reduce<unknown[][]>((acc, values) => acc.flatMap((tuple) => values.map((v) => [...tuple, v ?? null])), [[]]);
     const unique = new Map(tuples.map((values) => [keyString(values), values]));
     return [...unique].map(([text, values]) => ({ text, values }));
   }

@@ -61,8 +61,6 @@ export function aggregate(docs: readonly Doc[], pipeline: Doc[], lookup: (name: 
   }
   const views = (source: readonly Doc[]) => source.map((doc) => comparable(copyDoc(doc)) as Doc);
   return asBadValue(() =>
-    new Aggregator(pipeline, { collectionResolver: (name: string) => views(lookup(name)) })
-      .run<Doc>(views(docs))
-      .filter(isPlainObject),
+    new Aggregator(pipeline, { collectionResolver: (name: string) => views(lookup(name)) }).run<Doc>(views(docs)).filter(isPlainObject),
   );
 }

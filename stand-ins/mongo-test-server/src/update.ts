@@ -18,8 +18,21 @@ export interface UpdateOptions {
 }
 
 const OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$pull', '$pullAll',
-  '$addToSet', '$pop', '$rename', '$currentDate', '$bit', '$setOnInsert',
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$rename',
+  '$currentDate',
+  '$bit',
+  '$setOnInsert',
 ]);
 
 /** A replacement document has no `$` keys; an operator update has nothing else. */
@@ -149,8 +162,7 @@ function calculate(op: '$inc' | '$mul', current: unknown, operand: unknown): unk
   return op === '$inc' ? x.add(y) : x.multiply(y);
 }
 
-const toLong = (value: unknown): Long =>
-  bsonType(value) === 'Long' ? Long.fromString(String(value)) : Long.fromNumber(Number(value));
+const toLong = (value: unknown): Long => (bsonType(value) === 'Long' ? Long.fromString(String(value)) : Long.fromNumber(Number(value)));
 
 /** The new value for `$min`/`$max`, or undefined when the current one stays. */
 function extreme(op: '$min' | '$max', current: unknown, operand: unknown): unknown {

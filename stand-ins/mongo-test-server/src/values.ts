@@ -70,8 +70,7 @@ export function comparableDoc(doc: Doc): Doc {
 }
 
 /** A canonical string for index keys and `distinct`: equal for values MongoDB treats as equal. */
-export const keyString = (value: unknown): string =>
-  EJSON.stringify(comparable(value ?? null) as Doc, { relaxed: false });
+export const keyString = (value: unknown): string => EJSON.stringify(comparable(value ?? null) as Doc, { relaxed: false });
 
 /**
  * Every value a dotted path reaches, descending through arrays and unwinding a final array the

@@ -21,8 +21,7 @@ export type Request =
   | { kind: 'unsupported'; requestId: number; opCode: number };
 
 /** Length of the next message once its 4-byte prefix has arrived. */
-export const messageLength = (buffer: Buffer): number | undefined =>
-  buffer.length >= 4 ? buffer.readInt32LE(0) : undefined;
+export const messageLength = (buffer: Buffer): number | undefined => (buffer.length >= 4 ? buffer.readInt32LE(0) : undefined);
 
 export function parseMessage(message: Buffer): Request {
   const requestId = message.readInt32LE(4);
@@ -74,7 +73,7 @@ function readCString(buffer: Buffer, start: number): [string, number] {
 
 function readDocs(buffer: Buffer, start: number, end: number): Doc[] {
   const docs: Doc[] = [];
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const size = buffer.readInt32LE(pos);
     docs.push(decode(buffer.subarray(pos, pos + size)));
     pos += size;

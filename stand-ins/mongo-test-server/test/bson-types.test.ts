@@ -51,7 +51,11 @@ describe('BSON types', () => {
     const id = new ObjectId();
     await collection.insertOne({ _id: id, key: new Binary(Buffer.from('k1')) });
     await collection.updateOne({ _id: new ObjectId(id.toHexString()) }, { $inc: { hits: 1 } });
-    expect(await collection.findOne({ key: new Binary(Buffer.from('k1')) })).toEqual({ _id: id, key: new Binary(Buffer.from('k1')), hits: 1 });
+    expect(await collection.findOne({ key: new Binary(Buffer.from('k1')) })).toEqual({
+      _id: id,
+      key: new Binary(Buffer.from('k1')),
+      hits: 1,
+    });
     expect(await collection.countDocuments({ _id: { $in: [new ObjectId(), id] } })).toBe(1);
   });
 });

@@ -30,7 +30,10 @@ describe('connection and handshake', () => {
   });
 
   it('answers an unknown command with CommandNotFound (59)', async () => {
-    const error = await mongo.client.db('admin').command({ frobnicate: 1 }).catch((e: unknown) => e);
+    const error = await mongo.client
+      .db('admin')
+      .command({ frobnicate: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoServerError);
     expect(error).toMatchObject({ code: 59, codeName: 'CommandNotFound', message: "no such command: 'frobnicate'" });
   });

@@ -64,7 +64,9 @@ describe('finding', () => {
     expect(included).toEqual([{ _id: 2, name: 'bob', age: 25 }]);
     expect(Object.keys(included[0] ?? {})).toEqual(['_id', 'name', 'age']);
     expect(await collection.find({ _id: 2 }, { projection: { _id: 0, team: 1 } }).toArray()).toEqual([{ team: 'blue' }]);
-    expect(await collection.find({ _id: 2 }, { projection: { joined: 0, age: 0 } }).toArray()).toEqual([{ _id: 2, name: 'bob', team: 'blue' }]);
+    expect(await collection.find({ _id: 2 }, { projection: { joined: 0, age: 0 } }).toArray()).toEqual([
+      { _id: 2, name: 'bob', team: 'blue' },
+    ]);
   });
 
   it('skips and limits after sorting', async () => {
@@ -171,7 +173,11 @@ describe('updating', () => {
 
   it('upserts with a generated _id and the filter fields when the filter has no _id', async () => {
     const collection = mongo.freshDb().collection('c');
-    const { upsertedId } = await collection.updateOne({ owner: 'u1', 'meta.kind': 'x', n: { $gt: 3 } }, { $set: { v: 1 } }, { upsert: true });
+    const { upsertedId } = await collection.updateOne(
+      { owner: 'u1', 'meta.kind': 'x', n: { $gt: 3 } },
+      { $set: { v: 1 } },
+      { upsert: true },
+    );
     expect(await collection.find().toArray()).toEqual([{ _id: upsertedId, owner: 'u1', meta: { kind: 'x' }, v: 1 }]);
   });
 
@@ -190,9 +196,21 @@ describe('updating', () => {
 
   it('updates the array element matched by the positional $ operator', async () => {
     const collection = mongo.freshDb().collection<{ _id: number; items: { sku: string; qty: number }[] }>('carts');
-    await collection.insertOne({ _id: 1, items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 1 }] });
+    await collection.insertOne({
+      _id: 1,
+      items: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 1 },
+      ],
+    });
     await collection.updateOne({ _id: 1, 'items.sku': 'b' }, { $inc: { 'items.$.qty': 2 } });
-    expect(await collection.findOne({ _id: 1 })).toEqual({ _id: 1, items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 3 }] });
+    expect(await collection.findOne({ _id: 1 })).toEqual({
+      _id: 1,
+      items: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 3 },
+      ],
+    });
   });
 
   it('updates many documents', async () => {
@@ -241,7 +259,11 @@ describe('updating', () => {
 
   it('returns the updated document from findOneAndUpdate when asked', async () => {
     const collection = await seeded();
-    const after = await collection.findOneAndUpdate({ team: 'blue' }, { $set: { age: 50 } }, { sort: { age: -1 }, returnDocument: 'after' });
+    const after = await collection.findOneAndUpdate(
+      { team: 'blue' },
+      { $set: { age: 50 } },
+      { sort: { age: -1 }, returnDocument: 'after' },
+    );
     expect(after).toEqual({ ...people[3], age: 50 });
     const before = await collection.findOneAndUpdate({ _id: 1 }, { $set: { age: 1 } }, { projection: { age: 1 } });
     expect(before).toEqual({ _id: 1, age: 36 });
@@ -249,7 +271,11 @@ describe('updating', () => {
 
   it('upserts through findOneAndUpdate and reports metadata', async () => {
     const collection = mongo.freshDb().collection<{ _id: string; n: number }>('c');
-    const result = await collection.findOneAndUpdate({ _id: 'k' }, { $inc: { n: 5 } }, { upsert: true, returnDocument: 'after', includeResultMetadata: true });
+    const result = await collection.findOneAndUpdate(
+      { _id: 'k' },
+      { $inc: { n: 5 } },
+      { upsert: true, returnDocument: 'after', includeResultMetadata: true },
+    );
     expect(result.value).toEqual({ _id: 'k', n: 5 });
     expect(result.lastErrorObject).toEqual({ n: 1, updatedExisting: false, upserted: 'k' });
     expect(await collection.findOneAndUpdate({ _id: 'missing' }, { $inc: { n: 1 } })).toBeNull();
@@ -257,8 +283,13 @@ describe('updating', () => {
 
   it('replaces and deletes through findOneAndReplace / findOneAndDelete', async () => {
     const collection = await seeded();
-    expect(await collection.findOneAndReplace({ _id: 5 }, { name: 'eva', team: 'green', age: 31, joined: new Date(1) }, { returnDocument: 'after' }))
-      .toEqual({ _id: 5, name: 'eva', team: 'green', age: 31, joined: new Date(1) });
+    expect(
+      await collection.findOneAndReplace(
+        { _id: 5 },
+        { name: 'eva', team: 'green', age: 31, joined: new Date(1) },
+        { returnDocument: 'after' },
+      ),
+    ).toEqual({ _id: 5, name: 'eva', team: 'green', age: 31, joined: new Date(1) });
     expect(await collection.findOneAndDelete({ team: 'red' }, { sort: { age: 1 } })).toEqual(people[2]);
     expect(ids(await collection.find().toArray())).toEqual([1, 2, 4, 5]);
   });

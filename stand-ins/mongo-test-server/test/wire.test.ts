@@ -21,7 +21,11 @@ function frame(requestId: number, opCode: number, payload: Buffer): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-function opMsg(requestId: number, body: Document, options: { flags?: number; sequence?: [string, Document[]]; checksum?: boolean } = {}): Buffer {
+function opMsg(
+  requestId: number,
+  body: Document,
+  options: { flags?: number; sequence?: [string, Document[]]; checksum?: boolean } = {},
+): Buffer {
   const flags = Buffer.alloc(4);
   flags.writeUInt32LE((options.flags ?? 0) | (options.checksum ? 1 : 0));
   const sections = [flags, Buffer.from([0]), Buffer.from(serialize(body))];
@@ -92,7 +96,13 @@ afterAll(async () => {
 
 describe('wire protocol', () => {
   it('answers a legacy OP_QUERY ismaster with an OP_REPLY', async () => {
-    const query = Buffer.concat([Buffer.alloc(4), Buffer.from('admin.$cmd\0'), Buffer.alloc(4), Buffer.from([1, 0, 0, 0]), Buffer.from(serialize({ ismaster: 1, helloOk: true }))]);
+    const query = Buffer.concat([
+      Buffer.alloc(4),
+      Buffer.from('admin.$cmd\0'),
+      Buffer.alloc(4),
+      Buffer.from([1, 0, 0, 0]),
+      Buffer.from(serialize({ ismaster: 1, helloOk: true })),
+    ]);
     const reply = await raw.request(frame(7, OP_QUERY, query));
     expect(reply.readInt32LE(8)).toBe(7); // responseTo
     expect(reply.readInt32LE(12)).toBe(OP_REPLY);
@@ -101,7 +111,9 @@ describe('wire protocol', () => {
   });
 
   it('folds an OP_MSG document sequence into the command and ignores the checksum bytes', async () => {
-    const reply = await raw.request(opMsg(8, { insert: 'seq', $db: 'wire' }, { sequence: ['documents', [{ _id: 1 }, { _id: 2 }]], checksum: true }));
+    const reply = await raw.request(
+      opMsg(8, { insert: 'seq', $db: 'wire' }, { sequence: ['documents', [{ _id: 1 }, { _id: 2 }]], checksum: true }),
+    );
     expect(reply.readInt32LE(8)).toBe(8);
     expect(msgBody(reply)).toEqual({ n: 2, ok: 1 });
   });

@@ -76,8 +76,22 @@ async function spawnRedis(port: number, dir: string, extraArgs: string[] = []): 
   const res = spawnSync(
     bin,
     [
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir, '--logfile', join(dir, `redis-${port}.log`),
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      pidfile,
+      '--dir',
+      dir,
+      '--logfile',
+      join(dir, `redis-${port}.log`),
       ...extraArgs,
     ],
     { encoding: 'utf8' },
@@ -142,7 +156,14 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
     const port = await freePort({ clusterBus: true });
     ports.push(port);
     pids.push(
-      await spawnRedis(port, dir, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000']),
+      await spawnRedis(port, dir, [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '2000',
+      ]),
     );
   }
   const create = spawnSync(

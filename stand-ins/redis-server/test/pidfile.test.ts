@@ -43,7 +43,10 @@ describe('startRedisServer', () => {
       expect(redis.pid).not.toBe(process.pid);
       await redis.stop();
       // Exited: gone, or a zombie that the sandbox's init has not reaped yet.
-      const state = await readFile(`/proc/${redis.pid}/stat`, 'utf8').then((s) => s.slice(s.lastIndexOf(')') + 2)[0], () => 'gone');
+      const state = await readFile(`/proc/${redis.pid}/stat`, 'utf8').then(
+        (s) => s.slice(s.lastIndexOf(')') + 2)[0],
+        () => 'gone',
+      );
       expect(['gone', 'Z']).toContain(state);
     }
   });

@@ -34,7 +34,13 @@ export async function endCancelled(e: Ending, emitter: RunLogEmitter, reason: st
   for (const item of emitter.pending.values()) {
     if (hasVisibleText(item)) e.seq.step(() => e.store.addItem(owner, threadId, item));
   }
-  const note: ThreadItem = { id: newId('shcx'), thread_id: threadId, created_at: new Date().toISOString(), type: 'sdk_hidden_context', content: STREAM_CANCELLED_CONTEXT };
+  const note: ThreadItem = {
+    id: newId('shcx'),
+    thread_id: threadId,
+    created_at: new Date().toISOString(),
+    type: 'sdk_hidden_context',
+    content: STREAM_CANCELLED_CONTEXT,
+  };
   e.seq.step(() => e.store.addItem(owner, threadId, note));
   releaseStep(e);
   await e.seq.end({ outcome: 'cancelled', reason });

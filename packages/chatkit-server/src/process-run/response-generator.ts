@@ -4,7 +4,11 @@ import type { ResponseArgs, ResponseEvent, SwitchyardApp } from '@switchyard/app
 import type { ChatStore } from '@switchyard/store';
 import type { RunPlan } from '../run-plan.ts';
 
-export async function* responseGenerator(deps: { app: SwitchyardApp; store: ChatStore }, plan: RunPlan, base: ResponseArgs): AsyncGenerator<ResponseEvent> {
+export async function* responseGenerator(
+  deps: { app: SwitchyardApp; store: ChatStore },
+  plan: RunPlan,
+  base: ResponseArgs,
+): AsyncGenerator<ResponseEvent> {
   const { owner, threadId } = plan;
   switch (plan.request) {
     case 'threads.custom_action': {

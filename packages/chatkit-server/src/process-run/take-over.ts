@@ -10,7 +10,7 @@ const PAGE = 1_000;
 /** Items the client was shown after the prefix and not told to forget. */
 async function shownItems(runLog: RunLog, runId: string, afterSeq: number): Promise<Set<string>> {
   const shown = new Set<string>();
-  for (let after = afterSeq; ; ) {
+  for (let after = afterSeq; ;) {
     const page = await runLog.read(runId, after, PAGE);
     for (const entry of page) {
       if (entry.kind !== 'event') continue;
@@ -25,7 +25,12 @@ async function shownItems(runLog: RunLog, runId: string, afterSeq: number): Prom
 }
 
 /** Claims the run; returns how many items of a previous attempt were queued for removal (0 on a first attempt). */
-export async function claimRun(deps: { runLog: RunLog; store: ChatStore }, plan: RunPlan, fence: string, seq: RunEventSequencer): Promise<{ removed: number; previousSeq: number } | null> {
+export async function claimRun(
+  deps: { runLog: RunLog; store: ChatStore },
+  plan: RunPlan,
+  fence: string,
+  seq: RunEventSequencer,
+): Promise<{ removed: number; previousSeq: number } | null> {
   const claim = await deps.runLog.claim(plan.runId, fence);
   if (claim.previousFence === null || claim.seq <= claim.prefixEnd) return null;
   const shown = await shownItems(deps.runLog, plan.runId, claim.prefixEnd);

@@ -31,7 +31,15 @@ export async function writeWholeRun(deps: OpenRunDeps, runId: string, events: Th
 /** Appends the stream's opening events, marks where the worker's part begins, and enqueues the plan. */
 export async function openRun(
   deps: OpenRunDeps,
-  p: { runId: string; owner: string; thread: ThreadMetadata; context: RequestContext; before: ThreadStreamEvent[]; after: ThreadStreamEvent[]; plan: RunPlanFields },
+  p: {
+    runId: string;
+    owner: string;
+    thread: ThreadMetadata;
+    context: RequestContext;
+    before: ThreadStreamEvent[];
+    after: ThreadStreamEvent[];
+    plan: RunPlanFields;
+  },
 ): Promise<void> {
   const { runId, owner, thread, context } = p;
   const streamOptions: ThreadStreamEvent = {
@@ -41,9 +49,21 @@ export async function openRun(
   const prefix = [...p.before, streamOptions, ...p.after];
   const first = await deps.runLog.append(runId, prefix.map(toEntry));
   await deps.runLog.markPrefixEnd(runId, first + prefix.length - 1);
-  await inSpan('publish runs', { kind: SpanKind.PRODUCER, attributes: jobSpanAttributes(RUNS_QUEUE, runId, { runId, threadId: thread.id }) }, async () => {
-    const trace = currentTraceCarrier();
-    const plan: RunPlan = { ...p.plan, runId, owner, threadId: thread.id, metadata: context.metadata as RunPlan['metadata'], enqueuedAt: Date.now(), ...(trace ? { trace } : {}) };
-    await deps.runsQueue.add('run', plan, { jobId: runId });
-  });
+  await inSpan(
+    'publish runs',
+    { kind: SpanKind.PRODUCER, attributes: jobSpanAttributes(RUNS_QUEUE, runId, { runId, threadId: thread.id }) },
+    async () => {
+      const trace = currentTraceCarrier();
+      const plan: RunPlan = {
+        ...p.plan,
+        runId,
+        owner,
+        threadId: thread.id,
+        metadata: context.metadata as RunPlan['metadata'],
+        enqueuedAt: Date.now(),
+        ...(trace ? { trace } : {}),
+      };
+      await deps.runsQueue.add('run', plan, { jobId: runId });
+    },
+  );
 }

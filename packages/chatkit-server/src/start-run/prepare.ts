@@ -61,7 +61,12 @@ async function saveUserMessage(store: ChatStore, owner: string, user: UserMessag
   await store.addItem(owner, user.thread_id, user);
 }
 
-export async function prepareRequest(deps: PrepareDeps, owner: string, thread: ThreadMetadata, req: StreamingRequest): Promise<PreparedRequest> {
+export async function prepareRequest(
+  deps: PrepareDeps,
+  owner: string,
+  thread: ThreadMetadata,
+  req: StreamingRequest,
+): Promise<PreparedRequest> {
   const { store } = deps;
   switch (req.type) {
     case 'threads.create': {
@@ -110,7 +115,8 @@ export async function prepareRequest(deps: PrepareDeps, owner: string, thread: T
     case 'threads.custom_action': {
       const sender = req.params.item_id ? await store.loadItem(owner, thread.id, req.params.item_id) : null;
       // The one set-up failure the reference reports in the stream (docs/protocol.md §6.7): an error, no stream_options.
-      if (sender && sender.type !== 'widget') return { kind: 'only', events: [{ type: 'error', code: 'stream.error', allow_retry: false }] };
+      if (sender && sender.type !== 'widget')
+        return { kind: 'only', events: [{ type: 'error', code: 'stream.error', allow_retry: false }] };
       return {
         kind: 'run',
         write: async () => undefined,
@@ -148,10 +154,15 @@ async function prepareClientToolOutput(
   };
 }
 
-async function prepareRetry(deps: PrepareDeps, owner: string, thread: ThreadMetadata, req: ChatKitRequestOf<'threads.retry_after_item'>): Promise<PreparedRequest> {
+async function prepareRetry(
+  deps: PrepareDeps,
+  owner: string,
+  thread: ThreadMetadata,
+  req: ChatKitRequestOf<'threads.retry_after_item'>,
+): Promise<PreparedRequest> {
   const { store } = deps;
   const newer: ThreadItem[] = [];
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await store.loadThreadItems(owner, thread.id, { limit: 20, order: 'desc', after });
     for (const item of page.data) {
       if (item.id !== req.params.item_id) {

@@ -38,7 +38,11 @@ export async function startRun(deps: StartRunDeps, owner: string, req: Streaming
   const thread: ThreadMetadata = req.type === 'threads.create' ? newThread(now) : await deps.store.loadThread(owner, req.params.thread_id);
   const runId = newId('run');
   // Step 2: one active run per thread, one of the owner's run slots.
-  const reservation = await RunReservation.acquire(deps.limits, { owner, threadId: thread.id, runId }, { threadBusyWaitMs: deps.threadBusyWaitMs ?? 0 });
+  const reservation = await RunReservation.acquire(
+    deps.limits,
+    { owner, threadId: thread.id, runId },
+    { threadBusyWaitMs: deps.threadBusyWaitMs ?? 0 },
+  );
   let logOpened = false;
   try {
     // Step 3: every check, then the request's own writes.
@@ -59,7 +63,15 @@ export async function startRun(deps: StartRunDeps, owner: string, req: Streaming
     // Step 4: the run log and the job; from here the worker owns the reservation.
     await createRunLog(deps, runId, owner, thread.id);
     logOpened = true;
-    await openRun(deps, { runId, owner, thread, context: { ...context, runId }, before: prepared.before, after: prepared.after, plan: prepared.plan });
+    await openRun(deps, {
+      runId,
+      owner,
+      thread,
+      context: { ...context, runId },
+      before: prepared.before,
+      after: prepared.after,
+      plan: prepared.plan,
+    });
     return { runId, threadId: thread.id };
   } catch (err) {
     await giveBack(deps, reservation, runId, logOpened, err);

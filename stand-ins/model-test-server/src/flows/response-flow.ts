@@ -151,14 +151,38 @@ class FlowWriter {
     yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item });
     const summary: ResponseReasoningItem.Summary[] = [];
     for (const [summaryIndex, deltas] of script.summaries.entries()) {
-      yield this.frame({ type: 'response.reasoning_summary_part.added', sequence_number: this.seq(), ...base, summary_index: summaryIndex, part: { type: 'summary_text', text: '' } });
+      yield this.frame({
+        type: 'response.reasoning_summary_part.added',
+        sequence_number: this.seq(),
+        ...base,
+        summary_index: summaryIndex,
+        part: { type: 'summary_text', text: '' },
+      });
       for (const delta of deltas) {
         await this.#pace();
-        yield this.frame({ type: 'response.reasoning_summary_text.delta', sequence_number: this.seq(), ...base, summary_index: summaryIndex, delta });
+        yield this.frame({
+          type: 'response.reasoning_summary_text.delta',
+          sequence_number: this.seq(),
+          ...base,
+          summary_index: summaryIndex,
+          delta,
+        });
       }
       const text = deltas.join('');
-      yield this.frame({ type: 'response.reasoning_summary_text.done', sequence_number: this.seq(), ...base, summary_index: summaryIndex, text });
-      yield this.frame({ type: 'response.reasoning_summary_part.done', sequence_number: this.seq(), ...base, summary_index: summaryIndex, part: { type: 'summary_text', text } });
+      yield this.frame({
+        type: 'response.reasoning_summary_text.done',
+        sequence_number: this.seq(),
+        ...base,
+        summary_index: summaryIndex,
+        text,
+      });
+      yield this.frame({
+        type: 'response.reasoning_summary_part.done',
+        sequence_number: this.seq(),
+        ...base,
+        summary_index: summaryIndex,
+        part: { type: 'summary_text', text },
+      });
       summary.push({ type: 'summary_text', text });
       this.#outputTokens += Math.ceil(text.length / 4);
     }
@@ -180,11 +204,24 @@ class FlowWriter {
       const annotations = partScript.annotations ?? [];
       if (partEvents) {
         const emptyPart: ResponseOutputText = { type: 'output_text', text: '', annotations: [] };
-        yield this.frame({ type: 'response.content_part.added', sequence_number: this.seq(), ...base, content_index: contentIndex, part: emptyPart });
+        yield this.frame({
+          type: 'response.content_part.added',
+          sequence_number: this.seq(),
+          ...base,
+          content_index: contentIndex,
+          part: emptyPart,
+        });
       }
       for (const delta of partScript.deltas) {
         await this.#pace();
-        yield this.frame({ type: 'response.output_text.delta', sequence_number: this.seq(), ...base, content_index: contentIndex, delta, logprobs: [] });
+        yield this.frame({
+          type: 'response.output_text.delta',
+          sequence_number: this.seq(),
+          ...base,
+          content_index: contentIndex,
+          delta,
+          logprobs: [],
+        });
       }
       for (const [annotationIndex, annotation] of annotations.entries()) {
         yield this.frame({
@@ -198,7 +235,14 @@ class FlowWriter {
       }
       const part: ResponseOutputText = { type: 'output_text', text, annotations };
       if (partEvents) {
-        yield this.frame({ type: 'response.output_text.done', sequence_number: this.seq(), ...base, content_index: contentIndex, text, logprobs: [] });
+        yield this.frame({
+          type: 'response.output_text.done',
+          sequence_number: this.seq(),
+          ...base,
+          content_index: contentIndex,
+          text,
+          logprobs: [],
+        });
         yield this.frame({ type: 'response.content_part.done', sequence_number: this.seq(), ...base, content_index: contentIndex, part });
       }
       parts.push(part);
@@ -212,7 +256,14 @@ class FlowWriter {
   async *functionCallItem(script: FunctionCallScript): AsyncGenerator<FlowFrame, void, undefined> {
     const outputIndex = this.#output.length;
     const id = newId('fc');
-    const item: ResponseFunctionToolCall = { id, type: 'function_call', call_id: newId('call'), name: script.name, arguments: '', status: 'in_progress' };
+    const item: ResponseFunctionToolCall = {
+      id,
+      type: 'function_call',
+      call_id: newId('call'),
+      name: script.name,
+      arguments: '',
+      status: 'in_progress',
+    };
     const base = { item_id: id, output_index: outputIndex };
     yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item });
     await this.#pace();
@@ -231,9 +282,7 @@ class FlowWriter {
     const size = tool.size !== undefined && tool.size !== 'auto' ? tool.size : '1024x1024';
     const quality = tool.quality !== undefined && tool.quality !== 'auto' ? tool.quality : 'high';
     const background = tool.background === 'transparent' ? 'transparent' : 'opaque';
-    const partials = this.#request.streaming
-      ? Math.max(0, Math.min(MAX_PARTIAL_IMAGES, Math.floor(tool.partial_images ?? 0)))
-      : 0;
+    const partials = this.#request.streaming ? Math.max(0, Math.min(MAX_PARTIAL_IMAGES, Math.floor(tool.partial_images ?? 0))) : 0;
     const added: ResponseOutputItem.ImageGenerationCall = { id, type: 'image_generation_call', status: 'in_progress', result: null };
     const base = { item_id: id, output_index: outputIndex };
     yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item: added });

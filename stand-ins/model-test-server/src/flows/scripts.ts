@@ -66,7 +66,13 @@ export const GOLDEN_20_TEXT_ANNOTATIONS: ItemScript[] = [
 
 /** Golden 21: two reasoning summaries (only the first streams in ChatKit), then "Answer". */
 export const GOLDEN_21_REASONING_ANSWER: ItemScript[] = [
-  { type: 'reasoning', summaries: [['Think', 'ing'], ['More', ' thoughts']] },
+  {
+    type: 'reasoning',
+    summaries: [
+      ['Think', 'ing'],
+      ['More', ' thoughts'],
+    ],
+  },
   { type: 'message', parts: [{ deltas: ['Answer'] }], partEvents: false },
 ];
 

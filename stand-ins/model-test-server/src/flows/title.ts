@@ -15,7 +15,8 @@ const OF_CONVERSATION = /\b(?:conversations?|chats?|threads?|discussions?|dialog
 // The ask may also begin with the noun: "Title for this conversation:", "A short title for the chat".
 const NOUN_FIRST = /^\s*(?:an?\s+)?(?:(?:short|brief|concise)\s+)?(?:title|headline)\s+(?:for|of)\b/i;
 // An agent whose instructions are to write titles: "You write short titles."
-const TITLER_INSTRUCTIONS = /\b(?:write|writes|generate|generates|create|creates|produce|produces|suggest|suggests)\b(?:\s+[\w'’-]+){0,3}?\s+titles?\b/i;
+const TITLER_INSTRUCTIONS =
+  /\b(?:write|writes|generate|generates|create|creates|produce|produces|suggest|suggests)\b(?:\s+[\w'’-]+){0,3}?\s+titles?\b/i;
 
 /**
  * The conversation text a title is asked for, or null when the request is not a title request.
@@ -61,8 +62,49 @@ const MARKERS = /\[(?:flow|fault):[^\]\s]*(?:\s+\{.*?\})?\]/gi;
 const LEADING_FILLER =
   /^(?:(?:please|pls|kindly|hi|hello|hey|ok|okay|(?:can|could|would|will)\s+you|i\s+(?:want|need|would\s+like)\s+(?:you\s+)?to|i'd\s+like\s+(?:you\s+)?to|help\s+me(?:\s+to)?|let's|lets)\b[\s,;:!.]*)+/i;
 // Lower-case inside a title (articles, short conjunctions and prepositions), and never its last word.
-const SMALL_WORDS = new Set(['a', 'an', 'the', 'and', 'or', 'but', 'nor', 'of', 'at', 'by', 'for', 'in', 'on', 'to', 'with', 'from', 'into', 'as', 'per', 'via']);
-const NEVER_LAST = new Set([...SMALL_WORDS, 'about', 'my', 'your', 'our', 'their', 'his', 'her', 'its', 'this', 'that', 'is', 'are', 'me', 'you', 'i', 'we', 'some', 'very']);
+const SMALL_WORDS = new Set([
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'but',
+  'nor',
+  'of',
+  'at',
+  'by',
+  'for',
+  'in',
+  'on',
+  'to',
+  'with',
+  'from',
+  'into',
+  'as',
+  'per',
+  'via',
+]);
+const NEVER_LAST = new Set([
+  ...SMALL_WORDS,
+  'about',
+  'my',
+  'your',
+  'our',
+  'their',
+  'his',
+  'her',
+  'its',
+  'this',
+  'that',
+  'is',
+  'are',
+  'me',
+  'you',
+  'i',
+  'we',
+  'some',
+  'very',
+]);
 
 /**
  * A title of at most six words from the conversation's text: markers and leading filler dropped,

@@ -9,8 +9,16 @@ import type { CommandContext, CommandTable } from './command.ts';
 
 /** Collection options worth keeping for listCollections; none of them is enforced. */
 const COLLECTION_OPTIONS = [
-  'capped', 'size', 'max', 'validator', 'validationLevel', 'validationAction',
-  'timeseries', 'expireAfterSeconds', 'collation', 'clusteredIndex',
+  'capped',
+  'size',
+  'max',
+  'validator',
+  'validationLevel',
+  'validationAction',
+  'timeseries',
+  'expireAfterSeconds',
+  'collation',
+  'clusteredIndex',
 ];
 
 const batchSizeOf = (cmd: Doc): number | undefined => optionalNumber(optionalDoc(cmd, 'cursor') ?? {}, 'batchSize');
@@ -43,9 +51,7 @@ function listCollections(cmd: Doc, ctx: CommandContext): Doc {
   const infos = ctx.storage
     .collections(ctx.db)
     .map(({ name, options }) =>
-      nameOnly
-        ? { name, type: 'collection' }
-        : { name, type: 'collection', options, info: { readOnly: false }, idIndex: ID_INDEX },
+      nameOnly ? { name, type: 'collection' } : { name, type: 'collection', options, info: { readOnly: false }, idIndex: ID_INDEX },
     )
     .filter((info) => matches(info, filter));
   return { cursor: ctx.cursors.open(`${ctx.db}.$cmd.listCollections`, infos, { batchSize: batchSizeOf(cmd) }) };

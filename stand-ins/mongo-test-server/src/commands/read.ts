@@ -7,8 +7,7 @@ import type { Doc } from '../values.ts';
 import { docList, optionalBool, optionalDoc, optionalNumber, targetCollection } from './command.ts';
 import type { CommandContext, CommandTable } from './command.ts';
 
-const storedDocs = (ctx: CommandContext, name: string): readonly Doc[] =>
-  ctx.storage.collection(ctx.db, name)?.docs ?? [];
+const storedDocs = (ctx: CommandContext, name: string): readonly Doc[] => ctx.storage.collection(ctx.db, name)?.docs ?? [];
 
 function cursorId(value: unknown, field: string): Long {
   if (bsonType(value) === 'Long') return value as Long;

@@ -24,8 +24,7 @@ function runWrites(ops: Doc[], ordered: boolean, apply: (op: Doc, index: number)
   return writeErrors;
 }
 
-const withWriteErrors = (reply: Doc, writeErrors: Doc[]): Doc =>
-  writeErrors.length > 0 ? { ...reply, writeErrors } : reply;
+const withWriteErrors = (reply: Doc, writeErrors: Doc[]): Doc => (writeErrors.length > 0 ? { ...reply, writeErrors } : reply);
 
 const isOrdered = (cmd: Doc): boolean => optionalBool(cmd, 'ordered') ?? true;
 
