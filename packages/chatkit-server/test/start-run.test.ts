@@ -29,7 +29,28 @@ async function strayThreadLocks(): Promise<string[]> {
   const holders = keys.length ? await h.redis.mget(...keys) : [];
   return holders.filter((v): v is string => v !== null && !startedRuns.has(v));
 }
-const input = (text: string) => ({ content: [{ type: 'input_text', text }], attachments: [], inference_options: {} });
+const input = (text: string, attachments: string[] = []) => ({
+  content: [{ type: 'input_text', text }],
+  attachments,
+  inference_options: {},
+});
+
+/** A stored file attachment not yet used by a message. */
+async function newAttachment(owner: string): Promise<string> {
+  const id = newId('atc');
+  await h.store.saveAttachment(owner, { id, type: 'file', name: 'notes.txt', mime_type: 'text/plain' });
+  return id;
+}
+
+/** Every document the store holds for the owner, in a stable order. */
+async function storeOf(owner: string): Promise<unknown[]> {
+  const byId = { _id: 1 } as const;
+  return [
+    await h.store.threads.find({ owner }).sort(byId).toArray(),
+    await h.store.items.find({ owner }).sort(byId).toArray(),
+    await h.store.attachments.find({ owner }).sort(byId).toArray(),
+  ];
+}
 
 async function newThreadWith(owner: string, items: (threadId: string) => ThreadItem[]): Promise<ThreadMetadata> {
   const thread: ThreadMetadata = { id: newId('thr'), created_at: at(), status: { type: 'active' }, metadata: {} };
@@ -65,18 +86,24 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   {
-    name: 'threads.create',
-    request: async () => ({ req: parseChatKitRequest({ type: 'threads.create', params: { input: input('hello') } }) as StreamingRequest }),
+    name: 'threads.create (with an attachment)',
+    request: async (owner) => ({
+      req: parseChatKitRequest({
+        type: 'threads.create',
+        params: { input: input('hello', [await newAttachment(owner)]) },
+      }) as StreamingRequest,
+    }),
   },
   {
-    name: 'threads.add_user_message',
+    name: 'threads.add_user_message (with an attachment)',
     async request(owner) {
       const t = await newThreadWith(owner, (id) => [userMessage(id), assistantMessage(id)]);
+      const attachment = await newAttachment(owner);
       return {
         threadId: t.id,
         req: parseChatKitRequest({
           type: 'threads.add_user_message',
-          params: { thread_id: t.id, input: input('again') },
+          params: { thread_id: t.id, input: input('again', [attachment]) },
         }) as StreamingRequest,
       };
     },
@@ -180,6 +207,7 @@ describe('startRun gives back its reservation on every failure path', () => {
     for (let failAt = 1; ; failAt++) {
       const owner = `u-${newId('msg').slice(4)}`;
       const { req, threadId: knownThread } = await scenario.request(owner);
+      const stored = await storeOf(owner);
       const faults = faultInjector(failAt);
       let createdRun: string | undefined;
       const runLog = faults.wrap('runLog', h.runLog);
@@ -206,11 +234,12 @@ describe('startRun gives back its reservation on every failure path', () => {
       } catch (err) {
         expect(err).toBeInstanceOf(InjectedFault);
         failures++;
-        const failed = faults.calls.at(-1);
+        const failed = faults.calls[failAt - 1];
         expect((await reservationState(h, owner, knownThread ?? 'none')).slots, `a run slot is still held after ${failed} failed`).toBe(0);
         expect(await strayThreadLocks(), `a thread lock is still held after ${failed} failed`).toEqual([]);
         if (createdRun)
           expect((await h.runLog.meta(createdRun))?.endedAt, `run log left open after ${faults.calls.at(-1)} failed`).toBeDefined();
+        expect(await storeOf(owner), `the store changed although ${failed} failed`).toEqual(stored);
         continue;
       }
       // No failure left to inject: the start went through; the reservation is the worker's now.

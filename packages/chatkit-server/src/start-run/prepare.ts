@@ -2,9 +2,10 @@
 // reservation. The outcome says what to write, which events open the stream and what the worker
 // gets, or that the request is answered without a worker (docs/protocol.md §6.2–6.7).
 import { itemForWire, type AttachmentDeps } from '@switchyard/attachments';
-import { BadRequest, Conflict } from '@switchyard/errors';
+import { BadRequest, Conflict, NotFound } from '@switchyard/errors';
 import {
   newId,
+  type Attachment,
   type ChatKitRequestOf,
   type StreamingRequest,
   type ThreadItem,
@@ -15,6 +16,7 @@ import {
 } from '@switchyard/protocol';
 import type { ChatStore } from '@switchyard/store';
 import { answerStructuredInput } from '../requests/structured-input.ts';
+import type { Undo } from './undo.ts';
 import type { RunPlan } from '../run-plan.ts';
 
 export interface PrepareDeps {
@@ -28,8 +30,8 @@ type Distribute<P> = P extends RunPlan ? Omit<P, 'runId' | 'owner' | 'threadId' 
 export type RunPlanFields = Distribute<RunPlan>;
 
 export type PreparedRequest =
-  /** A run: the request's own writes, the events around `stream_options`, and the worker's plan. */
-  | { kind: 'run'; write: () => Promise<void>; before: ThreadStreamEvent[]; after: ThreadStreamEvent[]; plan: RunPlanFields }
+  /** A run: the request's own writes (each with its inverse), the events around `stream_options`, and the worker's plan. */
+  | { kind: 'run'; write: (undo: Undo) => Promise<void>; before: ThreadStreamEvent[]; after: ThreadStreamEvent[]; plan: RunPlanFields }
   /** Answered with these events and no worker (the set-up failure the reference streams, docs/protocol.md §6.7). */
   | { kind: 'only'; events: ThreadStreamEvent[] }
   /** An empty stream, nothing written (retry of an unknown item, docs/protocol.md §6.6). */
@@ -40,10 +42,16 @@ export function newThread(now: () => string): ThreadMetadata {
   return { id: newId('thr'), created_at: now(), status: { type: 'active' }, metadata: {} };
 }
 
-async function buildUserMessage(deps: PrepareDeps, owner: string, threadId: string, input: UserMessageInput): Promise<UserMessageItem> {
+interface NewUserMessage {
+  user: UserMessageItem;
+  /** The attachments as stored before the message names them (to put back on undo). */
+  attachmentsBefore: Attachment[];
+}
+
+async function buildUserMessage(deps: PrepareDeps, owner: string, threadId: string, input: UserMessageInput): Promise<NewUserMessage> {
   // Unknown or foreign attachment ids fail here (404), before anything is written.
   const attachments = await Promise.all(input.attachments.map((id) => deps.store.loadAttachment(owner, id)));
-  return {
+  const user: UserMessageItem = {
     id: newId('msg'),
     thread_id: threadId,
     created_at: deps.now(),
@@ -53,12 +61,22 @@ async function buildUserMessage(deps: PrepareDeps, owner: string, threadId: stri
     ...(input.quoted_text != null ? { quoted_text: input.quoted_text } : {}),
     inference_options: input.inference_options,
   };
+  return { user, attachmentsBefore: attachments };
 }
 
-async function saveUserMessage(store: ChatStore, owner: string, user: UserMessageItem): Promise<void> {
+async function saveUserMessage(store: ChatStore, owner: string, m: NewUserMessage, undo: Undo): Promise<void> {
   // Attachments learn their thread when the message that uses them is stored (1.6.0 upsert).
-  for (const a of user.attachments) await store.saveAttachment(owner, a);
-  await store.addItem(owner, user.thread_id, user);
+  for (const [i, a] of m.user.attachments.entries()) {
+    const before = m.attachmentsBefore[i]!;
+    await undo.write(
+      () => store.saveAttachment(owner, a),
+      () => store.saveAttachment(owner, before),
+    );
+  }
+  await undo.write(
+    () => store.addItem(owner, m.user.thread_id, m.user),
+    () => store.deleteThreadItem(owner, m.user.thread_id, m.user.id),
+  );
 }
 
 export async function prepareRequest(
@@ -70,12 +88,17 @@ export async function prepareRequest(
   const { store } = deps;
   switch (req.type) {
     case 'threads.create': {
-      const user = await buildUserMessage(deps, owner, thread.id, req.params.input);
+      const message = await buildUserMessage(deps, owner, thread.id, req.params.input);
+      const { user } = message;
       return {
         kind: 'run',
-        write: async () => {
-          await store.saveThread(owner, thread);
-          await saveUserMessage(store, owner, user);
+        write: async (undo) => {
+          // Undone last: deleting the thread takes its items with it.
+          await undo.write(
+            () => store.saveThread(owner, thread),
+            () => store.deleteThread(owner, thread.id).catch((err: unknown) => (err instanceof NotFound ? undefined : Promise.reject(err))),
+          );
+          await saveUserMessage(store, owner, message, undo);
         },
         before: [
           { type: 'thread.created', thread: { ...thread, items: { data: [], has_more: false } } },
@@ -86,10 +109,11 @@ export async function prepareRequest(
       };
     }
     case 'threads.add_user_message': {
-      const user = await buildUserMessage(deps, owner, thread.id, req.params.input);
+      const message = await buildUserMessage(deps, owner, thread.id, req.params.input);
+      const { user } = message;
       return {
         kind: 'run',
-        write: () => saveUserMessage(store, owner, user),
+        write: (undo) => saveUserMessage(store, owner, message, undo),
         before: [{ type: 'thread.item.done', item: await itemForWire(deps.attachments, owner, user) }],
         after: [],
         plan: { request: 'threads.add_user_message', inputItemId: user.id },
@@ -104,7 +128,11 @@ export async function prepareRequest(
       const answered = answerStructuredInput(item, req.params.input);
       return {
         kind: 'run',
-        write: () => store.saveItem(owner, thread.id, answered),
+        write: (undo) =>
+          undo.write(
+            () => store.saveItem(owner, thread.id, answered),
+            () => store.saveItem(owner, thread.id, item),
+          ),
         before: [],
         after: [{ type: 'thread.item.replaced', item: answered }],
         plan: { request: 'threads.add_structured_input', itemId: answered.id },
@@ -143,10 +171,18 @@ async function prepareClientToolOutput(
   const stale = recent.slice(1).filter((i) => i.type === 'client_tool_call' && i.status === 'pending');
   return {
     kind: 'run',
-    write: async () => {
+    write: async (undo) => {
       // docs/protocol.md §6.4: the completed call is saved silently; the client already knows the result.
-      await store.saveItem(owner, thread.id, { ...newest, status: 'completed', output: req.params.result });
-      for (const s of stale) await store.deleteThreadItem(owner, thread.id, s.id);
+      await undo.write(
+        () => store.saveItem(owner, thread.id, { ...newest, status: 'completed', output: req.params.result }),
+        () => store.saveItem(owner, thread.id, newest),
+      );
+      for (const s of stale) {
+        await undo.write(
+          () => store.deleteThreadItem(owner, thread.id, s.id),
+          () => store.saveItem(owner, thread.id, s),
+        );
+      }
     },
     before: [],
     after: [],
@@ -173,8 +209,15 @@ async function prepareRetry(
       return {
         kind: 'run',
         // docs/protocol.md §6.6: delete everything newer, without removed events (the client already dropped them).
-        write: async () => {
-          for (const n of newer) await store.deleteThreadItem(owner, thread.id, n.id);
+        write: async (undo) => {
+          for (const n of newer) {
+            // Put back with its stored blob reference (a generated image keeps its object).
+            const blob = await store.loadItemBlob(owner, thread.id, n.id);
+            await undo.write(
+              () => store.deleteThreadItem(owner, thread.id, n.id),
+              () => store.addItem(owner, thread.id, n, blob ?? undefined),
+            );
+          }
         },
         before: [],
         after: [],

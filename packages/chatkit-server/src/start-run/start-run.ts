@@ -1,7 +1,8 @@
 // Starting a run: the synchronous prefix of every streaming request (docs/architecture.md §3 step 2),
 // in four steps — find the thread, reserve (RunReservation), check and write (prepare.ts), open the
-// run log and enqueue (open-run.ts). A failure at any step gives back the reservation and ends a run
-// log it opened, so bad input gets a JSON error and holds nothing.
+// run log and enqueue (open-run.ts). A failure at any step takes back what the request wrote (undo.ts),
+// gives back the reservation and ends a run log it opened: the client gets an error, and the store,
+// the thread lock and the user's run slots are as the request found them.
 import type { Queue } from 'bullmq';
 import type { AttachmentDeps } from '@switchyard/attachments';
 import type { RequestContext, SwitchyardApp } from '@switchyard/app-api';
@@ -13,6 +14,7 @@ import { RunReservation } from '../run-reservation.ts';
 import type { RunPlan } from '../run-plan.ts';
 import { createRunLog, openRun, writeWholeRun } from './open-run.ts';
 import { newThread, prepareRequest } from './prepare.ts';
+import { Undo } from './undo.ts';
 
 export interface StartRunDeps {
   store: ChatStore;
@@ -44,6 +46,7 @@ export async function startRun(deps: StartRunDeps, owner: string, req: Streaming
     { threadBusyWaitMs: deps.threadBusyWaitMs ?? 0 },
   );
   let logOpened = false;
+  const undo = new Undo();
   try {
     // Step 3: every check, then the request's own writes.
     const prepared = await prepareRequest({ store: deps.store, attachments: deps.attachments, now }, owner, thread, req);
@@ -59,7 +62,7 @@ export async function startRun(deps: StartRunDeps, owner: string, req: Streaming
       await writeWholeRun(deps, runId, prepared.events);
       return { runId, threadId: thread.id };
     }
-    await prepared.write();
+    await prepared.write(undo);
     // Step 4: the run log and the job; from here the worker owns the reservation.
     await createRunLog(deps, runId, owner, thread.id);
     logOpened = true;
@@ -74,6 +77,7 @@ export async function startRun(deps: StartRunDeps, owner: string, req: Streaming
     });
     return { runId, threadId: thread.id };
   } catch (err) {
+    await undo.run((e) => deps.onCleanupError?.(e, runId));
     await giveBack(deps, reservation, runId, logOpened, err);
     throw err;
   }
