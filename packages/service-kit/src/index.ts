@@ -85,12 +85,20 @@ export async function runChecks(
   return { ok: Object.values(results).every((r) => r === 'ok'), checks: results };
 }
 
+/** How long the readiness query may run on the MongoDB server (runChecks gives up after 2 s anyway). */
+export const MONGO_CHECK_MAX_TIME_MS = 1_000;
+
 export function dependencyChecks(deps: Pick<Dependencies, 'redis' | 'store' | 'blob'>): Record<string, Check> {
+  // MongoDB is ready when it answers a query on the collections requests read, not merely a ping: a
+  // server can answer ping while every query on them fails. One _id from each, server-side bounded.
+  const probe = { projection: { _id: 1 }, limit: 1, maxTimeMS: MONGO_CHECK_MAX_TIME_MS };
   return {
     redis: async () => {
       await deps.redis.ping();
     },
-    mongodb: () => deps.store.ping(),
+    mongodb: async () => {
+      await Promise.all([deps.store.threads.find({}, probe).toArray(), deps.store.items.find({}, probe).toArray()]);
+    },
     blob: () => deps.blob.ping(),
   };
 }

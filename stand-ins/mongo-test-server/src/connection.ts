@@ -10,9 +10,10 @@ import { encodeMsg, encodeReply, MAX_MESSAGE_BYTES, messageLength, parseMessage 
 const HEADER_BYTES = 16;
 let lastRequestId = 0;
 
-export type SharedState = Omit<CommandContext, 'db'>;
+export type SharedState = Omit<CommandContext, 'db' | 'client'>;
 
-export function serveConnection(socket: Socket, shared: SharedState): void {
+export function serveConnection(socket: Socket, server: SharedState): void {
+  const shared: Omit<CommandContext, 'db'> = { ...server, client: {} };
   // Chunks are joined once per complete message, not on every read: large inserts arrive in many.
   let chunks: Buffer[] = [];
   let buffered = 0;
@@ -24,6 +25,7 @@ export function serveConnection(socket: Socket, shared: SharedState): void {
       if (buffered < 4) return;
       if ((chunks[0]?.length ?? 0) < 4) chunks = [Buffer.concat(chunks)];
       const length = messageLength(chunks[0] ?? Buffer.alloc(0)) ?? 0;
+      // Longer than the maxMessageSizeBytes hello advertises: closed before any of it is buffered.
       if (length < HEADER_BYTES || length > MAX_MESSAGE_BYTES) return void socket.destroy();
       if (buffered < length) return;
       const joined = chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
@@ -36,7 +38,7 @@ export function serveConnection(socket: Socket, shared: SharedState): void {
 }
 
 /** False when the message is not one this server can speak; the connection is then closed. */
-function answer(socket: Socket, message: Buffer, shared: SharedState): boolean {
+function answer(socket: Socket, message: Buffer, shared: Omit<CommandContext, 'db'>): boolean {
   let request;
   try {
     request = parseMessage(message);
@@ -56,6 +58,13 @@ function answer(socket: Socket, message: Buffer, shared: SharedState): boolean {
       const [db = 'admin'] = request.collection.split('.');
       const reply = runCommand(request.query, { ...shared, db });
       socket.write(encoded(reply, (doc) => encodeReply(requestId, request.requestId, doc)));
+      return true;
+    }
+    case 'refused': {
+      // Over a size or depth limit: an error reply, the command never runs, the connection stays.
+      const reply = request.error.toReply();
+      if (request.replyAs === 'query') socket.write(encoded(reply, (doc) => encodeReply(requestId, request.requestId, doc)));
+      else if (!request.moreToCome) socket.write(encoded(reply, (doc) => encodeMsg(requestId, request.requestId, doc)));
       return true;
     }
     case 'unsupported':

@@ -7,7 +7,9 @@ const CODES = {
   InternalError: 1,
   BadValue: 2,
   FailedToParse: 9,
+  Unauthorized: 13,
   TypeMismatch: 14,
+  Overflow: 15,
   NamespaceNotFound: 26,
   IndexNotFound: 27,
   CursorNotFound: 43,
@@ -18,22 +20,52 @@ const CODES = {
   InvalidNamespace: 73,
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
+  BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
+  // A bare assertion code has no name in error_codes.yml; the server calls it `Location<code>`.
+  Location17420: 17420,
 } as const;
+
+/** Codes tests commonly make `failCommand` answer with (error_codes.yml), so they carry their names. */
+const FAIL_POINT_CODES: Record<number, string> = {
+  6: 'HostUnreachable',
+  7: 'HostNotFound',
+  8: 'UnknownError',
+  50: 'MaxTimeMSExpired',
+  89: 'NetworkTimeout',
+  91: 'ShutdownInProgress',
+  112: 'WriteConflict',
+  189: 'PrimarySteppedDown',
+  9001: 'SocketException',
+  10107: 'NotWritablePrimary',
+  11600: 'InterruptedAtShutdown',
+  11602: 'InterruptedDueToReplStateChange',
+  13435: 'NotPrimaryNoSecondaryOk',
+  13436: 'NotPrimaryOrSecondary',
+};
 
 export type CodeName = keyof typeof CODES;
 
+/** The name the server gives a code: its error_codes.yml name, else `Location<code>`. */
+export function codeNameOf(code: number): string {
+  const known = Object.entries(CODES).find(([, value]) => value === code);
+  return known?.[0] ?? FAIL_POINT_CODES[code] ?? `Location${String(code)}`;
+}
+
 export class CommandError extends Error {
   readonly code: number;
+  readonly codeName: string;
 
   constructor(
-    readonly codeName: CodeName,
+    /** A name this server knows, or any numeric code (a `failCommand` fail point chooses its own). */
+    code: CodeName | number,
     message: string,
     /** Extra reply fields the driver reads, such as `keyPattern` and `keyValue` for 11000. */
     readonly details: Doc = {},
   ) {
     super(message);
-    this.code = CODES[codeName];
+    this.code = typeof code === 'number' ? code : CODES[code];
+    this.codeName = typeof code === 'number' ? codeNameOf(code) : code;
   }
 
   toReply(): Doc {

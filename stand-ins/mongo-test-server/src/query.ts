@@ -3,6 +3,7 @@
 import { Aggregator, Query } from 'mingo';
 import type { Doc } from './values.ts';
 import { asBadValue, CommandError } from './errors.ts';
+import { checkFieldPaths } from './limits.ts';
 import { comparable, comparableDoc, copyDoc, isPlainObject } from './values.ts';
 
 export interface FindSpec {
@@ -13,11 +14,15 @@ export interface FindSpec {
   limit?: number;
 }
 
-export const matches = (doc: Doc, filter: Doc): boolean =>
-  asBadValue(() => new Query(comparable(filter) as Doc, {}).test(comparableDoc(doc)));
+export function matches(doc: Doc, filter: Doc): boolean {
+  checkFieldPaths(filter);
+  return asBadValue(() => new Query(comparable(filter) as Doc, {}).test(comparableDoc(doc)));
+}
 
 /** Matching stored documents in result order; the very objects stored, not copies. */
 export function findDocs(docs: readonly Doc[], spec: FindSpec): Doc[] {
+  checkFieldPaths(spec.filter);
+  checkFieldPaths(spec.sort);
   return asBadValue(() => {
     const original = new Map<unknown, Doc>(docs.map((doc) => [comparableDoc(doc), doc]));
     let cursor = new Query(comparable(spec.filter ?? {}) as Doc, {}).find<Doc>([...original.keys()]);
@@ -40,6 +45,7 @@ function sortSpec(sort: Doc): Record<string, 1 | -1> {
 /** Applies a find projection, keeping the stored field order (so `_id` stays first), as the server does. */
 export function project(docs: Doc[], projection: Doc | undefined): Doc[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
+  checkFieldPaths(projection);
   const projected = asBadValue(() => new Query({}, {}).find<Doc>(docs, projection).all());
   return projected.map((fields, i) => {
     const ordered: Doc = {};
@@ -53,6 +59,7 @@ export function project(docs: Doc[], projection: Doc | undefined): Doc[] {
  * as JS numbers: the pipeline computes on the comparable view.
  */
 export function aggregate(docs: readonly Doc[], pipeline: Doc[], lookup: (name: string) => readonly Doc[]): Doc[] {
+  checkFieldPaths(pipeline);
   for (const stage of pipeline) {
     const [name] = Object.keys(stage);
     if (name === '$out' || name === '$merge') {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { serveConnection } from './connection.ts';
 import { CursorRegistry } from './cursors.ts';
+import { FailPoints } from './failpoints.ts';
 import { Storage } from './storage.ts';
 
 export interface MongoTestServer {
@@ -24,7 +25,7 @@ export interface MongoTestServerOptions {
 
 export async function startMongoTestServer(opts: MongoTestServerOptions = {}): Promise<MongoTestServer> {
   const host = opts.host ?? '127.0.0.1';
-  const shared = { storage: new Storage(), cursors: new CursorRegistry() };
+  const shared = { storage: new Storage(), cursors: new CursorRegistry(), failPoints: new FailPoints() };
   const sockets = new Set<Socket>();
   let connections = 0;
 

@@ -5,6 +5,7 @@ import { Aggregator, update as mingoUpdate } from 'mingo';
 import type { Modifier } from 'mingo/updater';
 import { compare, resolve, setValue } from 'mingo/util';
 import { asBadValue, CommandError } from './errors.ts';
+import { checkFieldPath, checkFieldPaths, checkUpdated } from './limits.ts';
 import { bsonType, comparable, copyDoc, isNumeric, isPlainObject, keyString } from './values.ts';
 import type { Doc } from './values.ts';
 
@@ -46,11 +47,16 @@ export function isReplacement(spec: UpdateSpec): spec is Doc {
   return operators === 0;
 }
 
-/** The document after the update, as a fresh copy; `doc` itself is never modified. */
+/**
+ * The document after the update, as a fresh copy; `doc` itself is never modified. A result over
+ * the depth or size limit is refused here, before it is copied or stored.
+ */
 export function applyUpdate(doc: Doc, spec: UpdateSpec, options: UpdateOptions): Doc {
-  if (Array.isArray(spec)) return settleId(doc, applyPipeline(doc, spec));
-  if (isReplacement(spec)) return settleId(doc, spec);
-  return settleId(doc, applyOperators(doc, spec, options));
+  checkFieldPaths(options.arrayFilters);
+  const after = Array.isArray(spec) ? applyPipeline(doc, spec) : isReplacement(spec) ? spec : applyOperators(doc, spec, options);
+  const settled = settleId(doc, after);
+  checkUpdated(settled, { upsert: options.inserting ?? false });
+  return copyDoc(settled);
 }
 
 /** What an upsert inserts: the filter's equality fields (only `_id` for a replacement), then the update. */
@@ -64,14 +70,15 @@ export function upsertDoc(filter: Doc, spec: UpdateSpec, arrayFilters?: Doc[]): 
 function settleId(before: Doc, after: Doc): Doc {
   const { _id, ...rest } = after;
   const original = before['_id'];
-  if (original === undefined) return copyDoc({ _id: _id ?? new ObjectId(), ...rest });
+  if (original === undefined) return { _id: _id ?? new ObjectId(), ...rest };
   if (_id !== undefined && keyString(_id) !== keyString(original)) {
     throw new CommandError('ImmutableField', "After applying the update, the (immutable) field '_id' was altered");
   }
-  return copyDoc({ _id: original, ...rest });
+  return { _id: original, ...rest };
 }
 
 function applyPipeline(doc: Doc, stages: Doc[]): Doc {
+  checkFieldPaths(stages);
   const [result] = asBadValue(() => new Aggregator(stages, {}).run<Doc>([copyDoc(doc)]));
   if (!isPlainObject(result)) throw new CommandError('BadValue', 'the update pipeline produced no document');
   return result;
@@ -102,6 +109,11 @@ function operatorsOf(spec: Doc, inserting: boolean): Operators {
     }
     if (!isPlainObject(fields)) {
       throw new CommandError('FailedToParse', `Modifiers operate on fields but ${op} was not given a document`);
+    }
+    // Keys are paths (mingo walks one call per part); so are `$rename`'s targets. Values are data.
+    for (const [path, value] of Object.entries(fields)) {
+      checkFieldPath(path);
+      if (op === '$rename' && typeof value === 'string') checkFieldPath(value);
     }
     ops[op] = { ...fields };
   }

@@ -2,6 +2,7 @@
 // answered with the server's TypeMismatch rather than a crash deep inside a handler.
 import type { CursorRegistry } from '../cursors.ts';
 import { CommandError } from '../errors.ts';
+import type { FailPoints } from '../failpoints.ts';
 import type { Storage } from '../storage.ts';
 import { isNumeric, isPlainObject } from '../values.ts';
 import type { Doc } from '../values.ts';
@@ -11,7 +12,10 @@ export interface CommandContext {
   db: string;
   storage: Storage;
   cursors: CursorRegistry;
+  failPoints: FailPoints;
   connectionId: number;
+  /** Per connection: what the client said about itself in its handshake. */
+  client: { appName?: string };
 }
 
 /** Returns the reply without `ok`; failures are thrown as CommandError. */

@@ -9,7 +9,14 @@ import { namespaceCommands } from './namespaces.ts';
 import { readCommands } from './read.ts';
 import { writeCommands } from './write.ts';
 
+/** A test command, as on a mongod with test commands enabled: admin only. */
+function configureFailPoint(cmd: Doc, ctx: CommandContext): Doc {
+  if (ctx.db !== 'admin') throw new CommandError('Unauthorized', 'configureFailPoint may only be run against the admin database.');
+  return ctx.failPoints.configure(cmd);
+}
+
 const COMMANDS: CommandTable = {
+  configureFailPoint,
   ...handshakeCommands,
   ...readCommands,
   ...writeCommands,
@@ -22,6 +29,7 @@ export function runCommand(cmd: Doc, ctx: CommandContext): Doc {
   try {
     const handler = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!handler) throw new CommandError('CommandNotFound', `no such command: '${name}'`);
+    ctx.failPoints.check(name, ctx.client.appName);
     return { ...handler(cmd, ctx), ok: 1 };
   } catch (error) {
     if (error instanceof CommandError) return error.toReply();

@@ -2,12 +2,21 @@
 // too), ping, endSessions, and the server metadata drivers and tools ask for.
 import { cpus, hostname, platform, release, totalmem, type } from 'node:os';
 import type { CommandContext, CommandHandler, CommandTable } from './command.ts';
+import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_BYTES } from '../limits.ts';
+import { isPlainObject } from '../values.ts';
 import type { Doc } from '../values.ts';
 
 const VERSION = [7, 0, 0];
 /** MongoDB 7.0's wire version: above what driver 7.x requires, and no newer than what we mimic. */
 const MAX_WIRE_VERSION = 21;
-const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
+
+/** The application name a driver sends in its first hello, which `failCommand` can filter on. */
+function appNameOf(cmd: Doc): string | undefined {
+  const client = cmd['client'];
+  const application = isPlainObject(client) ? client['application'] : undefined;
+  const name = isPlainObject(application) ? application['name'] : undefined;
+  return typeof name === 'string' ? name : undefined;
+}
 
 /**
  * A standalone server. No `topologyVersion` (the driver would then hold streaming hellos open) and
@@ -15,19 +24,22 @@ const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
  */
 const hello =
   (primaryField: 'isWritablePrimary' | 'ismaster'): CommandHandler =>
-  (_cmd: Doc, ctx: CommandContext) => ({
-    helloOk: true,
-    [primaryField]: true,
-    maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
-    maxMessageSizeBytes: 48_000_000,
-    maxWriteBatchSize: 100_000,
-    localTime: new Date(),
-    logicalSessionTimeoutMinutes: 30,
-    connectionId: ctx.connectionId,
-    minWireVersion: 0,
-    maxWireVersion: MAX_WIRE_VERSION,
-    readOnly: false,
-  });
+  (cmd: Doc, ctx: CommandContext) => {
+    ctx.client.appName ??= appNameOf(cmd);
+    return {
+      helloOk: true,
+      [primaryField]: true,
+      maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
+      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+      maxWriteBatchSize: 100_000,
+      localTime: new Date(),
+      logicalSessionTimeoutMinutes: 30,
+      connectionId: ctx.connectionId,
+      minWireVersion: 0,
+      maxWireVersion: MAX_WIRE_VERSION,
+      readOnly: false,
+    };
+  };
 
 const PARAMETERS: Doc = {
   featureCompatibilityVersion: { version: `${String(VERSION[0])}.${String(VERSION[1])}` },

@@ -2,6 +2,7 @@
 import { CommandError } from '../errors.ts';
 import { defaultIndexName, ID_INDEX } from '../indexes.ts';
 import type { IndexSpec } from '../indexes.ts';
+import { checkFieldPaths } from '../limits.ts';
 import type { Collection } from '../storage.ts';
 import { isPlainObject, keyString } from '../values.ts';
 import type { Doc } from '../values.ts';
@@ -13,6 +14,8 @@ function indexSpec(raw: Doc): IndexSpec {
   if (!isPlainObject(key) || Object.keys(key).length === 0) {
     throw new CommandError('BadValue', 'index key pattern must be a non-empty object');
   }
+  checkFieldPaths(key);
+  checkFieldPaths(options['partialFilterExpression']);
   return { v: 2, key, name: typeof name === 'string' ? name : defaultIndexName(key), ...options };
 }
 

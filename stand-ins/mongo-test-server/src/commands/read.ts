@@ -1,6 +1,7 @@
 // Commands that read documents: find and its cursor commands, count, distinct and aggregate.
 import { Long } from 'bson';
 import { CommandError } from '../errors.ts';
+import { checkFieldPath } from '../limits.ts';
 import { aggregate, findDocs, project } from '../query.ts';
 import { bsonType, keyString, valuesAtPath } from '../values.ts';
 import type { Doc } from '../values.ts';
@@ -59,6 +60,7 @@ function distinct(cmd: Doc, ctx: CommandContext): Doc {
   if (typeof key !== 'string') {
     throw new CommandError('TypeMismatch', "BSON field 'key' is the wrong type, expected string");
   }
+  checkFieldPath(key);
   const values = new Map<string, unknown>();
   for (const doc of findDocs(storedDocs(ctx, targetCollection(cmd)), { filter: optionalDoc(cmd, 'query') })) {
     for (const value of valuesAtPath(doc, key.split('.'))) {

@@ -2,6 +2,7 @@
 // become `writeErrors` entries; an ordered batch stops at the first, an unordered one carries on.
 import { ObjectId } from 'bson';
 import { CommandError } from '../errors.ts';
+import { checkInsertable } from '../limits.ts';
 import { findDocs, project } from '../query.ts';
 import { applyUpdate, isReplacement, upsertDoc } from '../update.ts';
 import type { UpdateSpec } from '../update.ts';
@@ -44,6 +45,7 @@ function insert(cmd: Doc, ctx: CommandContext): Doc {
   const collection = ctx.storage.ensureCollection(ctx.db, targetCollection(cmd));
   let n = 0;
   const writeErrors = runWrites(docList(cmd, 'documents'), isOrdered(cmd), (doc) => {
+    checkInsertable(doc);
     collection.insert(withId(doc));
     n += 1;
   });
