@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const STAND_INS = ['model-test-server', 'mongo-test-server', 'gcs-test-server', 'redis-server', 'system-launcher'].map(
+const STAND_INS = ['model-test-server', 'mongo-test-server', 'gcs-test-server', 'jwks-test-server', 'redis-server', 'system-launcher'].map(
   (p) => `@switchyard/${p}`,
 );
 const MODEL_SDKS = ['openai', 'openai/*', '@openai/*'];

@@ -4,10 +4,11 @@
 import { BadRequest } from '@switchyard/errors';
 
 /**
- * One path segment: starts with a letter, digit or `_`, then letters, digits, `.`, `_`, `-`, `@`
- * (`@` because owners may be e-mail-like ids). All are safe in GCS names, file paths and URLs.
+ * One path segment: starts with a letter, digit or `_`, then letters, digits, `.`, `_`, `-`, `@`, `:`
+ * (`@` because owners may be e-mail-like ids, `:` because a tenant prefixes its users' ids). All are
+ * safe in GCS names, POSIX file paths and URL paths.
  */
-const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,127}$/;
+const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._@:-]{0,127}$/;
 const EXTENSION = /^[a-z0-9]{1,10}$/;
 /** GCS caps names at 1024 bytes; our names are ASCII, so characters equal bytes. */
 const MAX_NAME_LENGTH = 1024;
