@@ -26,6 +26,10 @@ if (!process.env.SWITCHYARD_APP) {
     'embedded default: the example app examples/image-designer (image designer agent, palette widget, client tool); set SWITCHYARD_APP to your own module',
   );
 }
+if (!process.env.HOST) {
+  env.HOST = '127.0.0.1';
+  announce('embedded default: HOST=127.0.0.1 (only this machine can reach the gateway; set HOST=0.0.0.0 to listen on every interface)');
+}
 if (!process.env.NODE_ENV) {
   env.NODE_ENV = 'development';
   announce('embedded default: NODE_ENV=development (requests without credentials act as user "dev"; X-Switchyard-User picks another)');

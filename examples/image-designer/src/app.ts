@@ -4,9 +4,9 @@
 // stream options and thread titling. Point SWITCHYARD_APP at a module like this one.
 import { agentServicesOf, respondsOnlyInWorkers } from '@switchyard/agents-runtime/app-services';
 import { defineApp, type SwitchyardApp } from '@switchyard/app-api';
-import { paletteAction, paletteWidget } from './palette.ts';
+import { paletteAction, paletteColorsOf, paletteWidget } from './palette.ts';
 
-export { CLIENT_TOOL, paletteAction, paletteWidget } from './palette.ts';
+export { CLIENT_TOOL, paletteAction, paletteColorsOf, paletteWidget } from './palette.ts';
 
 // The agent (and with it the Agents SDK) is loaded only in the generation worker: the gateway loads
 // this module for the JSON hooks and stays free of model code.
@@ -17,8 +17,9 @@ export default defineApp(async (runtime): Promise<SwitchyardApp> => {
     respond: services ? (await import('./agent.ts')).designerResponder(services) : respondsOnlyInWorkers,
     action: paletteAction,
     async syncAction({ action, sender }) {
-      if (action.type !== 'palette.favorite' || !sender || sender.type !== 'widget') return null;
-      const colors = (action.payload as { colors?: string[] } | undefined)?.colors ?? [];
+      if (action.type !== 'palette.favorite') return null;
+      const colors = paletteColorsOf(action);
+      if (!sender || sender.type !== 'widget') return null;
       return { ...sender, widget: paletteWidget(colors, { favorite: true }) };
     },
     async feedback({ threadId, itemIds, kind }) {

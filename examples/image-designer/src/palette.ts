@@ -1,9 +1,24 @@
-// The image designer's palette: the card widget, and its streaming `palette.regenerate` action. No
-// model SDK here: the gateway loads this with the app.
+// The image designer's palette: the card widget, its actions' payload, and the streaming
+// `palette.regenerate` action. No model SDK here: the gateway loads this with the app.
+import { z } from 'zod';
 import { streamWidget, type ActionArgs, type ResponseEvent } from '@switchyard/app-api';
-import type { WidgetItem, WidgetRoot } from '@switchyard/protocol';
+import { BadRequest } from '@switchyard/errors';
+import type { Action, WidgetItem, WidgetRoot } from '@switchyard/protocol';
 
 export const CLIENT_TOOL = 'get_brand_colors';
+
+/** What the card's buttons send back (`{colors}`); a client may send anything, so it is checked. */
+const palettePayload = z
+  .object({ colors: z.array(z.string().max(64)).max(32).default([]) })
+  .nullish()
+  .transform((payload) => payload?.colors ?? []);
+
+/** The colours of a palette action; a payload of another shape is the client's error (400). */
+export function paletteColorsOf(action: Action): string[] {
+  const parsed = palettePayload.safeParse(action.payload);
+  if (!parsed.success) throw new BadRequest(`${action.type}: payload.colors must be a list of at most 32 colour strings`);
+  return parsed.data;
+}
 
 /** The palette card; `favorite` marks the sync action's result. */
 export function paletteWidget(colors: string[], opts: { favorite?: boolean; caption?: string } = {}): WidgetRoot {
@@ -29,8 +44,9 @@ export function paletteWidget(colors: string[], opts: { favorite?: boolean; capt
 
 /** `palette.regenerate` (streaming): the caption streams in, then the card is replaced. */
 export async function* paletteAction(args: ActionArgs): AsyncGenerator<ResponseEvent> {
-  if (args.action.type !== 'palette.regenerate' || !args.sender) return;
-  const colors = ((args.action.payload as { colors?: string[] } | undefined)?.colors ?? []).slice().reverse();
+  if (args.action.type !== 'palette.regenerate') return;
+  const colors = paletteColorsOf(args.action).slice().reverse();
+  if (!args.sender) return;
   yield { type: 'progress_update', icon: 'sparkle', text: 'Mixing new colours…' };
   const caption = `Reversed: ${colors.join(' · ')}`;
   const roots = [

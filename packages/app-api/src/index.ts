@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { AuthRequest, Identity } from '@switchyard/auth';
 import type {
   Action,
   FeedbackKind,
@@ -15,6 +16,7 @@ import type {
   WidgetItem,
 } from '@switchyard/protocol';
 
+export type { AuthRequest, Identity } from '@switchyard/auth';
 export { CustomStreamError, StreamError } from '@switchyard/errors';
 
 /** Who is asking and what the client sent alongside the request. */
@@ -89,6 +91,12 @@ export interface TranscribeArgs {
 
 export interface SwitchyardApp {
   name: string;
+  /**
+   * Who is asking, for credentials the built-in methods do not know (a session cookie, an API key, a
+   * trusted proxy's header): an owner, or null when this request carries none of them. Tried before
+   * the built-in methods on every route; throw `Unauthorized` for bad credentials. Runs in the gateway.
+   */
+  authenticate?(request: AuthRequest): Promise<Identity | null>;
   respond(args: RespondArgs): AsyncIterable<ResponseEvent>;
   action?(args: ActionArgs): AsyncIterable<ResponseEvent>;
   syncAction?(args: SyncActionArgs): Promise<ThreadItem | null>;

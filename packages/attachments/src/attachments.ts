@@ -5,7 +5,7 @@ import { attachmentObjectName, type BlobStore } from '@switchyard/blob';
 import { BadRequest, PayloadTooLarge } from '@switchyard/errors';
 import { attachmentToWire, newId, type Attachment, type JsonObject, type JsonValue } from '@switchyard/protocol';
 import type { BlobRef, ChatStore } from '@switchyard/store';
-import { requireMimeType, type MimeType } from './content-check.ts';
+import { requireMimeType, type ImageLimits, type MimeType } from './content-check.ts';
 import { assertUploadTokenSecret, signUploadToken, UPLOAD_TOKEN_HEADER } from './upload-token.ts';
 
 export interface AttachmentDeps {
@@ -18,6 +18,8 @@ export interface AttachmentDeps {
   urlTtlSeconds: number;
   /** HMAC key for upload tokens (16+ characters). */
   uploadTokenSecret: string;
+  /** Pixel and dimension limits of uploaded images (DEFAULT_IMAGE_LIMITS when absent). */
+  imageLimits?: ImageLimits;
 }
 
 /** Where the upload routes are mounted; the descriptor URL points under it. */

@@ -1,7 +1,10 @@
 // What an upload really is: the declared MIME type's syntax, and the bytes' magic numbers (file-type)
-// checked against it. Images must prove their format; text that nothing contradicts is let through.
+// checked against it. Images must prove their format and, like generated images (@switchyard/image-ingest),
+// have a readable header (image-size) within the pixel and dimension limits; text that nothing
+// contradicts is let through.
 import { fileTypeFromBuffer, supportedMimeTypes } from 'file-type';
-import { BadRequest, UnsupportedMediaType } from '@switchyard/errors';
+import { imageSize } from 'image-size';
+import { BadRequest, InvalidContent, UnsupportedMediaType } from '@switchyard/errors';
 
 export interface MimeType {
   /** Lower-cased top-level type, e.g. `image`. */
@@ -92,6 +95,58 @@ function isTextual(essence: string): boolean {
 
 const GENERIC = 'application/octet-stream';
 
+/** Limits on an uploaded image, read from its header before anything is stored. */
+export interface ImageLimits {
+  /** width × height (IMAGE_MAX_PIXELS, the limit generated images have). */
+  maxPixels: number;
+  /** Longest side in pixels (IMAGE_MAX_DIMENSION). */
+  maxDimension: number;
+}
+
+/** The configuration's defaults (IMAGE_MAX_PIXELS, IMAGE_MAX_DIMENSION), used when no limits are given. */
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxPixels: 4096 * 4096, maxDimension: 8192 };
+
+type HeaderRead = { ok: true; width: number; height: number } | { ok: false; reason: string };
+
+/**
+ * Width and height from the image header. image-size reads through a DataView over the buffer's whole
+ * ArrayBuffer, so a slice of a pooled Buffer would let it read past the upload's end (and a truncated
+ * header would borrow its dimensions from unrelated bytes): it gets an exact copy, where reading past
+ * the end throws instead.
+ */
+function readImageHeader(bytes: Buffer): HeaderRead {
+  try {
+    const { width, height } = imageSize(new Uint8Array(bytes));
+    if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
+      return { ok: false, reason: 'it declares no dimensions' };
+    }
+    return { ok: true, width, height };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Opening bytes of the common image formats: with one of them, bytes file-type cannot place are a cut-off image. */
+const IMAGE_SIGNATURES: readonly Buffer[] = [
+  Buffer.from('89504e470d0a1a0a', 'hex'), // PNG
+  Buffer.from('ffd8ff', 'hex'), // JPEG
+  Buffer.from('GIF8', 'latin1'),
+  Buffer.from('RIFF', 'latin1'), // WebP (RIFF….WEBP)
+];
+const startsLikeImage = (bytes: Buffer): boolean =>
+  IMAGE_SIGNATURES.some((sig) => bytes.length >= sig.length && bytes.subarray(0, sig.length).equals(sig));
+
+/** 400 for a header that cannot be read (truncated, corrupt, a format without one), 422 beyond the limits. */
+function checkImageHeader(bytes: Buffer, contentType: string, limits: ImageLimits): void {
+  const header = readImageHeader(bytes);
+  if (!header.ok) throw new BadRequest(`the ${contentType} image's header cannot be read (${header.reason})`);
+  const { width, height } = header;
+  if (width > limits.maxDimension || height > limits.maxDimension)
+    throw new InvalidContent(`the image is ${width}x${height}; each side may be at most ${limits.maxDimension} pixels`);
+  if (width * height > limits.maxPixels)
+    throw new InvalidContent(`the image is ${width}x${height}; it may have at most ${limits.maxPixels} pixels`);
+}
+
 export interface CheckedContent {
   /** What the blob store records and serves: the sniffed type when the bytes revealed one. */
   contentType: string;
@@ -102,9 +157,18 @@ export interface CheckedContent {
 /**
  * Throws UnsupportedMediaType when the bytes contradict the declared type: an image that is not the
  * declared image format (or no image at all), a detected binary format other than the declared one,
- * or a declared binary format file-type knows but did not find.
+ * or a declared binary format file-type knows but did not find. Whatever ends up typed as an image
+ * (declared so, or sniffed from generic bytes) must have a readable header (else BadRequest, 400) and
+ * stay within `imageLimits` (else InvalidContent, 422), checked from the header alone.
  */
-export async function checkContent(bytes: Buffer, declared: MimeType): Promise<CheckedContent> {
+export async function checkContent(bytes: Buffer, declared: MimeType, opts: { imageLimits?: ImageLimits } = {}): Promise<CheckedContent> {
+  const checked = await checkFormat(bytes, declared);
+  if (checked.contentType.toLowerCase().startsWith('image/'))
+    checkImageHeader(bytes, checked.contentType, opts.imageLimits ?? DEFAULT_IMAGE_LIMITS);
+  return checked;
+}
+
+async function checkFormat(bytes: Buffer, declared: MimeType): Promise<CheckedContent> {
   const detected = await fileTypeFromBuffer(bytes);
   const sniffed = detected?.mime ?? null;
   const want = canonical(declared.essence);
@@ -117,6 +181,8 @@ export async function checkContent(bytes: Buffer, declared: MimeType): Promise<C
 
   if (declared.type === 'image') {
     // An image is shown through preview_url and sent to the model: it must be the format it claims.
+    // An image signature whose header is cut short (a truncated PNG) is a broken image, not another format.
+    if (!sniffed && startsLikeImage(bytes)) throw new BadRequest(`the ${declared.essence} image's header cannot be read (it is cut short)`);
     if (!sniffed || canonical(sniffed) !== want) throw mismatch();
     return { contentType: sniffed, sniffed };
   }

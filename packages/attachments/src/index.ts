@@ -16,6 +16,14 @@ export {
   type AttachmentDeps,
   type UploadState,
 } from './attachments.ts';
-export { checkContent, parseMimeType, requireMimeType, type CheckedContent, type MimeType } from './content-check.ts';
+export {
+  checkContent,
+  DEFAULT_IMAGE_LIMITS,
+  parseMimeType,
+  requireMimeType,
+  type CheckedContent,
+  type ImageLimits,
+  type MimeType,
+} from './content-check.ts';
 export { attachmentToModelInput, type AttachmentInputFile, type AttachmentInputImage, type AttachmentModelInput } from './model-input.ts';
 export { assertUploadTokenSecret, signUploadToken, UPLOAD_TOKEN_HEADER, verifyUploadToken } from './upload-token.ts';

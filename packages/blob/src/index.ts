@@ -7,7 +7,7 @@ export { createGcsBlobStore } from './gcs-blob-store.ts';
 export type { GcsBlobStoreOptions } from './gcs-blob-store.ts';
 export { createLocalBlobStore } from './local-blob-store.ts';
 export type { LocalBlobStoreOptions } from './local-blob-store.ts';
-export { createLocalFilesRouter } from './local-files-router.ts';
+export { createLocalFilesRouter, DOWNLOAD_NAME_METADATA_KEY } from './local-files-router.ts';
 export type { LocalFilesRouterOptions } from './local-files-router.ts';
 export { assertValidObjectName, attachmentObjectName, imageObjectName } from './object-names.ts';
 export { localFileSignature, signLocalFileUrl, verifyLocalFileUrl } from './url-signing.ts';

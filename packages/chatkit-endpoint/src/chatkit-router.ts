@@ -1,19 +1,23 @@
 // The express adapter of the ChatKit server: `POST /chatkit` (JSON or SSE by request type), plus the
 // run routes `GET /chatkit/runs/:runId/events` (re-attach) and `POST /chatkit/runs/:runId/cancel`, and
-// the upload routes. What a request means is @switchyard/chatkit-server's business; this file parses,
-// authenticates, attaches SSE and maps errors (`httpErrorOf` is the only place errors become HTTP).
+// the upload routes. What a request means is @switchyard/chatkit-server's business; this file checks
+// and parses (the request boundary: nothing is reserved or written for a request that fails it),
+// authenticates, attaches SSE and answers errors as JSON (error-answer.ts, through `httpErrorOf`).
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AttachmentDeps } from '@switchyard/attachments';
+import type { Authenticate } from '@switchyard/auth';
 import type { ChatKitServer } from '@switchyard/chatkit-server';
-import { BadRequest, NotFound, PayloadTooLarge, httpErrorOf } from '@switchyard/errors';
+import { BadRequest, NotFound, UnsupportedMediaType } from '@switchyard/errors';
 import type { Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
 import type { ChatMetrics } from '@switchyard/metrics';
-import { parseChatKitRequest, parseJsonBody } from '@switchyard/protocol';
+import { isStreamingRequest, parseChatKitRequest, parseJsonBody } from '@switchyard/protocol';
 import type { RunControl, RunLog, RunLogSubscriber } from '@switchyard/run-log';
 import { linkToCarrier } from '@switchyard/tracing';
+import { sendError } from './error-answer.ts';
 import { noteRun, requestSpan, spanOf } from './request-span.ts';
-import { ownerOf, type IdentityOptions } from './identity.ts';
+import { ownerOf } from './identity.ts';
+import { AttachLimiter, type AttachLease } from './attach-limit.ts';
 import { attachSse, RUN_ID_HEADER, type SseStreams } from './sse-attach.ts';
 import { createUploadRouter } from './upload-router.ts';
 
@@ -27,12 +31,14 @@ export interface ChatKitRouterDeps {
   /** The upload routes' records, tokens and size limit. */
   attachments: AttachmentDeps;
   logger: Logger;
-  identity: IdentityOptions;
+  /** The one authentication step of every route (the gateway composes it). */
+  authenticate: Authenticate;
   bodyLimitBytes: number;
   heartbeatMs: number;
   disconnect: { policy: DisconnectPolicy; graceMs: number };
   limits: Limits;
-  sse: { maxBufferedBytes: number; registry: SseStreams };
+  /** `maxAttachesPerUser`: open SSE streams per user across gateways (MAX_ATTACHES_PER_USER; 0 or absent = off). */
+  sse: { maxBufferedBytes: number; registry: SseStreams; maxAttachesPerUser?: number };
   metrics?: ChatMetrics;
 }
 
@@ -45,11 +51,45 @@ function lastEventId(req: Request): number {
   return seq;
 }
 
+/** What express.raw decodes; the decoded size counts against the body limit (a zip bomb is a 413). */
+const CONTENT_ENCODINGS: ReadonlySet<string> = new Set(['identity', 'gzip', 'deflate', 'br']);
+const UTF8 = /^"?utf-?8"?$/i;
+
+/**
+ * `POST /chatkit` takes `application/json` (UTF-8) only, checked before a byte of the body is read:
+ * a `text/plain` or form body, which a page on another origin may send without a CORS preflight,
+ * never reaches the handler.
+ */
+function checkBodyHeaders(req: Request, _res: Response, next: NextFunction): void {
+  const [mediaType = '', ...params] = (req.get('content-type') ?? '').split(';');
+  if (mediaType.trim().toLowerCase() !== 'application/json')
+    throw new UnsupportedMediaType('POST /chatkit takes Content-Type: application/json');
+  for (const param of params) {
+    const [key = '', value = ''] = param.split('=');
+    if (key.trim().toLowerCase() === 'charset' && !UTF8.test(value.trim()))
+      throw new UnsupportedMediaType('the request body must be UTF-8 (charset=utf-8)');
+  }
+  const encoding = (req.get('content-encoding') ?? '').trim().toLowerCase();
+  if (encoding !== '' && !CONTENT_ENCODINGS.has(encoding))
+    throw new UnsupportedMediaType('Content-Encoding must be identity, gzip, deflate or br');
+  next();
+}
+
+const NO_BODY = Buffer.alloc(0);
+
 export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
   const router = express.Router();
   // Raw bytes, parsed by us: a bad body gets a message naming the problem, not a parser's default.
+  // Its errors (too large, undecodable, aborted) are typed; `httpErrorOf` maps them.
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
   const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) => h(req, res).catch(next);
+  const attachLimit = new AttachLimiter(deps.runLog.redis, { maxPerUser: deps.sse.maxAttachesPerUser ?? 0 });
+  /** A slot for one SSE stream of the request's user (429 over the cap), given back when the response closes. */
+  const takeAttachSlot = async (res: Response, owner: string): Promise<AttachLease> => {
+    const lease = await attachLimit.acquire(owner);
+    res.once('close', lease.release);
+    return lease;
+  };
 
   /** What a client going away means for its run (docs/architecture.md §6). */
   const onClientGone = (runId: string) => () => {
@@ -80,7 +120,9 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
     runId: string,
     after: number,
     timing: { startedAt?: number; reattach?: boolean } = {},
+    lease?: AttachLease,
   ) => {
+    if (!lease) await takeAttachSlot(res, await ownerOf(req, deps.authenticate));
     await deps.runLog.adjustAttached(runId, 1);
     res.on('close', () => void deps.runLog.adjustAttached(runId, -1).catch(() => undefined));
     await attachSse(req, res, deps.subscriber, runId, after, {
@@ -101,15 +143,18 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       res.locals.startedAt = performance.now();
       next();
     },
+    checkBodyHeaders,
     rawBody,
     // After the body parser: its stream callbacks would run outside the span's async context.
     requestSpan('POST /chatkit'),
     wrap(async (req, res) => {
-      const owner = ownerOf(req, deps.identity);
+      const owner = await ownerOf(req, deps.authenticate);
+      // Checked completely (bounds, then shape) before the rate limit or anything else is spent on it.
+      const request = parseChatKitRequest(parseJsonBody(Buffer.isBuffer(req.body) ? req.body : NO_BODY));
       await deps.limits.consumeRequest(owner);
-      const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      const request = parseChatKitRequest(parseJsonBody(text));
       spanOf(res)?.setAttribute('chatkit.request.type', request.type);
+      // A streaming answer is an open attach: refused over the user's cap before the run starts.
+      const lease = isStreamingRequest(request) ? await takeAttachSlot(res, owner) : undefined;
       const handled = await deps.server.handle(owner, request);
       if (handled.kind === 'json') {
         res.json(handled.body);
@@ -123,12 +168,12 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       }
       noteRun(res, run.runId, run.threadId);
       req.log?.info({ runId: run.runId, threadId: run.threadId, request: request.type }, 'run started');
-      await stream(req, res, run.runId, 0, { startedAt: res.locals.startedAt as number });
+      await stream(req, res, run.runId, 0, { startedAt: res.locals.startedAt as number }, lease);
     }),
   );
 
   const ownedRun = async (req: Request) => {
-    const owner = ownerOf(req, deps.identity);
+    const owner = await ownerOf(req, deps.authenticate);
     const runId = String(req.params.runId);
     const meta = await deps.runLog.meta(runId);
     // Another owner's run is indistinguishable from a missing one.
@@ -162,22 +207,9 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
     }),
   );
 
-  router.use(createUploadRouter({ ...deps.attachments, ownerOf: (req) => ownerOf(req, deps.identity) }));
+  router.use(createUploadRouter({ ...deps.attachments, ownerOf: (req) => ownerOf(req, deps.authenticate) }));
 
-  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-    void next;
-    const e =
-      (err as { type?: string }).type === 'entity.too.large'
-        ? new PayloadTooLarge(`request body exceeds ${deps.bodyLimitBytes} bytes`)
-        : err;
-    const http = httpErrorOf(e);
-    if (http.status >= 500) req.log?.error({ err }, 'request failed');
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    if (http.retryAfterSeconds !== undefined) res.set('Retry-After', String(http.retryAfterSeconds));
-    res.status(http.status).json(http.body);
-  });
+  // Whatever these routes throw, the router's own URIError for a bad `%zz` in `:runId` included.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, err));
   return router;
 }

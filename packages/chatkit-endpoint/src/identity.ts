@@ -1,22 +1,22 @@
-// Who is asking: every request has an owner and every store call is scoped by it. Until real auth
-// lands, development mode treats a request without credentials as `dev` and honours
-// `X-Switchyard-User`; outside development an unauthenticated request is refused.
+// Who is asking: every route of the endpoint turns its request into an owner through the one
+// `authenticate` step the gateway composes (@switchyard/auth: the app's hook, bearer JWTs, a trusted
+// proxy header, development identity). No recognised credentials is a 401; everything after sees only
+// the owner, never the claims.
 import type { Request } from 'express';
-import { BadRequest, Unauthorized } from '@switchyard/errors';
+import type { Authenticate } from '@switchyard/auth';
+import { Unauthorized } from '@switchyard/errors';
 
-export const DEV_USER = 'dev';
-export const USER_HEADER = 'x-switchyard-user';
-// Owners name blob folders too: no leading dot or dash, no `..` (the blob store refuses those).
-const OWNER_PATTERN = /^(?!.*\.\.)[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,127}$/;
+const owners = new WeakMap<Request, Promise<string>>();
 
-export interface IdentityOptions {
-  devIdentity: boolean;
-}
-
-export function ownerOf(req: Request, opts: IdentityOptions): string {
-  if (!opts.devIdentity) throw new Unauthorized('authentication required');
-  const header = req.get(USER_HEADER);
-  const owner = header?.trim() || DEV_USER;
-  if (!OWNER_PATTERN.test(owner)) throw new BadRequest(`${USER_HEADER} must match ${OWNER_PATTERN.source}`);
+/** The request's owner (authenticated once per request, however often it is asked). */
+export function ownerOf(req: Request, authenticate: Authenticate): Promise<string> {
+  let owner = owners.get(req);
+  if (!owner) {
+    owner = authenticate({ method: req.method, url: req.originalUrl, headers: req.headers }).then((identity) => {
+      if (!identity) throw new Unauthorized('authentication required');
+      return identity.owner;
+    });
+    owners.set(req, owner);
+  }
   return owner;
 }

@@ -1,7 +1,7 @@
 // The upload endpoints outside the JSON protocol (docs/protocol.md §3.3): `POST /chatkit/uploads` for the
 // direct strategy and `PUT|POST /chatkit/uploads/:attachmentId` for the second phase of two-phase.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { httpErrorOf } from '@switchyard/errors';
+import { DOWNLOAD_NAME_METADATA_KEY } from '@switchyard/blob';
 import { newId, type Attachment } from '@switchyard/protocol';
 import {
   attachmentBlobName,
@@ -19,11 +19,12 @@ import {
   UPLOAD_TOKEN_HEADER,
   verifyUploadToken,
 } from '@switchyard/attachments';
+import { sendError } from './error-answer.ts';
 import { readUploadBody, type UploadedBody } from './upload-body.ts';
 
 export interface UploadRouterDeps extends AttachmentDeps {
   /** Who is uploading (throws to refuse); every record and object is scoped by it. */
-  ownerOf(req: Request): string;
+  ownerOf(req: Request): Promise<string>;
 }
 
 /** What a direct upload is called when its form part carries no filename. */
@@ -40,13 +41,13 @@ export function createUploadRouter(deps: UploadRouterDeps): Router {
   const router = express.Router();
 
   router.post(UPLOADS_PATH, async (req: Request, res: Response) => {
-    const owner = deps.ownerOf(req);
+    const owner = await deps.ownerOf(req);
     const body = await readUploadBody(req, { maxBytes: deps.maxUploadBytes, multipart: 'required' });
     sendAttachment(res, await storeDirectUpload(deps, owner, body));
   });
 
   const secondPhase = async (req: Request, res: Response): Promise<void> => {
-    const owner = deps.ownerOf(req);
+    const owner = await deps.ownerOf(req);
     const attachmentId = String(req.params.attachmentId);
     // Owner first: another user's attachment is a 404 whatever token comes with it.
     const pending = await deps.store.loadAttachment(owner, attachmentId);
@@ -60,16 +61,9 @@ export function createUploadRouter(deps: UploadRouterDeps): Router {
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     void next;
-    const http = httpErrorOf(err);
-    if (http.status >= 500) req.log?.error({ err }, 'upload failed');
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
     // Answering before the body was read (413, 403, 404): close rather than keep a half-read connection.
-    if (!req.complete) res.set('Connection', 'close');
-    res.set('Cache-Control', 'no-store');
-    res.status(http.status).json(http.body);
+    if (!res.headersSent && !req.complete) res.set('Connection', 'close');
+    sendError(req, res, err);
   });
   return router;
 }
@@ -84,12 +78,13 @@ function sendAttachment(res: Response, attachment: Attachment): void {
 async function storeDirectUpload(deps: AttachmentDeps, owner: string, body: UploadedBody): Promise<Attachment> {
   const name = validateAttachmentName(body.filename ?? UNNAMED);
   const declared = requireMimeType(body.declaredType ?? GENERIC);
-  const checked = await checkContent(body.bytes, declared);
+  const checked = await checkContent(body.bytes, declared, deps.imageLimits ? { imageLimits: deps.imageLimits } : {});
   // "Some bytes" from the browser (an unknown extension) becomes the type the bytes revealed.
   const mimeType = declared.essence === GENERIC ? checked.contentType : declared.essence;
   const id = newId('atc');
   const blobName = attachmentBlobName(owner, id);
-  await deps.blob.put(blobName, body.bytes, { contentType: checked.contentType });
+  // The original name travels with the bytes: downloads are saved under it (Content-Disposition).
+  await deps.blob.put(blobName, body.bytes, { contentType: checked.contentType, metadata: { [DOWNLOAD_NAME_METADATA_KEY]: name } });
   const ref = blobRefOf(blobName, body.bytes, checked.contentType);
   const record = withUploadState(newAttachmentRecord({ id, name, mimeType, mime: requireMimeType(mimeType) }), {
     declared_size: null,
@@ -113,9 +108,12 @@ async function storeDirectUpload(deps: AttachmentDeps, owner: string, body: Uplo
 async function storeSecondPhase(deps: AttachmentDeps, owner: string, pending: Attachment, body: UploadedBody): Promise<Attachment> {
   const state = uploadStateOf(pending);
   const declared = requireMimeType(state?.declared_mime_type ?? pending.mime_type);
-  const checked = await checkContent(body.bytes, declared);
+  const checked = await checkContent(body.bytes, declared, deps.imageLimits ? { imageLimits: deps.imageLimits } : {});
   const blobName = attachmentBlobName(owner, pending.id);
-  await deps.blob.put(blobName, body.bytes, { contentType: checked.contentType });
+  await deps.blob.put(blobName, body.bytes, {
+    contentType: checked.contentType,
+    metadata: { [DOWNLOAD_NAME_METADATA_KEY]: pending.name },
+  });
   const ref = blobRefOf(blobName, body.bytes, checked.contentType);
   const uploaded: Attachment = { ...pending };
   // Cleared, not nulled: the record reads exactly like one that never had a pending upload.

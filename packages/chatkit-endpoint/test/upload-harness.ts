@@ -11,7 +11,7 @@ import { MongoClient } from 'mongodb';
 import { createLocalBlobStore, createLocalFilesRouter, type BlobStore } from '@switchyard/blob';
 import { startMongoTestServer, type MongoTestServer } from '@switchyard/mongo-test-server';
 import { ChatStore } from '@switchyard/store';
-import type { AttachmentDeps } from '@switchyard/attachments';
+import type { AttachmentDeps, ImageLimits } from '@switchyard/attachments';
 import { createUploadRouter } from '../src/upload-router.ts';
 
 const FILES_SECRET = 'files-signing-secret-0123456789';
@@ -23,10 +23,12 @@ export interface UploadHarness {
   deps: AttachmentDeps;
   store: ChatStore;
   blob: BlobStore;
+  /** The local blob root (objects under `objects/`). */
+  root: string;
   close(): Promise<void>;
 }
 
-export async function startUploadHarness(opts: { maxUploadBytes: number }): Promise<UploadHarness> {
+export async function startUploadHarness(opts: { maxUploadBytes: number; imageLimits?: ImageLimits }): Promise<UploadHarness> {
   let mongo: MongoTestServer | undefined;
   let url = process.env.MONGODB_URL;
   if (!url) {
@@ -53,15 +55,17 @@ export async function startUploadHarness(opts: { maxUploadBytes: number }): Prom
     maxUploadBytes: opts.maxUploadBytes,
     urlTtlSeconds: 600,
     uploadTokenSecret: UPLOAD_SECRET,
+    ...(opts.imageLimits ? { imageLimits: opts.imageLimits } : {}),
   };
   app.use('/files', createLocalFilesRouter({ root, signingSecret: FILES_SECRET }));
-  app.use(createUploadRouter({ ...deps, ownerOf: (req) => req.get(USER_HEADER) ?? 'dev' }));
+  app.use(createUploadRouter({ ...deps, ownerOf: async (req) => req.get(USER_HEADER) ?? 'dev' }));
 
   return {
     baseUrl,
     deps,
     store,
     blob,
+    root,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

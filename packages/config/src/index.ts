@@ -9,7 +9,8 @@ const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
 export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Unset means production: development conveniences (dev identity, the demo page) must be asked for. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // Gateway
@@ -26,8 +27,57 @@ export const configSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65_000),
   /** Development identity: requests without credentials act as `dev`; `X-Switchyard-User` picks another user. */
   DEV_IDENTITY: bool.optional(),
+
+  // Authentication (gateway): bearer JWTs, a trusted proxy header, or the app's `authenticate` hook.
+  /** HS256 shared secret (32+ characters). */
+  AUTH_JWT_SECRET: z.string().min(32, 'AUTH_JWT_SECRET must be at least 32 characters').optional(),
+  /** The identity provider's JWK Set URL (https; http only on loopback) for RS256/ES256/EdDSA tokens. */
+  AUTH_JWKS_URL: z.string().url().optional(),
+  /** Required `iss` and `aud` (comma-separated lists allowed). */
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  AUTH_JWT_ALGORITHMS: z.string().default('RS256,ES256,EdDSA'),
+  /** The claim naming the user, and an optional tenant claim: the owner is then `<tenant>:<user>`. */
+  AUTH_OWNER_CLAIM: z.string().min(1).default('sub'),
+  AUTH_TENANT_CLAIM: z.string().min(1).optional(),
+  AUTH_CLOCK_TOLERANCE_SECONDS: int(30),
+  AUTH_JWKS_TIMEOUT_MS: int(5_000),
+  AUTH_JWKS_COOLDOWN_MS: int(30_000),
+  AUTH_JWKS_CACHE_MAX_AGE_MS: int(600_000),
+  AUTH_JWKS_MAX_STALE_MS: int(86_400_000),
+  /** A header a trusted proxy in front of the gateway sets to the user id, and its shared secret. */
+  AUTH_TRUSTED_HEADER: z.string().min(1).optional(),
+  AUTH_TRUSTED_SECRET_HEADER: z.string().min(1).optional(),
+  AUTH_TRUSTED_SECRET: z.string().min(16, 'AUTH_TRUSTED_SECRET must be at least 16 characters').optional(),
   /** The demo chat page at `/` (a static page speaking ChatKit to /chatkit); on by default in development only. */
   DEMO_PAGE: bool.optional(),
+  /**
+   * Browser origins allowed to call /chatkit (and its run and upload routes) cross-origin, comma-separated
+   * (`https://app.example.com,https://admin.example.com`). Unset: no CORS headers at all.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const origins = (value ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '');
+      for (const origin of origins) {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = undefined;
+        }
+        if (!parsed || parsed.origin === 'null' || parsed.origin !== origin.replace(/\/$/, '').toLowerCase())
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${origin}" is not an origin (scheme://host[:port], no path; list each origin, no "*")`,
+          });
+      }
+      return origins.map((o) => o.replace(/\/$/, '').toLowerCase());
+    }),
 
   // Redis
   REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://host:port or redis-cluster://h1:p1,h2:p2)'),
@@ -64,6 +114,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(600),
   /** Responses one user may have in progress at once (0 = off). */
   MAX_CONCURRENT_RUNS_PER_USER: int(8),
+  /** SSE streams (POST /chatkit answers and re-attaches) one user may have open at once, across gateways (0 = off). */
+  MAX_ATTACHES_PER_USER: int(32),
   /** A streaming request on a thread with a response in progress: `reject` (409) or `queue` behind it. */
   THREAD_BUSY_POLICY: z.enum(['reject', 'queue']).default('reject'),
   THREAD_QUEUE_TIMEOUT_MS: int(60_000),
@@ -100,6 +152,8 @@ export const configSchema = z.object({
   INGEST_TIMEOUT_MS: int(60_000),
   IMAGE_MAX_BYTES: int(20 * 1024 * 1024),
   IMAGE_MAX_PIXELS: int(4096 * 4096),
+  /** Longest side of an uploaded image, in pixels (IMAGE_MAX_PIXELS applies to uploads too). */
+  IMAGE_MAX_DIMENSION: z.coerce.number().int().positive().default(8192),
   IMAGE_BYTES_TTL_SECONDS: int(600),
   HEALTH_PORT: int(0),
   /** Queue dashboard (/admin/queues, bull-board) credentials: Basic auth user `viewer` / `operator`. */
@@ -124,15 +178,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cfg = parsed.data;
   if (cfg.BLOB_DRIVER === 'gcs' && !cfg.GCS_BUCKET)
     throw new ConfigError('invalid configuration: GCS_BUCKET is required when BLOB_DRIVER=gcs');
+  if (cfg.NODE_ENV === 'production' && cfg.DEV_IDENTITY)
+    throw new ConfigError('invalid configuration: DEV_IDENTITY cannot be on with NODE_ENV=production (it trusts X-Switchyard-User)');
+  if (!!cfg.AUTH_TRUSTED_SECRET !== !!cfg.AUTH_TRUSTED_SECRET_HEADER)
+    throw new ConfigError('invalid configuration: AUTH_TRUSTED_SECRET and AUTH_TRUSTED_SECRET_HEADER are set together');
   if (cfg.BLOB_DRIVER === 'local' && !cfg.FILE_URL_SECRET)
     throw new ConfigError('invalid configuration: FILE_URL_SECRET (16+ chars) is required when BLOB_DRIVER=local');
   return cfg;
 }
 
-/** Development identity is on by default outside production and can never be on in production. */
+/** Development identity is on only in explicit development mode (or when asked for outside production), never in production. */
 export function devIdentityEnabled(cfg: Config): boolean {
   if (cfg.NODE_ENV === 'production') return false;
-  return cfg.DEV_IDENTITY ?? true;
+  return cfg.DEV_IDENTITY ?? cfg.NODE_ENV === 'development';
+}
+
+/** The authentication methods the settings configure (the app's hook is the app's business). */
+export function authenticationMethods(cfg: Config): Array<'jwt' | 'trusted-header' | 'dev-identity'> {
+  return [
+    ...(cfg.AUTH_JWT_SECRET || cfg.AUTH_JWKS_URL ? (['jwt'] as const) : []),
+    ...(cfg.AUTH_TRUSTED_HEADER ? (['trusted-header'] as const) : []),
+    ...(devIdentityEnabled(cfg) ? (['dev-identity'] as const) : []),
+  ];
 }
 
 /** The demo page is served in development unless switched off, and elsewhere only when switched on. */

@@ -58,5 +58,18 @@ export function createDemoPageRouter(): Router {
     }
     sendFile(res, next, name, contentType);
   });
+  // A path the router cannot decode (`/demo/%zz`) fails while matching, before any route runs:
+  // answer it as the API's JSON 400, never with the framework's HTML error page (a stack trace and
+  // server paths). Other errors go on to the app's handler.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent || !(err instanceof URIError || (err as { status?: unknown }).status === 400)) {
+      next(err);
+      return;
+    }
+    res
+      .status(400)
+      .set('Cache-Control', 'no-store')
+      .json({ error: { code: 'bad_request', message: 'The path is not validly percent-encoded' } });
+  });
   return router;
 }

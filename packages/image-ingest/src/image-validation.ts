@@ -37,7 +37,9 @@ export async function validateImage(bytes: Buffer, expectedFormat: string, limit
   let width: number;
   let height: number;
   try {
-    const dims = imageSize(bytes);
+    // An exact copy: image-size reads past the end of a Buffer that is a slice of a larger one (a
+    // truncated header could borrow dimensions from the bytes after it in memory).
+    const dims = imageSize(new Uint8Array(bytes));
     width = dims.width;
     height = dims.height;
   } catch (err) {

@@ -97,6 +97,22 @@ export type {
 
 export { applyItemUpdate } from './apply-update.ts';
 export { ID_PREFIXES, newId, type IdPrefix } from './ids.ts';
+export { exceededJsonBound, scanJsonText, type JsonBounds } from './json-bounds.ts';
+export {
+  MAX_ACTION_PAYLOAD_CHARS,
+  MAX_ATTACHMENTS_PER_MESSAGE,
+  MAX_CONTENT_PARTS,
+  MAX_FEEDBACK_ITEM_IDS,
+  MAX_ID_LENGTH,
+  MAX_JSON_DEPTH,
+  MAX_JSON_NODES,
+  MAX_METADATA_CHARS,
+  MAX_METADATA_DEPTH,
+  MAX_MIME_TYPE_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_STRUCTURED_ANSWERS,
+  MAX_TEXT_LENGTH,
+} from './request-limits.ts';
 export {
   CHATKIT_REQUEST_TYPES,
   DEFAULT_PAGE_SIZE,

@@ -1,7 +1,24 @@
 // The sixteen ChatKit requests (docs/protocol.md §3) as zod schemas, and the one parser the gateway calls.
 // Unknown keys are dropped, defaults are applied, and every rejection is a BadRequest naming the field.
+// Sizes, counts and depths are bounded (request-limits.ts) before and while zod reads a request.
 import { BadRequest } from '@switchyard/errors';
 import { z } from 'zod';
+import { exceededJsonBound, scanJsonText, type JsonBounds } from './json-bounds.ts';
+import {
+  MAX_ACTION_PAYLOAD_CHARS,
+  MAX_ATTACHMENTS_PER_MESSAGE,
+  MAX_CONTENT_PARTS,
+  MAX_FEEDBACK_ITEM_IDS,
+  MAX_ID_LENGTH,
+  MAX_JSON_DEPTH,
+  MAX_JSON_NODES,
+  MAX_METADATA_CHARS,
+  MAX_METADATA_DEPTH,
+  MAX_MIME_TYPE_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_STRUCTURED_ANSWERS,
+  MAX_TEXT_LENGTH,
+} from './request-limits.ts';
 import type { InferenceOptions, UserMessageContent, UserMessageInput } from './types/content.ts';
 import type { JsonObject, JsonValue } from './types/json.ts';
 import type { Action } from './types/widgets.ts';
@@ -11,16 +28,36 @@ export const DEFAULT_PAGE_SIZE = 20;
 /** Larger `limit`s are clamped: a short page with `has_more: true` is valid protocol, an unbounded read is not. */
 export const MAX_PAGE_SIZE = 100;
 
+/** What a whole request body may be: checked on the raw bytes and again on the parsed value. */
+const BODY_BOUNDS: JsonBounds = { maxDepth: MAX_JSON_DEPTH, maxNodes: MAX_JSON_NODES };
+
 // Bodies come from JSON.parse, so any defined value is JSON: checking presence is enough and keeps
-// large tool results cheap to accept.
+// large tool results cheap to accept (the body's bounds already hold them).
 const jsonValue = z.custom<JsonValue>((value) => value !== undefined);
-/** Any JSON object (request `metadata`, run metadata). */
-export const jsonObjectSchema = z.record(z.string(), jsonValue) satisfies z.ZodType<JsonObject>;
+
+/** A zod issue for a value over a bound; `formatIssue` reports its message as is. */
+function withinBounds<T extends z.ZodType>(schema: T, bounds: JsonBounds): T {
+  return schema.check((ctx) => {
+    const exceeded = exceededJsonBound(ctx.value, bounds);
+    if (exceeded) ctx.issues.push({ code: 'custom', message: exceeded, input: ctx.value, params: { bound: true } });
+  });
+}
+
+const METADATA_BOUNDS: JsonBounds = { maxDepth: MAX_METADATA_DEPTH, maxNodes: MAX_JSON_NODES, maxChars: MAX_METADATA_CHARS };
+
+/**
+ * A free-form JSON object as requests carry it (request `metadata`, an `input_tag`'s `data`; also
+ * the run's metadata): at most MAX_METADATA_CHARS as JSON and MAX_METADATA_DEPTH levels deep.
+ */
+export const jsonObjectSchema = withinBounds(z.record(z.string(), jsonValue), METADATA_BOUNDS) satisfies z.ZodType<JsonObject>;
+
+const id = z.string().max(MAX_ID_LENGTH);
+const name = z.string().max(MAX_NAME_LENGTH);
+const text = z.string().max(MAX_TEXT_LENGTH);
+const mimeType = z.string().max(MAX_MIME_TYPE_LENGTH);
+
 /** Optional string that treats null as absent (pydantic `str | None = None`). */
-const optionalString = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? undefined);
+const optional = (schema: z.ZodString) => schema.nullish().transform((value) => value ?? undefined);
 
 const pageLimit = z
   .number()
@@ -30,42 +67,42 @@ const pageLimit = z
   .transform((limit) => (limit ? Math.min(limit, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE));
 const order = z.enum(['asc', 'desc']).default('desc');
 
-const toolChoice = z.object({ id: z.string() });
+const toolChoice = z.object({ id });
 const inferenceOptions = z.object({
   tool_choice: toolChoice.nullish(),
-  model: z.string().nullish(),
+  model: name.nullish(),
 }) satisfies z.ZodType<InferenceOptions>;
 
 const userMessageContent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('input_text'), text: z.string() }),
+  z.object({ type: z.literal('input_text'), text }),
   z.object({
     type: z.literal('input_tag'),
-    id: z.string(),
-    text: z.string(),
+    id,
+    text: name,
     // The reference requires `data`; ChatKit.js marks it optional. Tolerate its absence.
     data: jsonObjectSchema.default({}),
-    group: z.string().nullish(),
+    group: name.nullish(),
     interactive: z.boolean().default(false),
   }),
 ]) satisfies z.ZodType<UserMessageContent>;
 
 const userMessageInput = z.object({
-  content: z.array(userMessageContent),
+  content: z.array(userMessageContent).max(MAX_CONTENT_PARTS),
   // Both required, as in the reference (docs/conformance.md A4): ChatKit.js always sends them.
-  attachments: z.array(z.string()),
-  quoted_text: optionalString,
+  attachments: z.array(id).max(MAX_ATTACHMENTS_PER_MESSAGE),
+  quoted_text: optional(text),
   inference_options: inferenceOptions,
 }) satisfies z.ZodType<UserMessageInput>;
 
 /** A widget action as the client sends it; also what a `threads.custom_action` run carries to the worker. */
 export const actionSchema = z.object({
-  type: z.string(),
-  payload: jsonValue.optional(),
+  type: name,
+  payload: withinBounds(jsonValue, { maxDepth: MAX_JSON_DEPTH, maxNodes: MAX_JSON_NODES, maxChars: MAX_ACTION_PAYLOAD_CHARS }).optional(),
 }) satisfies z.ZodType<Action>;
 
 const customActionParams = z.object({
-  thread_id: z.string(),
-  item_id: optionalString,
+  thread_id: id,
+  item_id: optional(id),
   action: actionSchema,
 });
 
@@ -73,12 +110,16 @@ const structuredInputSubmission = z.object({
   status: z.enum(['answered', 'skipped']).default('answered'),
   answers: z
     .record(
-      z.string(),
+      id,
       z.object({
-        values: z.array(z.string()).default([]),
+        values: z.array(text).max(MAX_STRUCTURED_ANSWERS).default([]),
         skipped: z.boolean().default(false),
       }),
     )
+    .refine((answers) => Object.keys(answers).length <= MAX_STRUCTURED_ANSWERS, {
+      message: `must have at most ${MAX_STRUCTURED_ANSWERS} answers`,
+      params: { bound: true },
+    })
     .default({}),
 });
 
@@ -93,38 +134,36 @@ function request<const T extends string, P extends z.ZodType>(type: T, params: P
 
 // Streaming requests (answered with text/event-stream).
 export const threadsCreateRequest = request('threads.create', z.object({ input: userMessageInput }));
-export const threadsAddUserMessageRequest = request(
-  'threads.add_user_message',
-  z.object({ thread_id: z.string(), input: userMessageInput }),
-);
+export const threadsAddUserMessageRequest = request('threads.add_user_message', z.object({ thread_id: id, input: userMessageInput }));
 export const threadsAddClientToolOutputRequest = request(
   'threads.add_client_tool_output',
   // `result` must be present; null is a valid result.
-  z.object({ thread_id: z.string(), result: jsonValue }),
+  z.object({ thread_id: id, result: jsonValue }),
 );
 export const threadsAddStructuredInputRequest = request(
   'threads.add_structured_input',
-  z.object({ thread_id: z.string(), item_id: z.string(), input: structuredInputSubmission }),
+  z.object({ thread_id: id, item_id: id, input: structuredInputSubmission }),
 );
-export const threadsRetryAfterItemRequest = request('threads.retry_after_item', z.object({ thread_id: z.string(), item_id: z.string() }));
+export const threadsRetryAfterItemRequest = request('threads.retry_after_item', z.object({ thread_id: id, item_id: id }));
 export const threadsCustomActionRequest = request('threads.custom_action', customActionParams);
 
 // JSON requests.
-export const threadsGetByIdRequest = request('threads.get_by_id', z.object({ thread_id: z.string() }));
-export const threadsListRequest = request('threads.list', z.object({ limit: pageLimit, order, after: optionalString }));
-export const itemsListRequest = request('items.list', z.object({ thread_id: z.string(), limit: pageLimit, order, after: optionalString }));
+export const threadsGetByIdRequest = request('threads.get_by_id', z.object({ thread_id: id }));
+export const threadsListRequest = request('threads.list', z.object({ limit: pageLimit, order, after: optional(id) }));
+export const itemsListRequest = request('items.list', z.object({ thread_id: id, limit: pageLimit, order, after: optional(id) }));
 export const itemsFeedbackRequest = request(
   'items.feedback',
-  z.object({ thread_id: z.string(), item_ids: z.array(z.string()), kind: z.enum(['positive', 'negative']) }),
+  z.object({ thread_id: id, item_ids: z.array(id).max(MAX_FEEDBACK_ITEM_IDS), kind: z.enum(['positive', 'negative']) }),
 );
 export const attachmentsCreateRequest = request(
   'attachments.create',
-  z.object({ name: z.string(), size: z.number().int().nonnegative(), mime_type: z.string() }),
+  z.object({ name, size: z.number().int().nonnegative(), mime_type: mimeType }),
 );
-export const attachmentsDeleteRequest = request('attachments.delete', z.object({ attachment_id: z.string() }));
-export const threadsUpdateRequest = request('threads.update', z.object({ thread_id: z.string(), title: z.string() }));
-export const threadsDeleteRequest = request('threads.delete', z.object({ thread_id: z.string() }));
-export const inputTranscribeRequest = request('input.transcribe', z.object({ audio_base64: z.string(), mime_type: z.string() }));
+export const attachmentsDeleteRequest = request('attachments.delete', z.object({ attachment_id: id }));
+export const threadsUpdateRequest = request('threads.update', z.object({ thread_id: id, title: name }));
+export const threadsDeleteRequest = request('threads.delete', z.object({ thread_id: id }));
+// The audio is bounded by the body limit and the app's decoded-size limit.
+export const inputTranscribeRequest = request('input.transcribe', z.object({ audio_base64: z.string(), mime_type: mimeType }));
 export const threadsSyncCustomActionRequest = request('threads.sync_custom_action', customActionParams);
 
 const requestSchemas = {
@@ -201,7 +240,16 @@ export function isStreamingRequest(req: ChatKitRequest): req is StreamingRequest
   return streamingTypes.has(req.type);
 }
 
-export function parseJsonBody(text: string): unknown {
+/**
+ * Parses a request body (UTF-8 bytes, or text). Its depth and number of values are checked on the
+ * raw bytes first, stopping at the first excess: a body over MAX_JSON_DEPTH or MAX_JSON_NODES is
+ * refused before JSON.parse spends time or memory on it.
+ */
+export function parseJsonBody(body: string | Uint8Array): unknown {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const exceeded = scanJsonText(bytes, BODY_BOUNDS);
+  if (exceeded) throw new BadRequest(`request body ${exceeded}`);
+  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -227,9 +275,13 @@ export function parseChatKitRequest(body: unknown): ChatKitRequest {
   if (typeof type !== 'string') throw new BadRequest(`type: expected string, got ${describe(type)}`);
   if (!isRequestType(type)) throw new BadRequest(`unknown request type ${JSON.stringify(type)}`);
   if (params === undefined) throw new BadRequest('params is required');
+  // Before zod walks it: zod recurses, and its issues would carry a deep value to whoever formats them.
+  const exceeded = exceededJsonBound(body, BODY_BOUNDS);
+  if (exceeded) throw new BadRequest(`request body ${exceeded}`);
 
   const result = requestSchemas[type].safeParse(body, { reportInput: true });
-  if (!result.success) throw new BadRequest(formatIssues(result.error.issues), { cause: result.error });
+  // No `cause`: the issues hold the client's input, which belongs in neither logs nor answers.
+  if (!result.success) throw new BadRequest(formatIssues(result.error.issues));
   return result.data;
 }
 
@@ -247,6 +299,7 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
     case 'custom':
+      if (issue.code === 'custom' && isBoundIssue(issue)) return `${path}: ${issue.message}`;
       if (input === undefined) return `${path}: required`;
       return `${path}: expected ${issue.code === 'invalid_type' ? expectedName(issue.expected) : 'a JSON value'}, got ${describe(input)}`;
     case 'invalid_value':
@@ -264,6 +317,10 @@ function formatIssue(issue: z.core.$ZodIssue): string {
     case 'too_small':
       return `${path}: must be ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}, got ${describe(input)}`;
     case 'too_big':
+      if (issue.origin === 'string' && typeof input === 'string')
+        return `${path}: must be at most ${String(issue.maximum)} characters, got ${input.length}`;
+      if (issue.origin === 'array' && Array.isArray(input))
+        return `${path}: must have at most ${String(issue.maximum)} entries, got ${input.length}`;
       return `${path}: must be ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}, got ${describe(input)}`;
     default:
       return `${path}: ${issue.message}`;
@@ -281,12 +338,25 @@ function oneOf(values: readonly unknown[]): string {
   return shown.length === 1 ? (shown[0] ?? '') : `one of ${shown.join(', ')}`;
 }
 
+/** Issues raised by a bound (withinBounds, the answers count): their message says it all. */
+function isBoundIssue(issue: z.core.$ZodIssueCustom): boolean {
+  return issue.params?.bound === true;
+}
+
+// Paths hold the client's keys: a message shows a few short segments of them, never all of them.
+const MAX_PATH_SEGMENTS = 12;
+const MAX_KEY_CHARS = 40;
+
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const key of path) {
+  for (const key of path.slice(0, MAX_PATH_SEGMENTS)) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
+    else {
+      const shown = String(key).length > MAX_KEY_CHARS ? `${String(key).slice(0, MAX_KEY_CHARS)}…` : String(key);
+      out += out === '' ? shown : `.${shown}`;
+    }
   }
+  if (path.length > MAX_PATH_SEGMENTS) out += '…';
   return out === '' ? 'body' : out;
 }
 

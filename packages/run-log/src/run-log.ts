@@ -104,6 +104,12 @@ export class RunLog {
     return rows.map(([id, fields]) => decodeEntry(Number(id.slice(2)), fields[1] ?? ''));
   }
 
+  /** The newest entry (the terminal one once the run ended: nothing is appended after it), or null. */
+  async last(runId: string): Promise<RunLogEntry | null> {
+    const [row] = await this.redis.xrevrange(runKeys(runId).log, '+', '-', 'COUNT', 1);
+    return row ? decodeEntry(Number(row[0].slice(2)), row[1][1] ?? '') : null;
+  }
+
   /**
    * Makes `fence` the run's owning attempt and returns the seq the previous owner reached, so a
    * worker taking a run over knows what the client may already have seen.

@@ -1,5 +1,12 @@
 // Attaching a client to a run from any gateway: subscribe to the run's live channel first, then
 // read the log after the client's last seq, then forward live entries, each seq exactly once.
+//
+// A position at or past the end (a Last-Event-ID a client kept, or made up) never waits silently:
+// - the run ended and `afterSeq` >= its terminal seq: the terminal entry is delivered at once, so the
+//   stream ends straight away, empty (re-attaching to a finished run one has fully read);
+// - the run is still going and `afterSeq` > its newest seq: `afterSeq` is taken as the current end,
+//   so the client gets every entry appended from now on (their ids, lower than the one it sent,
+//   show it that its position was not one of this run's) and the end, like any attached client.
 import type { RedisClient } from '@switchyard/redis-connection';
 import { decodeBatch, type RunLogEntry } from './entries.ts';
 import { runKeys } from './keys.ts';
@@ -155,6 +162,26 @@ export class RunLogSubscriber {
         detach();
         throw err;
       }
+    }
+    if (afterSeq > 0) {
+      // Subscribed first, so anything appended after this read arrives live (buffered until `live`).
+      let tip: RunLogEntry | null;
+      try {
+        tip = await log.last(runId);
+      } catch (err) {
+        detach();
+        throw err;
+      }
+      if (tip?.kind === 'end' && tip.seq <= afterSeq) {
+        // At or past the end of an ended run: nothing to send but the end itself.
+        lastSeq = tip.seq;
+        ended = true;
+        detach();
+        sink.onEntry(tip);
+        return { lastSeq: tip.seq, resync: () => Promise.resolve(), detach: () => undefined };
+      }
+      // Past the newest entry of a running run: the current end (see the top of this file).
+      if (!tip || tip.seq < afterSeq) lastSeq = tip?.seq ?? 0;
     }
     live = true;
     await runCatchUp();

@@ -3,8 +3,15 @@
 import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import { createLocalFilesRouter } from '@switchyard/blob';
-import { createChatKitRouter, requestLogFields, type ChatKitRouterDeps } from '@switchyard/chatkit-endpoint';
+import {
+  createChatKitRouter,
+  jsonErrorHandler,
+  jsonNotFound,
+  requestLogFields,
+  type ChatKitRouterDeps,
+} from '@switchyard/chatkit-endpoint';
 import { runChecks, type Check } from '@switchyard/service-kit';
+import { CORS_PATH, createCorsMiddleware } from './cors.ts';
 
 export interface GatewayAppDeps extends ChatKitRouterDeps {
   /** Serve `/files/*` from a local blob root (BLOB_DRIVER=local). */
@@ -16,6 +23,10 @@ export interface GatewayAppDeps extends ChatKitRouterDeps {
   opsPage?: Router;
   /** The demo chat page at `/` (DEMO_PAGE). */
   demoPage?: Router;
+  /** CORS_ORIGINS: origins that get CORS headers on /chatkit, its run and upload routes (none when empty). */
+  corsOrigins?: readonly string[];
+  /** Development identity is on (CORS then also allows its X-Switchyard-User header). */
+  devIdentity?: boolean;
 }
 
 export function createGatewayApp(deps: GatewayAppDeps): Express {
@@ -40,8 +51,14 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   if (deps.localFiles) app.use('/files', createLocalFilesRouter(deps.localFiles));
   if (deps.queueDashboard) app.use(deps.queueDashboard);
   if (deps.opsPage) app.use(deps.opsPage);
+  const corsMiddleware = createCorsMiddleware(deps.corsOrigins ?? [], { devIdentity: deps.devIdentity ?? false });
+  if (corsMiddleware) app.use(CORS_PATH, corsMiddleware);
   app.use(createChatKitRouter(deps));
   // Last: it only claims `/` and `/demo/*`, so it can never shadow an API route.
   if (deps.demoPage) app.use(deps.demoPage);
+  // After everything: what no route claimed is a JSON 404, and what any route threw (the files and demo
+  // routers included) a JSON error, so express's default HTML error page is never reached.
+  app.use(jsonNotFound);
+  app.use(jsonErrorHandler);
   return app;
 }

@@ -17,10 +17,18 @@ import { RunControl, RunLogSubscriber } from '@switchyard/run-log';
 import { dependencyChecks, onShutdown, openDependencies, SHUTDOWN_GRACE_MS } from '@switchyard/service-kit';
 import { initTracing } from '@switchyard/tracing';
 import { createGatewayApp } from './app.ts';
+import { gatewayAuthentication } from './authentication.ts';
 
 const cfg = loadConfig();
 const tracing = initTracing({ service: 'gateway' });
 const logger = createLogger('gateway', { level: cfg.LOG_LEVEL });
+// The app first, then who may call: a gateway that could authenticate nobody stops here, before it
+// connects to anything. The app is named by module (the built-in one by default): the gateway never
+// imports a model SDK itself.
+const factory = await loadAppFactory(cfg.SWITCHYARD_APP, import.meta.url);
+const chatApp = await factory({ role: 'gateway', env: process.env, services: {} });
+const authentication = gatewayAuthentication(cfg, chatApp);
+logger.info({ methods: authentication.methods }, 'authentication');
 const deps = await openDependencies(cfg, 'gateway');
 const sub = createRedis(cfg.REDIS_URL, { name: 'gateway:subscriber' });
 const controlSub = createRedis(cfg.REDIS_URL, { name: 'gateway:control' });
@@ -61,9 +69,6 @@ const opsLive =
         onError: (err) => logger.debug({ err }, 'ops page tick failed'),
       })
     : null;
-// The app is named by module (the built-in one by default): the gateway never imports a model SDK itself.
-const factory = await loadAppFactory(cfg.SWITCHYARD_APP, import.meta.url);
-const chatApp = await factory({ role: 'gateway', env: process.env, services: {} });
 const attachments = {
   store: deps.store,
   blob: deps.blob,
@@ -71,6 +76,7 @@ const attachments = {
   maxUploadBytes: cfg.MAX_UPLOAD_BYTES,
   urlTtlSeconds: cfg.SIGNED_URL_TTL_SECONDS,
   uploadTokenSecret: uploadTokenSecret(cfg),
+  imageLimits: { maxPixels: cfg.IMAGE_MAX_PIXELS, maxDimension: cfg.IMAGE_MAX_DIMENSION },
 };
 const limits = new Limits(deps.redis, {
   requestsPerMinute: cfg.RATE_LIMIT_PER_MINUTE,
@@ -103,12 +109,14 @@ const app = createGatewayApp({
   subscriber,
   attachments,
   logger,
-  identity: { devIdentity: devIdentityEnabled(cfg) },
+  authenticate: authentication.authenticate,
+  devIdentity: devIdentityEnabled(cfg),
   bodyLimitBytes: cfg.BODY_LIMIT_BYTES,
   heartbeatMs: cfg.SSE_HEARTBEAT_MS,
   disconnect: { policy: cfg.DISCONNECT_POLICY, graceMs: cfg.DISCONNECT_GRACE_MS },
   limits,
-  sse: { maxBufferedBytes: cfg.SSE_MAX_BUFFER_BYTES, registry: sseStreams },
+  sse: { maxBufferedBytes: cfg.SSE_MAX_BUFFER_BYTES, registry: sseStreams, maxAttachesPerUser: cfg.MAX_ATTACHES_PER_USER },
+  corsOrigins: cfg.CORS_ORIGINS,
   metrics: metrics.chat,
   ...(cfg.BLOB_DRIVER === 'local' ? { localFiles: { root: cfg.BLOB_LOCAL_ROOT, signingSecret: cfg.FILE_URL_SECRET! } } : {}),
   ...(cfg.OPS_VIEWER_TOKEN || cfg.OPS_OPERATOR_TOKEN
