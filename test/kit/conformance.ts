@@ -79,12 +79,31 @@ export async function startConformanceSystem(env: Record<string, string> = {}): 
 }
 
 /**
+ * Compiles the schemas every stream event is checked against before any service runs. ajv compiles a
+ * schema on first use, synchronously: for these (150-180 KB each) that blocks this process for 1-3 s,
+ * and for tens of seconds on a loaded machine. This process also serves the embedded MongoDB test
+ * server, so compiling them at a file's first event froze the database under the run being streamed:
+ * the services' MongoDB monitors timed out, their drivers interrupted the run's reads and failed them
+ * (the I1 "hang" on a loaded machine).
+ */
+function compileStreamSchemas(): void {
+  for (const validate of [validateStreamEvent, validateThread, validateThreadItem]) {
+    try {
+      validate(null);
+    } catch {
+      // null matches none of them: the point was the compile.
+    }
+  }
+}
+
+/**
  * One conformance system for the calling test file: started before its tests (and handed to
  * `onStarted`, which keeps what the file uses), stopped after them.
  */
 export function useConformanceSystem(onStarted: (sys: ConformanceSystem) => void, env: Record<string, string> = {}): void {
   let sys: ConformanceSystem | undefined;
   beforeAll(async () => {
+    compileStreamSchemas();
     sys = await startConformanceSystem(env);
     onStarted(sys);
   });

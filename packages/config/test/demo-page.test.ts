@@ -6,8 +6,8 @@ const required = { REDIS_URL: 'redis://127.0.0.1:6379', MONGODB_URL: 'mongodb://
 const enabled = (env: Record<string, string>) => demoPageEnabled(loadConfig({ ...required, ...env }));
 
 describe('DEMO_PAGE', () => {
-  it('is on in development (the default NODE_ENV) and off in test and production', () => {
-    expect(enabled({})).toBe(true);
+  it('is on in explicit development only: off by default (NODE_ENV defaults to production), in test and in production', () => {
+    expect(enabled({})).toBe(false);
     expect(enabled({ NODE_ENV: 'development' })).toBe(true);
     expect(enabled({ NODE_ENV: 'test' })).toBe(false);
     expect(enabled({ NODE_ENV: 'production' })).toBe(false);

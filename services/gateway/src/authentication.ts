@@ -4,8 +4,10 @@
 import {
   devIdentityAuthenticator,
   firstOf,
+  isValidOwner,
   JWKS_ALGORITHMS,
   jwtAuthenticator,
+  OWNER_PATTERN,
   trustedHeaderAuthenticator,
   type Authenticate,
   type JwksAlgorithm,
@@ -38,7 +40,14 @@ export function gatewayAuthentication(cfg: Config, app: Pick<SwitchyardApp, 'nam
   const methods: Authenticate[] = [];
   const names: string[] = [];
   if (app.authenticate) {
-    methods.push((req) => app.authenticate!(req));
+    const hook = app.authenticate.bind(app);
+    methods.push(async (req) => {
+      const identity = await hook(req);
+      // Owners name blob folders and key every store query: an app naming an unsafe one is a bug (500).
+      if (identity && !isValidOwner(identity.owner))
+        throw new Error(`app ${app.name}: authenticate returned an owner that is not ${OWNER_PATTERN}`);
+      return identity;
+    });
     names.push(`app hook (${app.name})`);
   }
   const configured = authenticationMethods(cfg);

@@ -57,6 +57,12 @@ describe('gatewayAuthentication', () => {
     expect(gatewayAuthentication(loadConfig({ ...base }), app).methods).toEqual(['app hook (keys)']);
   });
 
+  it("refuses an owner from the app's hook that could not name a blob folder (a 500, the app's bug)", async () => {
+    const app = { name: 'sloppy', authenticate: async () => ({ owner: '../etc', claims: {} }) };
+    const auth = gatewayAuthentication(loadConfig({ ...base }), app);
+    await expect(auth.authenticate(request())).rejects.toThrow(/not \/\^/);
+  });
+
   it('refuses unknown JWKS algorithms in the settings', () => {
     expect(() =>
       gatewayAuthentication(loadConfig({ ...base, AUTH_JWKS_URL: jwks.jwksUrl, AUTH_JWT_ALGORITHMS: 'RS256,none' }), plainApp),
