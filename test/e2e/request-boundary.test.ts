@@ -3,6 +3,7 @@
 // anything is written or reserved — the user's threads are unchanged, the store holds nothing new,
 // no rate-limit token or run slot is held (a valid request afterwards succeeds with a limit of one
 // run and a small rate), and the gateway stays quick while it refuses.
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,6 +242,27 @@ describe('every route answers errors as JSON', () => {
       { send: () => send('/chatkit', { method: 'GET', user }), status: 404, message: /no route/ },
       { send: () => send('/no/such/route', { method: 'DELETE', user }), status: 404, message: /no route/ },
     ]);
+  });
+});
+
+describe("requests Node's HTTP parser refuses", () => {
+  it('a malformed request line and oversized headers are answered as JSON (400, 431), never a bare close', async () => {
+    const { port, hostname } = new URL(gw);
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => socket.write(text));
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const bad = await raw('GET /chatkit HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n');
+    expect(bad).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(bad.slice(bad.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'bad_request' } });
+    const huge = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(huge).toContain('"headers_too_large"');
   });
 });
 

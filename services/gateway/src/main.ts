@@ -147,6 +147,23 @@ const server = app.listen(cfg.PORT, cfg.HOST, () => {
 // Headers must be allowed to take longer than the idle keep-alive, or Node cuts a reused socket early.
 server.keepAliveTimeout = cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS;
 server.headersTimeout = cfg.HTTP_KEEP_ALIVE_TIMEOUT_MS + 5_000;
+// Requests Node's HTTP parser refuses never reach express: answer those as JSON too (431, 400).
+server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({
+    error: {
+      code: tooLarge ? 'headers_too_large' : 'bad_request',
+      message: tooLarge ? 'request headers too large' : 'malformed HTTP request',
+    },
+  });
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+});
 opsLive?.attach(server);
 
 onShutdown(logger, SHUTDOWN_GRACE_MS, async () => {
