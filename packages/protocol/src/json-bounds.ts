@@ -147,6 +147,8 @@ export function exceededJsonBound(value: unknown, bounds: JsonBounds): string | 
         for (const key in v) {
           if (!Object.hasOwn(v, key)) continue;
           if (++nodes > bounds.maxNodes) return `has more than ${bounds.maxNodes} values`;
+          // BSON keys are C strings: a NUL in a key could be accepted here and refused by the store.
+          if (key.includes('\u0000')) return 'has an object key containing a NUL character';
           // Quotes, colon and the comma or closing brace.
           chars += key.length + 4;
           values.push((v as Record<string, unknown>)[key]);

@@ -98,7 +98,7 @@ describe('the body: depth and number of values, before JSON.parse and before zod
     expect(refusal(JSON.stringify(ofSize(MAX_JSON_NODES + 1)), true)).toBe(`request body has more than ${MAX_JSON_NODES} values`);
   });
 
-  it('a 10,000-level input_tag data is refused in microseconds, on the text and on the parsed value', () => {
+  it('a 10,000-level input_tag data is refused on the text (before JSON.parse) and on the parsed value', () => {
     // Written out by hand: JSON.stringify itself recurses, and overflows on it.
     const text =
       '{"type":"threads.create","params":{"input":{"content":[{"type":"input_tag","id":"x","text":"x","data":' +
@@ -111,12 +111,15 @@ describe('the body: depth and number of values, before JSON.parse and before zod
     expect(refusal(deep)).toBe(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
     const bytes = Buffer.from(text);
     const parse = vi.spyOn(JSON, 'parse');
-    expect(medianMs(() => expect(() => parseJsonBody(bytes)).toThrow(BadRequest))).toBeLessThan(5);
+    // The cost is bounded by construction (the scan stops at MAX_JSON_DEPTH; JSON.parse never runs); the
+    // time is printed, not asserted.
+    const ms = medianMs(() => expect(() => parseJsonBody(bytes)).toThrow(BadRequest));
     expect(parse).not.toHaveBeenCalled();
-    expect(medianMs(() => expect(() => parseChatKitRequest(deep)).toThrow(BadRequest))).toBeLessThan(5);
+    const parsedMs = medianMs(() => expect(() => parseChatKitRequest(deep)).toThrow(BadRequest));
+    console.log(`10,000-level body refused in ${(ms * 1000).toFixed(0)} µs as text, ${(parsedMs * 1000).toFixed(0)} µs parsed`);
   });
 
-  it('a 500 KB threads.create naming 100,000 attachment ids is refused in well under a millisecond', () => {
+  it('a 500 KB threads.create naming 100,000 attachment ids is refused after MAX_JSON_NODES values, before JSON.parse', () => {
     const ids = Array.from({ length: 100_000 }, (_, i) => String(i % 100));
     const text = JSON.stringify(create({ attachments: ids }));
     expect(text.length).toBeGreaterThan(480_000);
@@ -127,12 +130,13 @@ describe('the body: depth and number of values, before JSON.parse and before zod
     console.log(`100,000-id body (${bytes.length} bytes) refused in ${(ms * 1000).toFixed(0)} µs`);
     // It stops after MAX_JSON_NODES values (~100 KB of the text): JSON.parse never sees it.
     expect(parse).not.toHaveBeenCalled();
-    expect(ms).toBeLessThan(10);
   });
 
   it('a megabyte of opening brackets is refused after MAX_JSON_DEPTH bytes, before JSON.parse would spend 200 ms on it', () => {
     const bomb = Buffer.from('['.repeat(1_000_000));
-    expect(medianMs(() => expect(() => parseJsonBody(bomb)).toThrow(/nests deeper than 32 levels/))).toBeLessThan(5);
+    const parse = vi.spyOn(JSON, 'parse');
+    expect(() => parseJsonBody(bomb)).toThrow(/nests deeper than 32 levels/);
+    expect(parse).not.toHaveBeenCalled();
   });
 
   it('brackets, braces, quotes and commas inside strings are text, not structure', () => {

@@ -71,7 +71,8 @@ describe('attaching at or past the end', () => {
     const started = performance.now();
     const attachment = await subscriber.attach(runId, endSeq + beyond, c.sink);
     await c.ended;
-    expect(performance.now() - started).toBeLessThan(500);
+    // Far below the failure mode (waiting until the log expired), far above a loaded machine's noise.
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(c.entries).toEqual([{ seq: endSeq, kind: 'end', end: { outcome: 'completed' } }]);
     expect(attachment.lastSeq).toBe(endSeq);
     await attachment.resync();
