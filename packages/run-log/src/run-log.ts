@@ -74,9 +74,14 @@ export class RunLog {
 
   /**
    * Appends entries atomically and publishes them. Returns the first assigned seq, or 0 when
-   * `dedupeToken` was already used (a retried job re-appending the same events).
+   * `dedupeToken` was already used (a retried job re-appending the same events) or `batchToken` names
+   * the last batch appended (the same call sent again after its reply was lost in a reconnect).
    */
-  async append(runId: string, entries: PendingEntry[], opts: { dedupeToken?: string; fence?: string } = {}): Promise<number> {
+  async append(
+    runId: string,
+    entries: PendingEntry[],
+    opts: { dedupeToken?: string; fence?: string; batchToken?: string } = {},
+  ): Promise<number> {
     if (entries.length === 0) return 0;
     const k = runKeys(runId);
     const hasEnd = entries.some((e) => e.kind === 'end');
@@ -90,6 +95,7 @@ export class RunLog {
       opts.dedupeToken ?? '',
       opts.fence ?? '',
       String(this.limits.maxBytes ?? 64 * 1024 * 1024),
+      opts.batchToken ?? '',
       ...entries.map(encodeEntry),
     );
     if (first === -1) throw new RunEndedError(`run ${runId} already ended`);

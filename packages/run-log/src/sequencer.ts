@@ -1,6 +1,7 @@
 // The ordered writer a run's producer uses: events, coalesced text deltas and async steps
 // (persist, wait for an image ingest) leave in exactly the order they were pushed. Pushing never
 // awaits Redis: batches go out as soon as nothing is in flight and grow while an append is pending.
+import { randomUUID } from 'node:crypto';
 import type { RunEnd } from './entries.ts';
 import type { RunLog } from './run-log.ts';
 
@@ -20,6 +21,9 @@ export class RunEventSequencer {
   private queue: Pending[] = [];
   private pumping: Promise<void> | null = null;
   private failure: unknown = null;
+  private batches = 0;
+  /** Tells this sequencer's batches from another's on the same run when no fence is given. */
+  private readonly instance = randomUUID();
   readonly stats: SequencerStats = { appends: 0, entries: 0, coalescedDeltas: 0 };
 
   constructor(
@@ -98,7 +102,11 @@ export class RunEventSequencer {
           bytes += json.length;
           batch.push({ kind: 'event', json });
         }
-        await this.log.append(this.runId, batch, this.opts.fence ? { fence: this.opts.fence } : {});
+        // Each batch has its own token: if the client re-sends this append after a reconnect (Redis ran
+        // it but the reply was lost), the script sees the token of the batch it just appended and does
+        // nothing, instead of appending the same deltas twice.
+        const batchToken = `${this.opts.fence ?? this.instance}:${++this.batches}`;
+        await this.log.append(this.runId, batch, { ...(this.opts.fence ? { fence: this.opts.fence } : {}), batchToken });
         this.stats.appends++;
         this.stats.entries += batch.length;
       }

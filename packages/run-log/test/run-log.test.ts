@@ -73,6 +73,38 @@ describe('run log', () => {
     expect((await log.meta('r2'))?.endedAt).toBe(2);
   });
 
+  it('a batch sent again after its reply was lost appends nothing (the sequencer tokens every batch)', async () => {
+    await log.createRun('r3b', 'alice', 'thr_1');
+    await redis.hset(runKeys('r3b').meta, 'fence', 'attempt-1');
+    // What ioredis does across a reconnect: a command Redis ran but never answered is sent again,
+    // identically. Every append of this log runs twice; the sequencer's batch tokens make the second a no-op.
+    const resending = Object.assign(Object.create(log) as RunLog, {
+      append: async (runId: string, entries: Parameters<RunLog['append']>[1], opts: Parameters<RunLog['append']>[2]) => {
+        const first = await log.append(runId, entries, opts);
+        expect(await log.append(runId, entries, opts)).toBe(0);
+        return first;
+      },
+    });
+    const seq = new RunEventSequencer(resending, 'r3b', { fence: 'attempt-1' });
+    for (let i = 1; i <= 20; i++) {
+      seq.delta('msg:0', `d${i} `, (merged) => JSON.stringify({ type: 'delta', delta: merged }));
+      if (i % 7 === 0) seq.event(ev(i));
+    }
+    await seq.end({ outcome: 'completed' });
+    const entries = await log.read('r3b', 0);
+    const text = entries
+      .flatMap((e) => (e.kind === 'event' && e.json.includes('"delta"') ? [(JSON.parse(e.json) as { delta: string }).delta] : []))
+      .join('');
+    expect(text).toBe(Array.from({ length: 20 }, (_, i) => `d${i + 1} `).join(''));
+    expect(entries.filter((e) => e.kind === 'end')).toHaveLength(1);
+    expect(new Set(entries.map((e) => e.seq)).size).toBe(entries.length);
+    // Without a token the same resend duplicates (what the chaos campaign saw).
+    await log.createRun('r3c', 'alice', 'thr_1');
+    await log.append('r3c', [{ kind: 'event', json: ev(1) }]);
+    await log.append('r3c', [{ kind: 'event', json: ev(1) }]);
+    expect((await log.read('r3c', 0)).length).toBe(2);
+  });
+
   it('makes a deduplicated append a no-op', async () => {
     await log.createRun('r3', 'alice', 'thr_1');
     expect(await log.append('r3', [{ kind: 'event', json: ev(1) }], { dedupeToken: 'img-p0' })).toBe(1);

@@ -4,9 +4,15 @@
 -- ARGV[3] dedupe token ('' = none): a token already seen makes the whole call a no-op,
 -- ARGV[4] fence ('' = none): the attempt that owns the run; a stale attempt is refused,
 -- ARGV[5] max log bytes: a batch that would pass it is refused unless it ends the run,
--- ARGV[6..] entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
+-- ARGV[6] batch token ('' = none): the producer's id of this batch; a call carrying the token of the
+--   last batch appended is that batch sent again (a client re-sending a command whose reply was lost
+--   across a reconnect) and does nothing,
+-- ARGV[7..] entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
 -- Returns the seq of the first entry, 0 for a deduplicated call, -1 when the run already ended,
 -- -2 when the fence does not match (another worker took the run over), -3 when the log is full.
+if ARGV[6] ~= '' and redis.call('HGET', KEYS[2], 'lastBatch') == ARGV[6] then
+  return 0
+end
 if redis.call('HGET', KEYS[2], 'ended') then
   return -1
 end
@@ -20,7 +26,7 @@ if ARGV[3] ~= '' then
 end
 local incoming = 0
 local ends = false
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   incoming = incoming + #ARGV[i]
   if string.sub(ARGV[i], 1, 1) == 'x' then ends = true end
 end
@@ -31,7 +37,7 @@ end
 local first = 0
 local parts = {}
 local bytes = 0
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   local entry = ARGV[i]
   local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
   if first == 0 then first = seq end
@@ -43,6 +49,9 @@ for i = 6, #ARGV do
   end
 end
 redis.call('HINCRBY', KEYS[2], 'bytes', bytes)
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[2], 'lastBatch', ARGV[6])
+end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('SPUBLISH', KEYS[3], first .. '\n' .. table.concat(parts, '\n'))
