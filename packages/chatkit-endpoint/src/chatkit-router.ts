@@ -8,7 +8,7 @@ import type { AttachmentDeps } from '@switchyard/attachments';
 import type { Authenticate } from '@switchyard/auth';
 import type { ChatKitServer } from '@switchyard/chatkit-server';
 import { BadRequest, NotFound, UnsupportedMediaType } from '@switchyard/errors';
-import type { Limits } from '@switchyard/limits';
+import { AttachLimiter, type AttachLease, type Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
 import type { ChatMetrics } from '@switchyard/metrics';
 import { isStreamingRequest, parseChatKitRequest, parseJsonBody } from '@switchyard/protocol';
@@ -17,7 +17,6 @@ import { linkToCarrier } from '@switchyard/tracing';
 import { sendError } from './error-answer.ts';
 import { noteRun, requestSpan, spanOf } from './request-span.ts';
 import { ownerOf } from './identity.ts';
-import { AttachLimiter, type AttachLease } from './attach-limit.ts';
 import { attachSse, RUN_ID_HEADER, type SseStreams } from './sse-attach.ts';
 import { createUploadRouter } from './upload-router.ts';
 

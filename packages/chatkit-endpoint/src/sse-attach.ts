@@ -4,7 +4,7 @@
 // a bounded buffer, then its connection is closed so it re-attaches from its last event.
 // A Last-Event-ID at or past the end never hangs (RunLogSubscriber): on an ended run the response
 // ends at once with no event; on a running run a position beyond its newest event counts as the
-// current end. Each open stream holds one of its user's attach slots (attach-limit.ts).
+// current end. Each open stream holds one of its user's attach slots (@switchyard/limits' AttachLimiter).
 import type { Request, Response } from 'express';
 import { ServiceUnavailable } from '@switchyard/errors';
 import { encodeSseComment, encodeSseData } from '@switchyard/protocol';

@@ -1,15 +1,19 @@
 // Per-user and per-thread limits enforced in Redis, so every gateway sees the same counts: a
 // request rate (rate-limiter-flexible), concurrent runs per user (leased slots that expire if a
-// worker dies), and one active run per thread. Breaches are TooManyRequests/Conflict with Retry-After.
+// worker dies), one active run per thread, and open event streams per user (attach-limiter.ts).
+// Breaches are TooManyRequests/Conflict with Retry-After.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Conflict, TooManyRequests } from '@switchyard/errors';
 import { loadScripts, type RedisClient } from '@switchyard/redis-connection';
+import { LeasedSlots } from './leased-slots.ts';
 
-const SCRIPTS = new URL('./scripts/', import.meta.url);
+export { AttachLimiter, type AttachLease, type AttachLimitOptions } from './attach-limiter.ts';
+export { LeasedSlots } from './leased-slots.ts';
+
+const SCRIPTS = new URL('./scripts/thread-lock/', import.meta.url);
 
 interface LimitCommands {
   syReleaseIfHolder(key: string, holder: string): Promise<number>;
-  syAcquireRunSlot(key: string, now: string, expiry: string, runId: string, limit: string): Promise<number>;
 }
 
 export interface LimitSettings {
@@ -22,7 +26,6 @@ export interface LimitSettings {
 }
 
 const threadKey = (threadId: string) => `{thread:${threadId}}:active-run`;
-const slotsKey = (owner: string) => `{user:${owner}}:run-slots`;
 
 function tooMany(message: string, retryAfterMs: number): TooManyRequests {
   const err = new TooManyRequests(message);
@@ -33,6 +36,7 @@ function tooMany(message: string, retryAfterMs: number): TooManyRequests {
 export class Limits {
   private readonly rate: RateLimiterRedis | null;
   private readonly cmd: LimitCommands;
+  private readonly runSlots: LeasedSlots;
 
   constructor(
     private readonly redis: RedisClient,
@@ -49,7 +53,8 @@ export class Limits {
             insuranceLimiter: new RateLimiterMemory({ points: settings.requestsPerMinute, duration: 60 }),
           })
         : null;
-    this.cmd = loadScripts<LimitCommands>(redis, SCRIPTS, { syReleaseIfHolder: true, syAcquireRunSlot: true });
+    this.cmd = loadScripts<LimitCommands>(redis, SCRIPTS, { syReleaseIfHolder: true });
+    this.runSlots = new LeasedSlots(redis, 'run-slots');
   }
 
   /** Counts one request against the user's rate. */
@@ -86,12 +91,11 @@ export class Limits {
   async acquireRunSlot(owner: string, runId: string): Promise<void> {
     const limit = this.settings.concurrentRunsPerUser;
     if (limit <= 0) return;
-    const now = Date.now();
-    const wait = await this.cmd.syAcquireRunSlot(slotsKey(owner), String(now), String(now + this.settings.leaseMs), runId, String(limit));
+    const wait = await this.runSlots.acquire(owner, runId, limit, this.settings.leaseMs);
     if (wait > 0) throw tooMany(`at most ${limit} responses may run at once for one user`, Math.min(wait, 10_000));
   }
 
   async releaseRunSlot(owner: string, runId: string): Promise<void> {
-    await this.redis.zrem(slotsKey(owner), runId);
+    await this.runSlots.release(owner, runId);
   }
 }

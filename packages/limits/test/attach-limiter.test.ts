@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TooManyRequests } from '@switchyard/errors';
 import { createRedis, type RedisClient } from '@switchyard/redis-connection';
 import { startRedisServer, type RedisServerHandle } from '@switchyard/redis-server';
-import { AttachLimiter } from '../src/attach-limit.ts';
+import { AttachLimiter } from '../src/index.ts';
 
 let server: RedisServerHandle;
 let redis: RedisClient;
