@@ -2,7 +2,6 @@
 // run, unbounded open attaches per user, uploaded images beyond the image limits, downloads without
 // Content-Disposition, undecodable paths answered with HTML, and CORS (CORS_ORIGINS).
 import { PNG } from 'pngjs';
-import { crc32, deflateSync } from 'node:zlib';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { createRedis, type RedisClient } from '@switchyard/redis-connection';
 import { RunLog } from '@switchyard/run-log';
 import { openSse, postChatKit, type SseStream } from '../kit/sse-client.ts';
 import { startSystem, type System } from '../kit/system.ts';
+import { pngDeclaring } from '@switchyard/model-test-server';
 
 const ORIGIN = 'https://app.example.com';
 const USER = 'x-switchyard-user';
@@ -157,26 +157,6 @@ describe('open attaches per user (MAX_ATTACHES_PER_USER=3)', () => {
     other.abort();
   });
 });
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body) >>> 0);
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A PNG of a few hundred bytes whose header declares `width`×`height`. */
-function pngDeclaring(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  const idat = deflateSync(Buffer.alloc(4096));
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
-}
 
 async function upload(owner: string, bytes: Buffer, type: string, filename: string) {
   const body = new FormData();

@@ -1,34 +1,10 @@
 // Uploaded images get the limits generated images have: dimensions from the header (image-size), a
 // header that cannot be read is a 400, more pixels or a longer side than allowed a 422.
-import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { checkContent, DEFAULT_IMAGE_LIMITS, parseMimeType, type MimeType } from '../src/index.ts';
+import { pngDeclaring } from '@switchyard/model-test-server';
 
 const mime = (v: string): MimeType => parseMimeType(v)!;
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body) >>> 0);
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A tiny PNG whose header declares `width`×`height` (the pixel data is a token: only the header is read). */
-function pngDeclaring(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // RGBA
-  return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(64))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 describe('uploaded image limits', () => {
   it('accepts an image within the limits', async () => {

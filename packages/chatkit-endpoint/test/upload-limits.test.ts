@@ -2,12 +2,12 @@
 // or too long a side: 422, nothing stored), and downloads carrying Content-Disposition.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import { parse as parseContentDisposition } from 'content-disposition';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachmentBlobName, createAttachment, UPLOAD_TOKEN_HEADER } from '@switchyard/attachments';
 import type { Attachment } from '@switchyard/protocol';
 import { PDF_BYTES, PNG_BYTES, startUploadHarness, USER_HEADER, type UploadHarness } from './upload-harness.ts';
+import { pngDeclaring } from '@switchyard/model-test-server';
 
 let h: UploadHarness;
 
@@ -17,29 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body) >>> 0);
-  return Buffer.concat([len, body, crc]);
-}
-
-function pngDeclaring(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  return Buffer.concat([
-    Buffer.from('89504e470d0a1a0a', 'hex'),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(64))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 async function upload(owner: string, bytes: Buffer, type: string, filename: string) {
   const body = new FormData();

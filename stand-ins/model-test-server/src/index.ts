@@ -7,7 +7,7 @@ export type { Fault } from './faults.ts';
 export { transcriptText } from './transcriptions.ts';
 export type { RecordedTranscription } from './transcriptions.ts';
 export { faultFromMarker, parseFault } from './faults.ts';
-export { itemImage, renderNoisePng } from './png.ts';
+export { itemImage, pngDeclaring, renderNoisePng } from './png.ts';
 export type { RenderedPng } from './png.ts';
 export { drawScene, sceneFor } from './scene.ts';
 export type { Raster, Scene } from './scene.ts';

@@ -83,6 +83,14 @@ function renderPng(targetBytes: number, comment: string | null, paint: (raster: 
   return { png, sha256: sha256Hex(png), width, height };
 }
 
+/**
+ * A PNG of about a hundred bytes whose header declares `width`×`height` while its pixel data is a
+ * token: what a decompression-bomb upload looks like to anything that reads only the header.
+ */
+export function pngDeclaring(width: number, height: number): Buffer {
+  return encodePng(width, height, Buffer.alloc(64), null);
+}
+
 function encodePng(width: number, height: number, scanlines: Buffer, comment: string | null): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
