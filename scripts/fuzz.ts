@@ -33,18 +33,11 @@ try {
     seed,
     batchSize: Number(values.batch),
     timeoutMs: Number(values.timeout),
-    // Listed once per bug below; they still fail the run (a 5xx is a 5xx).
-    tolerateKnownBugs: true,
     ...(only ? { only } : {}),
     log: (line) => console.log(line),
   });
   if (values.families) console.log(`\nstatus counts per family:\n${formatFamilies(report)}`);
   console.log('\n' + formatReport(report));
-  for (const [id, bug] of Object.entries(report.knownBugs)) {
-    console.log(
-      `\nknown bug ${id} (${bug.count} cases): ${bug.title}\nfirst case:\n${formatFailures({ ...report, failures: [bug.first] })}`,
-    );
-  }
   if (report.nonJsonErrors.length) {
     console.log(`\nnon-JSON 4xx answers (first 10 of ${report.nonJsonErrors.length}):`);
     for (const e of report.nonJsonErrors.slice(0, 10))

@@ -62,8 +62,6 @@ export interface FuzzOptions {
   streamTimeoutMs?: number;
   /** Only these cases (`batch/index`), for replaying one. */
   only?: Array<{ batch: number; index: number }>;
-  /** 5xx answers that are a known bug (KNOWN_BUGS) are counted there instead of failing the run. */
-  tolerateKnownBugs?: boolean;
   log?: (line: string) => void;
 }
 
@@ -120,7 +118,6 @@ export interface FuzzReport {
   batches: BatchResult[];
   failures: Failure[];
   /** 5xx answers explained by a known bug, per bug (included in `fiveXx`). */
-  knownBugs: Record<string, { title: string; count: number; first: Failure }>;
   gatewayPeakRssMiB: number | null;
   seconds: number;
 }
@@ -716,19 +713,6 @@ function actingOwners(s: Sent): string[] {
   return values.flatMap((v) => v.split(',').map((x) => x.trim())).filter((v) => OWNER_PATTERN.test(v));
 }
 
-// ── known bugs ──────────────────────────────────────────────────────────────────────────────────
-
-/** A product bug the fuzz found and the project has not fixed yet: reported, and counted on its own. */
-export interface KnownBug {
-  id: string;
-  title: string;
-  /** Whether a 5xx answer to this request (its parsed JSON body) is this bug. */
-  matches(requestJson: unknown): boolean;
-}
-
-/** 5xx answers known and not yet fixed, reported instead of failing the run (none open; nul-in-stored-key was fixed). */
-export const KNOWN_BUGS: KnownBug[] = [];
-
 // ── the runner ──────────────────────────────────────────────────────────────────────────────────
 
 /** Concurrent slow runs per batch, above the default 8 run slots per user. */
@@ -786,7 +770,6 @@ export class FuzzRunner {
       unanswered: [],
       batches: [],
       failures: [],
-      knownBugs: {},
       gatewayPeakRssMiB: null,
       seconds: 0,
     };
@@ -1078,13 +1061,7 @@ export class FuzzRunner {
         response: `${res.status} ${clip(res.text, 800)}`,
         detail: gatewayError,
       };
-      const known = KNOWN_BUGS.find((b) => b.matches(sent.requestJson));
-      if (known) {
-        const entry = (r.knownBugs[known.id] ??= { title: known.title, count: 0, first: failure });
-        entry.count++;
-      }
-      if (known && this.opts.tolerateKnownBugs) this.log(`known bug ${known.id} at ${where} (${c.family})`);
-      else this.fail(failure);
+      this.fail(failure);
     }
     if (res.status === 'timeout' || res.status === 'stream-timeout') {
       r.timeouts++;
@@ -1260,11 +1237,6 @@ export function formatReport(r: FuzzReport): string {
     `victim's documents changed    ${r.victimChanges}`,
     `time per rejected request     p50 ${percentile(r.rejectedMs, 50).toFixed(1)} ms, p99 ${percentile(r.rejectedMs, 99).toFixed(1)} ms (n=${r.rejectedMs.length}, whole answer over HTTP)`,
     `gateway peak RSS              ${r.gatewayPeakRssMiB === null ? '?' : `${r.gatewayPeakRssMiB.toFixed(0)} MiB`}`,
-    `5xx that are known bugs       ${
-      Object.entries(r.knownBugs)
-        .map(([id, b]) => `${id} ×${b.count}`)
-        .join(', ') || 'none'
-    }`,
     `non-JSON 4xx answers          ${r.nonJsonErrors.length}`,
     `batches                       ${r.batches.length}: readyz ${summarize(r.batches.map((b) => b.readyz))}; canary ${summarize(r.batches.map((b) => b.canary))}`,
     `concurrent bursts (${BURST} runs) ${summarize(r.batches.map((b) => b.burst))}`,
