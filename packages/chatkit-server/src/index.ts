@@ -1,5 +1,6 @@
 // @switchyard/chatkit-server: the 16 ChatKit requests and a run's whole life — reserve, start,
 // process, end — with no transport and no model SDK. Adapters (HTTP) and workers (BullMQ) call in.
+export { endAbandonedRun, type AbandonedRunResult } from './end-abandoned-run.ts';
 export { ChatKitServer, type ChatKitServerDeps, type HandledRequest } from './chatkit-server.ts';
 export { ImageIngestTimeout, InvalidRunPlan, RunCancelled } from './errors.ts';
 export { prepareImageHandoff, type ImageHandoffDeps, type ImageHandoffInput } from './process-run/image-handoff.ts';

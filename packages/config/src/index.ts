@@ -81,6 +81,11 @@ export const configSchema = z.object({
 
   // Redis
   REDIS_URL: z.string().min(1, 'REDIS_URL is required (redis://host:port or redis-cluster://h1:p1,h2:p2)'),
+  /**
+   * How long Redis may be gone before commands fail: a restart within it (with persistence on) fails
+   * no run; commands wait and go out in order when it is back.
+   */
+  REDIS_OUTAGE_WINDOW_MS: int(15_000),
   RUN_LOG_MAX_ENTRIES: int(20_000),
   /** Bytes one run may append to its log (images are URLs there, never bytes). */
   RUN_LOG_MAX_BYTES: int(16 * 1024 * 1024),

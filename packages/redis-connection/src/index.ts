@@ -39,20 +39,48 @@ export function parseRedisUrl(url: string): RedisTarget {
 export interface RedisConnectOptions {
   /** Name shown in CLIENT LIST: which process and role holds the connection. */
   name: string;
-  /** BullMQ requires `null` (retry forever) on its connections. */
+  /** BullMQ requires `null` (retry forever) on its connections. Overrides `outageWindowMs`. */
   maxRetriesPerRequest?: number | null;
+  /**
+   * How long a command waits for a lost connection to come back before it fails (default
+   * DEFAULT_OUTAGE_WINDOW_MS): a Redis restarted within this window fails no command.
+   */
+  outageWindowMs?: number;
   lazyConnect?: boolean;
   /** Connection errors while reconnecting; readiness reports outages, so the default is quiet. */
   onError?: (err: Error) => void;
 }
 
-/** Opens a connection; reconnects forever with capped backoff so an outage never crashes a process. */
+export const DEFAULT_OUTAGE_WINDOW_MS = 15_000;
+
+/** Delay before reconnect attempt `times` (1-based): 100 ms more each time, at most 1 s. */
+export const reconnectDelay = (times: number): number => Math.min(100 * times, 1_000);
+
+/**
+ * ioredis counts a command's patience in reconnect attempts, not time: it fails every queued command
+ * when attempt `maxRetriesPerRequest + 1` is scheduled, i.e. after the delays of the first
+ * `maxRetriesPerRequest` attempts (ioredis' closeHandler). The smallest count whose delays cover the
+ * window. Commands wait at least `windowMs` (longer when connecting itself is slow, never shorter).
+ */
+export function retriesForWindow(windowMs: number): number {
+  let waited = 0;
+  let attempts = 0;
+  while (waited < windowMs) waited += reconnectDelay(++attempts);
+  return attempts;
+}
+
+/**
+ * Opens a connection; reconnects forever so an outage never crashes a process. Commands issued or in
+ * flight while it is down wait in order (ioredis' offline queue, unanswered ones re-sent) for up to
+ * the outage window, then fail.
+ */
 export function createRedis(url: string, opts: RedisConnectOptions): RedisClient {
   const target = parseRedisUrl(url);
-  const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000);
+  const retryStrategy = reconnectDelay;
   const common = {
     connectionName: opts.name,
-    maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 3 : opts.maxRetriesPerRequest,
+    maxRetriesPerRequest:
+      opts.maxRetriesPerRequest === undefined ? retriesForWindow(opts.outageWindowMs ?? DEFAULT_OUTAGE_WINDOW_MS) : opts.maxRetriesPerRequest,
     lazyConnect: opts.lazyConnect ?? false,
     retryStrategy,
   };

@@ -30,8 +30,8 @@ const chatApp = await factory({ role: 'gateway', env: process.env, services: {} 
 const authentication = gatewayAuthentication(cfg, chatApp);
 logger.info({ methods: authentication.methods }, 'authentication');
 const deps = await openDependencies(cfg, 'gateway');
-const sub = createRedis(cfg.REDIS_URL, { name: 'gateway:subscriber' });
-const controlSub = createRedis(cfg.REDIS_URL, { name: 'gateway:control' });
+const sub = createRedis(cfg.REDIS_URL, { name: 'gateway:subscriber', outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS });
+const controlSub = createRedis(cfg.REDIS_URL, { name: 'gateway:control', outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS });
 const subscriber = new RunLogSubscriber(deps.runLog, sub);
 const control = new RunControl(deps.redis, controlSub);
 const runsQueue = createQueue<RunPlan>(RUNS_QUEUE, { redisUrl: cfg.REDIS_URL });

@@ -39,7 +39,7 @@ const tracing = initTracing({ service: 'generation-worker' });
 const logger = createLogger('generation-worker', { level: cfg.LOG_LEVEL });
 if (!cfg.OPENAI_API_KEY) throw new Error('OPENAI_API_KEY is required (npm start sets a placeholder for the embedded model)');
 const deps = await openDependencies(cfg, 'generation-worker');
-const control = new RunControl(deps.redis, createRedis(cfg.REDIS_URL, { name: 'generation-worker:control' }));
+const control = new RunControl(deps.redis, createRedis(cfg.REDIS_URL, { name: 'generation-worker:control', outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS }));
 const metrics = createMetrics('generation-worker');
 const activeJobs = new ActiveJobs();
 const limits = new Limits(deps.redis, {
