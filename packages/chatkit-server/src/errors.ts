@@ -9,7 +9,7 @@ export class InvalidRunPlan extends Error {
   }
 }
 
-/** The run was cancelled (client stop, operator cancel, worker shutdown); carries the reason. */
+/** The run was cancelled (client stop, operator cancel); carries the reason. */
 export class RunCancelled extends Error {
   override name = 'RunCancelled';
 }
@@ -17,4 +17,9 @@ export class RunCancelled extends Error {
 /** The image-ingest worker did not finish a frame in time: the run ends with an `error` event. */
 export class ImageIngestTimeout extends Error {
   override name = 'ImageIngestTimeout';
+}
+
+/** The worker stopped the attempt to hand the run to another worker (drain time over); not an ending. */
+export class RunHandedOff extends Error {
+  override name = 'RunHandedOff';
 }

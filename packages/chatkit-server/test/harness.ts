@@ -16,7 +16,9 @@ import { createRedis, type RedisClient } from '@switchyard/redis-connection';
 import { startRedisServer, type RedisServerHandle } from '@switchyard/redis-server';
 import { RunControl, RunLog } from '@switchyard/run-log';
 import { ChatStore } from '@switchyard/store';
-import type { RunPlan } from '../src/index.ts';
+import type { SwitchyardApp } from '@switchyard/app-api';
+import { parseChatKitRequest, type StreamingRequest } from '@switchyard/protocol';
+import { startRun, type RunPlan } from '../src/index.ts';
 
 export interface Harness {
   redis: RedisClient;
@@ -107,4 +109,24 @@ export function faultInjector(failAt: number) {
       },
     });
   return { wrap, calls };
+}
+
+/** Starts a `threads.create` run for `owner` the way the gateway does; returns its ids and its job's data. */
+export async function enqueueTestRun(
+  h: Harness,
+  app: SwitchyardApp,
+  owner: string,
+): Promise<{ runId: string; threadId: string; data: unknown }> {
+  const req = parseChatKitRequest({
+    type: 'threads.create',
+    params: { input: { content: [{ type: 'input_text', text: 'count' }], attachments: [], inference_options: {} } },
+  }) as StreamingRequest;
+  const started = await startRun(
+    { store: h.store, runLog: h.runLog, runsQueue: h.runsQueue, limits: h.limits, app, attachments: h.attachments },
+    owner,
+    req,
+  );
+  if (!started.runId) throw new Error('no run');
+  const job = await h.runsQueue.getJob(started.runId);
+  return { runId: started.runId, threadId: started.threadId, data: job!.data };
 }

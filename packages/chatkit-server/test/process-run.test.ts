@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseEvent, SwitchyardApp } from '@switchyard/app-api';
 import { createLogger } from '@switchyard/logging';
-import { newId, parseChatKitRequest, type AssistantMessageItem, type StreamingRequest } from '@switchyard/protocol';
-import { processRun, readRunPlan, startRun, type ProcessRunDeps, type StartRunDeps } from '../src/index.ts';
-import { faultInjector, InjectedFault, reservationState, startHarness, type Harness } from './harness.ts';
+import { newId, type AssistantMessageItem } from '@switchyard/protocol';
+import { endAbandonedRun, processRun, readRunPlan, type ProcessRunDeps } from '../src/index.ts';
+import { enqueueTestRun, faultInjector, InjectedFault, reservationState, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -48,24 +48,7 @@ const images = {
   timeoutMs: 1_000,
 };
 
-async function enqueueRun(owner: string): Promise<{ runId: string; threadId: string; data: unknown }> {
-  const deps: StartRunDeps = {
-    store: h.store,
-    runLog: h.runLog,
-    runsQueue: h.runsQueue,
-    limits: h.limits,
-    app,
-    attachments: h.attachments,
-  };
-  const req = parseChatKitRequest({
-    type: 'threads.create',
-    params: { input: { content: [{ type: 'input_text', text: 'count' }], attachments: [], inference_options: {} } },
-  }) as StreamingRequest;
-  const started = await startRun(deps, owner, req);
-  if (!started.runId) throw new Error('no run');
-  const job = await h.runsQueue.getJob(started.runId);
-  return { runId: started.runId, threadId: started.threadId, data: job!.data };
-}
+const enqueueRun = (owner: string) => enqueueTestRun(h, app, owner);
 
 describe('processRun gives back its reservation and ends the run on every failure path', () => {
   it('a failure at any call after the claim ends the run failed (or completed) and frees the thread and the slot', async () => {
@@ -89,10 +72,17 @@ describe('processRun gives back its reservation and ends the run on every failur
       try {
         result = await processRun(deps, plan);
       } catch (err) {
-        // Only an attempt that could not claim the run gives up without an ending.
+        // Only an attempt that could not claim the run gives up without an ending: its job fails, and
+        // the worker's failed-job handler ends the run (endAbandonedRun) and frees the reservation.
         expect(err).toBeInstanceOf(InjectedFault);
         expect(faults.calls.slice(-1)[0]).toMatch(/runLog\.(meta|claim)/);
         claimIndex = Math.max(claimIndex, failAt);
+        expect(await endAbandonedRun({ runLog: h.runLog, limits: h.limits }, runId, 'job failed')).toBe('ended');
+        expect(await endAbandonedRun({ runLog: h.runLog, limits: h.limits }, runId, 'job failed')).toBe('already-ended');
+        expect(await reservationState(h, owner, threadId)).toEqual({ slots: 0, threadLock: null });
+        const tail = (await h.runLog.read(runId, 0)).slice(-2);
+        expect(tail.map((e) => e.kind)).toEqual(['event', 'end']);
+        expect(JSON.parse((tail[0] as { json: string }).json)).toMatchObject({ type: 'error', allow_retry: true });
         continue;
       }
       const failed = faults.calls[failAt - 1] ?? 'nothing';

@@ -2,4 +2,4 @@
 // (magic bytes, dimensions, limits), stored in the blob store, persisted and appended to its run once.
 export { ImageRejected } from './errors.ts';
 export { validateImage } from './image-validation.ts';
-export { processIngest } from './ingest-processor.ts';
+export { processIngest, type IngestDeps } from './ingest-processor.ts';

@@ -1,12 +1,15 @@
 // One image frame from Redis to the blob store and the client (docs/architecture.md §4): validate, upload
-// idempotently, sign a URL, persist the final item, append the event once (deduplicated by job id),
-// then drop the bytes. Safe to retry at any step.
+// idempotently, sign a URL, append the event once (deduplicated by job id) under the fence of the run
+// attempt that produced the frame, then persist the final item, then drop the bytes. Safe to retry at
+// any step. A frame of an attempt that lost the run (taken over, handed off, run ended) changes
+// nothing: its append is refused, its blob object is deleted, no item is stored (a save that raced a
+// take-over is taken back), and the job completes `discarded` so the lost attempt stops.
 import { UnrecoverableError } from 'bullmq';
 import { imageObjectName, type BlobStore } from '@switchyard/blob';
 import { eventToWire, type GeneratedImageItem, type ThreadStreamEvent } from '@switchyard/protocol';
 import { imageIngestJobId, type ImageIngestJobData, type ImageIngestResult } from '@switchyard/queues';
 import type { RedisClient } from '@switchyard/redis-connection';
-import type { RunLog } from '@switchyard/run-log';
+import { RunEndedError, RunFencedError, type RunLog } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
 import { ImageRejected, type RejectReason } from './errors.ts';
 import { validateImage, type ImageLimits } from './image-validation.ts';
@@ -20,6 +23,18 @@ export interface IngestDeps {
   urlTtlSeconds: number;
   onRejected?: (reason: RejectReason) => void;
 }
+
+/** The job's outcome when its attempt no longer owns the run: nothing was made visible. */
+const DISCARDED: ImageIngestResult = {
+  discarded: true,
+  url: '',
+  objectName: '',
+  sha256: '',
+  bytes: 0,
+  width: 0,
+  height: 0,
+  contentType: '',
+};
 
 export async function processIngest(deps: IngestDeps, data: ImageIngestJobData): Promise<ImageIngestResult> {
   const bytes = await deps.redis.getBuffer(data.bytesKey);
@@ -47,23 +62,16 @@ export async function processIngest(deps: IngestDeps, data: ImageIngestJobData):
   });
   const url = await deps.blob.signedUrl(objectName, { expiresInSeconds: deps.urlTtlSeconds });
 
+  let item: GeneratedImageItem | null = null;
   let event: ThreadStreamEvent;
   if (data.partialIndex === null) {
-    const item: GeneratedImageItem = {
+    item = {
       id: data.itemId,
       thread_id: data.threadId,
       created_at: data.itemCreatedAt,
       type: 'generated_image',
       image: { id: data.imageId, url },
     };
-    await deps.store.addItem(data.owner, data.threadId, item, {
-      name: objectName,
-      sha256: image.sha256,
-      bytes: image.bytes,
-      contentType: image.contentType,
-      width: image.width,
-      height: image.height,
-    });
     event = { type: 'thread.item.done', item };
   } else {
     const progress = data.partialImages > 0 ? Math.min(1, data.partialIndex / data.partialImages) : 0;
@@ -73,9 +81,31 @@ export async function processIngest(deps: IngestDeps, data: ImageIngestJobData):
       update: { type: 'generated_image.updated', image: { id: data.imageId, url }, progress },
     };
   }
-  await deps.runLog.append(data.runId, [{ kind: 'event', json: JSON.stringify(eventToWire(event)) }], {
-    dedupeToken: imageIngestJobId(data),
-  });
+  try {
+    await deps.runLog.append(data.runId, [{ kind: 'event', json: JSON.stringify(eventToWire(event)) }], {
+      dedupeToken: imageIngestJobId(data),
+      fence: data.attempt,
+    });
+  } catch (err) {
+    if (err instanceof RunFencedError || err instanceof RunEndedError) return discard(deps, data, objectName);
+    throw err;
+  }
+  if (item) {
+    // After the append (the log shows the item before the store has it), then checked against the
+    // fence: a take-over between the two has already removed the item from view and from the store.
+    await deps.store.addItem(data.owner, data.threadId, item, {
+      name: objectName,
+      sha256: image.sha256,
+      bytes: image.bytes,
+      contentType: image.contentType,
+      width: image.width,
+      height: image.height,
+    });
+    if (!(await deps.runLog.owns(data.runId, data.attempt))) {
+      await deps.store.deleteThreadItem(data.owner, data.threadId, item.id);
+      return discard(deps, data, objectName);
+    }
+  }
   await deps.redis.del(data.bytesKey);
   return {
     url,
@@ -86,4 +116,12 @@ export async function processIngest(deps: IngestDeps, data: ImageIngestJobData):
     height: image.height,
     contentType: image.contentType,
   };
+}
+
+/** A lost attempt's frame: its blob object (if uploaded) and bytes go, nothing else was written. */
+async function discard(deps: IngestDeps, data: ImageIngestJobData, objectName: string): Promise<ImageIngestResult> {
+  // Uploaded by this try or by an earlier try of the same job: no item will ever point at it.
+  await deps.blob.delete(objectName);
+  await deps.redis.del(data.bytesKey);
+  return DISCARDED;
 }

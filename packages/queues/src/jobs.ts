@@ -6,6 +6,11 @@ import type { TraceCarrier } from '@switchyard/tracing';
 /** One `image-ingest` job = one image frame (a partial preview or the final image). */
 export interface ImageIngestJobData {
   runId: string;
+  /**
+   * The fence of the run attempt that produced the frame: the ingest worker appends under it, so a
+   * frame of an attempt that lost the run (taken over, handed off) changes nothing.
+   */
+  attempt: string;
   owner: string;
   threadId: string;
   /** The ChatKit `generated_image` item id. */
@@ -27,6 +32,8 @@ export interface ImageIngestJobData {
 }
 
 export interface ImageIngestResult {
+  /** The frame's attempt no longer owns the run: nothing was stored or appended (the other fields are empty). */
+  discarded?: true;
   url: string;
   objectName: string;
   sha256: string;
@@ -36,7 +43,11 @@ export interface ImageIngestResult {
   contentType: string;
 }
 
-/** Deterministic ingest job id: re-enqueueing the same frame after a retry is a no-op. */
-export function imageIngestJobId(d: Pick<ImageIngestJobData, 'runId' | 'imageId' | 'partialIndex'>): string {
-  return `${d.runId}.${d.imageId}.${d.partialIndex === null ? 'final' : `p${d.partialIndex}`}`;
+/**
+ * Deterministic ingest job id: re-enqueueing the same frame of the same attempt is a no-op, and a
+ * later attempt's frame is a job of its own. (BullMQ refuses `:` in custom ids; lock tokens have one.)
+ */
+export function imageIngestJobId(d: Pick<ImageIngestJobData, 'runId' | 'attempt' | 'imageId' | 'partialIndex'>): string {
+  const attempt = d.attempt.replace(/[^A-Za-z0-9_-]/g, '-');
+  return `${d.runId}.${attempt}.${d.imageId}.${d.partialIndex === null ? 'final' : `p${d.partialIndex}`}`;
 }

@@ -80,7 +80,9 @@ export function createRedis(url: string, opts: RedisConnectOptions): RedisClient
   const common = {
     connectionName: opts.name,
     maxRetriesPerRequest:
-      opts.maxRetriesPerRequest === undefined ? retriesForWindow(opts.outageWindowMs ?? DEFAULT_OUTAGE_WINDOW_MS) : opts.maxRetriesPerRequest,
+      opts.maxRetriesPerRequest === undefined
+        ? retriesForWindow(opts.outageWindowMs ?? DEFAULT_OUTAGE_WINDOW_MS)
+        : opts.maxRetriesPerRequest,
     lazyConnect: opts.lazyConnect ?? false,
     retryStrategy,
   };

@@ -9,6 +9,7 @@ const SCRIPTS = new URL('./scripts/', import.meta.url);
 
 interface RunLogScripts {
   syAppendEntries(log: string, meta: string, channel: string, ...argv: string[]): Promise<number>;
+  syNoteSavedItem(meta: string, fence: string, itemId: string): Promise<number>;
 }
 
 export interface RunMeta {
@@ -38,7 +39,7 @@ export class RunLog {
     readonly redis: RedisClient,
     readonly limits: RunLogLimits,
   ) {
-    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, { syAppendEntries: true });
+    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, { syAppendEntries: true, syNoteSavedItem: true });
   }
 
   /** Registers a run before its first entry; the keys expire on their own if nobody ends it. */
@@ -125,6 +126,30 @@ export class RunLog {
     const [prev, seq, prefixEnd] = await this.redis.hmget(k.meta, 'fence', 'seq', 'prefixEnd');
     await this.redis.hset(k.meta, 'fence', fence);
     return { previousFence: prev ?? null, seq: Number(seq ?? 0), prefixEnd: Number(prefixEnd ?? 0) };
+  }
+
+  /** Whether `fence` still owns the run: checked after a store write that may have raced a take-over. */
+  async owns(runId: string, fence: string): Promise<boolean> {
+    return (await this.redis.hget(runKeys(runId).meta, 'fence')) === fence;
+  }
+
+  /**
+   * Records that the attempt `fence` is about to save an item no log entry shows (hidden items, items
+   * kept on cancel), so a worker taking the run over can delete it. Refused like an append when the
+   * run ended or another attempt owns it.
+   */
+  async noteSavedItem(runId: string, fence: string, itemId: string): Promise<void> {
+    const r = await this.scripts.syNoteSavedItem(runKeys(runId).meta, fence, itemId);
+    if (r === -1) throw new RunEndedError(`run ${runId} already ended`);
+    if (r === -2) throw new RunFencedError(`run ${runId} is owned by another attempt`);
+  }
+
+  /** Items previous attempts noted with noteSavedItem. */
+  async notedItems(runId: string): Promise<string[]> {
+    const h = await this.redis.hgetall(runKeys(runId).meta);
+    return Object.keys(h)
+      .filter((f) => f.startsWith('saved:'))
+      .map((f) => f.slice('saved:'.length));
   }
 
   /** Marks the end of the gateway's set-up events; everything after belongs to a worker attempt. */

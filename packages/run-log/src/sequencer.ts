@@ -72,6 +72,20 @@ export class RunEventSequencer {
     return this.failure;
   }
 
+  /** The attempt whose fence every batch carries (undefined: unfenced). */
+  get fence(): string | undefined {
+    return this.opts.fence;
+  }
+
+  /**
+   * Stops this writer for good: nothing queued is sent and later pushes are dropped (an attempt
+   * handing its run to another worker). A batch already on the wire still lands or is refused by the fence.
+   */
+  abandon(reason: unknown): void {
+    if (!this.failure) this.failure = reason;
+    this.queue = [];
+  }
+
   private push(p: Pending): void {
     if (this.failure) return;
     this.queue.push(p);

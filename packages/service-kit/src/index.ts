@@ -151,17 +151,30 @@ export function onShutdown(logger: Logger, graceMs: number, shutdown: () => Prom
   process.on('SIGINT', handler);
 }
 
+/** How long handed-off jobs get to leave after the drain time, before the worker closes without them. */
+export const HANDOFF_WAIT_MS = 3_000;
+
 /**
- * Worker shutdown: let active jobs finish for `drainMs`, then close without them; BullMQ's stall
- * detection hands those to another worker.
+ * Worker shutdown: let active jobs finish for `drainMs`; then `handOff` (when given) tells the jobs
+ * still running to give their work back to the queue, and they get HANDOFF_WAIT_MS to do it. A job
+ * that still has not returned is left to stall recovery; either way the worker returns (and the
+ * process exits 0) well inside the shutdown grace.
  */
-export async function drainWorker(worker: { close(force?: boolean): Promise<void> }, drainMs: number, logger: Logger): Promise<void> {
-  const drained = await Promise.race([
-    worker.close().then(() => true),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), drainMs).unref()),
-  ]);
-  if (!drained) {
-    logger.warn({ drainMs }, 'drain time over; leaving active jobs to stall recovery');
-    await worker.close(true);
+export async function drainWorker(
+  worker: { close(force?: boolean): Promise<void> },
+  drainMs: number,
+  logger: Logger,
+  handOff?: () => void,
+): Promise<void> {
+  const closing = worker.close();
+  const within = (ms: number) =>
+    Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
+  if (await within(drainMs)) return;
+  if (handOff) {
+    logger.warn({ drainMs }, 'drain time over; handing the remaining jobs back to the queue');
+    handOff();
+    if (await within(HANDOFF_WAIT_MS)) return;
   }
+  // close(true) would only return the close already in progress; nothing more to wait for.
+  logger.warn({ drainMs }, 'jobs still active after the drain; leaving them to stall recovery');
 }

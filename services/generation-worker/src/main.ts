@@ -4,7 +4,7 @@
 import { createModelProviderPool, type AgentAppServices } from '@switchyard/agents-runtime';
 import { loadAppFactory } from '@switchyard/app-api';
 import { attachmentToModelInput, type AttachmentDeps } from '@switchyard/attachments';
-import { processRun, readRunPlan } from '@switchyard/chatkit-server';
+import { endAbandonedRun, processRun, readRunPlan } from '@switchyard/chatkit-server';
 import { loadConfig, publicBaseUrl } from '@switchyard/config';
 import { createLogger } from '@switchyard/logging';
 import {
@@ -32,14 +32,17 @@ import {
 import { ActiveJobs, startSnapshotPublisher } from '@switchyard/ops-snapshots';
 import { dependencyChecks, drainWorker, onShutdown, openDependencies, SHUTDOWN_GRACE_MS, startHealthServer } from '@switchyard/service-kit';
 import { contextFromCarrier, initTracing, inSpan, SpanKind } from '@switchyard/tracing';
-import type { Job, Worker } from 'bullmq';
+import { WaitingError, type Job, type Worker } from 'bullmq';
 
 const cfg = loadConfig();
 const tracing = initTracing({ service: 'generation-worker' });
 const logger = createLogger('generation-worker', { level: cfg.LOG_LEVEL });
 if (!cfg.OPENAI_API_KEY) throw new Error('OPENAI_API_KEY is required (npm start sets a placeholder for the embedded model)');
 const deps = await openDependencies(cfg, 'generation-worker');
-const control = new RunControl(deps.redis, createRedis(cfg.REDIS_URL, { name: 'generation-worker:control', outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS }));
+const control = new RunControl(
+  deps.redis,
+  createRedis(cfg.REDIS_URL, { name: 'generation-worker:control', outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS }),
+);
 const metrics = createMetrics('generation-worker');
 const activeJobs = new ActiveJobs();
 const limits = new Limits(deps.redis, {
@@ -132,6 +135,11 @@ async function run(job: Job<unknown>, token: string | undefined, signal: AbortSi
     async (span) => {
       const result = await processRun(d, plan, { ...(signal ? { signal } : {}), ...(token ? { attempt: token } : {}) });
       span.setAttribute('switchyard.run_outcome', result);
+      if (result === 'handed-off') {
+        // Back to the queue with the lock released: another worker takes it over now, not after a stall.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       // A run that ended elsewhere (taken over, already ended) is measured by the attempt that ran it.
       if (result === 'completed' || result === 'cancelled' || result === 'failed')
         metrics.chat.runDuration.observe({ outcome: result }, secondsSince(plan.enqueuedAt));
@@ -155,6 +163,20 @@ const worker: Worker<unknown, string> = createWorker<unknown, string>(
 );
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 observeWorker(worker, metrics, RUNS_QUEUE);
+
+// Every run ends: a job that failed for good (its attempt could not claim the run, it stalled a third
+// time, something threw past processRun's own ending) ends its run with one error event and gives
+// back its reservation. Stall-outs are decided by whichever worker's stall check runs, so every
+// worker listens to the queue's events; ending is idempotent (an ended log refuses the second end).
+const runEvents = createQueueEvents(RUNS_QUEUE, queueConn);
+runEvents.on('failed', ({ jobId, failedReason }) => {
+  void endAbandonedRun({ runLog: deps.runLog, limits }, jobId, `job failed: ${failedReason}`)
+    .then((r) => {
+      if (r === 'ended') logger.warn({ runId: jobId, failedReason }, 'run job failed for good; ended its run');
+    })
+    .catch((err: unknown) => logger.error({ err, runId: jobId }, 'could not end the run of a failed job'));
+});
+await runEvents.waitUntilReady();
 if (cfg.METRICS_PORT) await startMetricsServer(cfg.METRICS_PORT, metrics.registry);
 await worker.waitUntilReady();
 const opsSnapshots = startSnapshotPublisher({
@@ -173,7 +195,9 @@ logger.info(
 if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), logger);
 
 onShutdown(logger, SHUTDOWN_GRACE_MS, async () => {
-  await drainWorker(worker, cfg.WORKER_DRAIN_MS, logger);
+  // Past the drain time the runs still going are handed off (processRun's signal), not left to stall.
+  await drainWorker(worker, cfg.WORKER_DRAIN_MS, logger, () => worker.cancelAllJobs('drain time over'));
+  await runEvents.close();
   await opsSnapshots.stop();
   await ingestEvents.close();
   await ingestQueue.close();

@@ -59,7 +59,14 @@ const worker = createWorker<ImageIngestJobData, ImageIngestResult>(
       (span) => ingest(job, span),
     ),
   ),
-  { concurrency: cfg.INGEST_CONCURRENCY },
+  // The same stall detection as the generation workers: a frame whose ingest worker died is taken
+  // over within about WORKER_LOCK_MS + WORKER_STALLED_INTERVAL_MS, while its run still waits for it.
+  {
+    concurrency: cfg.INGEST_CONCURRENCY,
+    lockDurationMs: cfg.WORKER_LOCK_MS,
+    stalledIntervalMs: cfg.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: 2,
+  },
 );
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 observeWorker(worker, metrics, IMAGE_INGEST_QUEUE);

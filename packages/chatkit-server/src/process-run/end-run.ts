@@ -3,10 +3,11 @@
 // the thread may come the moment the client sees the end).
 import { chatKitErrorEventOf } from '@switchyard/errors';
 import { newId, STREAM_CANCELLED_CONTEXT, type ThreadItem } from '@switchyard/protocol';
-import type { RunEventSequencer, RunLog } from '@switchyard/run-log';
+import { RunFencedError, type RunEventSequencer, type RunLog } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
 import type { RunPlan } from '../run-plan.ts';
 import type { RunReservation } from '../run-reservation.ts';
+import type { FencedItems } from './fenced-items.ts';
 import type { RunLogEmitter } from './run-log-emitter.ts';
 
 export interface Ending {
@@ -15,6 +16,7 @@ export interface Ending {
   store: ChatStore;
   runLog: RunLog;
   reservation: RunReservation;
+  items: FencedItems;
 }
 
 const releaseStep = (e: Ending) => e.seq.step(() => e.reservation.release());
@@ -30,9 +32,10 @@ export async function endCompleted(e: Ending): Promise<void> {
 
 /** docs/protocol.md §6.9: keep pending assistant text the user saw, then tell the model the turn was cut. */
 export async function endCancelled(e: Ending, emitter: RunLogEmitter, reason: string): Promise<void> {
-  const { owner, threadId } = e.plan;
+  const { threadId } = e.plan;
+  // Kept without a done event: noted under the fence first (fenced-items.ts), like any item no entry shows.
   for (const item of emitter.pending.values()) {
-    if (hasVisibleText(item)) e.seq.step(() => e.store.addItem(owner, threadId, item));
+    if (hasVisibleText(item)) e.seq.step(() => e.items.saveHidden(item));
   }
   const note: ThreadItem = {
     id: newId('shcx'),
@@ -41,7 +44,7 @@ export async function endCancelled(e: Ending, emitter: RunLogEmitter, reason: st
     type: 'sdk_hidden_context',
     content: STREAM_CANCELLED_CONTEXT,
   };
-  e.seq.step(() => e.store.addItem(owner, threadId, note));
+  e.seq.step(() => e.items.saveHidden(note));
   releaseStep(e);
   await e.seq.end({ outcome: 'cancelled', reason });
 }
@@ -51,7 +54,8 @@ const reasonOf = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.m
 /**
  * One `error` event (docs/protocol.md §4.11) and the end. `beforeEnd` runs after the error event (the
  * app's last thread changes). When the sequencer itself broke (Redis or a step failed) the error and
- * the end are appended directly.
+ * the end are appended directly, under the attempt's fence, with a `thread.item.removed` for each
+ * item whose done event may have reached the client but that was never stored.
  */
 export async function endFailed(e: Ending, err: unknown, beforeEnd: () => void): Promise<void> {
   const errorEvent = JSON.stringify(chatKitErrorEventOf(err));
@@ -62,9 +66,17 @@ export async function endFailed(e: Ending, err: unknown, beforeEnd: () => void):
     await e.seq.end({ outcome: 'failed', reason: reasonOf(err) });
     return;
   }
+  // Not ours to give back if another attempt owns the run now (its reservation has the same holder id).
+  if (!(await e.runLog.owns(e.plan.runId, e.items.fence))) throw new RunFencedError(`run ${e.plan.runId} is owned by another attempt`);
   await e.reservation.release().catch(() => undefined);
-  await e.runLog.append(e.plan.runId, [
-    { kind: 'event', json: errorEvent },
-    { kind: 'end', end: { outcome: 'failed', reason: reasonOf(err) } },
-  ]);
+  const removed = [...e.items.shownUnsaved].map((id) => ({
+    kind: 'event' as const,
+    json: JSON.stringify({ type: 'thread.item.removed', item_id: id }),
+  }));
+  await e.runLog.append(
+    e.plan.runId,
+    [...removed, { kind: 'event', json: errorEvent }, { kind: 'end', end: { outcome: 'failed', reason: reasonOf(err) } }],
+    // Sent again after a lost reply, the same call appends nothing.
+    { fence: e.items.fence, batchToken: `${e.items.fence}:failed` },
+  );
 }

@@ -7,12 +7,13 @@ import { UpstreamRateLimited } from '@switchyard/errors';
 import type { Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
 import { newId, type ThreadMetadata } from '@switchyard/protocol';
-import { RunEventSequencer, RunFencedError, type RunControl, type RunLog, type RunOutcome } from '@switchyard/run-log';
+import { RunEndedError, RunEventSequencer, RunFencedError, type RunControl, type RunLog, type RunOutcome } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
-import { InvalidRunPlan, RunCancelled } from '../errors.ts';
+import { InvalidRunPlan, RunCancelled, RunHandedOff } from '../errors.ts';
 import { parseRunPlan, type RunPlan } from '../run-plan.ts';
 import { RunReservation } from '../run-reservation.ts';
 import { endCancelled, endCompleted, endFailed, type Ending } from './end-run.ts';
+import { FencedItems } from './fenced-items.ts';
 import type { ImageHandoffDeps } from './image-handoff.ts';
 import { responseGenerator } from './response-generator.ts';
 import { RunLogEmitter } from './run-log-emitter.ts';
@@ -34,13 +35,17 @@ export interface ProcessRunDeps {
 }
 
 export interface ProcessRunOptions {
-  /** Aborted when the worker shuts down: the run ends cancelled. */
+  /**
+   * Aborted when the worker hands the run off (its drain time is over): the attempt stops writing
+   * and returns 'handed-off', and the worker puts the job back for another worker, which takes the
+   * run over (docs/operations.md, draining).
+   */
   signal?: AbortSignal;
   /** This attempt's fence (the job's lock token); a fresh id when absent. */
   attempt?: string;
 }
 
-export type ProcessResult = RunOutcome | 'already-ended' | 'taken-over';
+export type ProcessResult = RunOutcome | 'already-ended' | 'taken-over' | 'handed-off';
 
 /**
  * The job's data as it came off the queue, validated: the worker never trusts its shape. A job that
@@ -68,15 +73,21 @@ async function endUnreadableRun(deps: Pick<ProcessRunDeps, 'runLog' | 'logger'>,
     .catch(() => undefined);
 }
 
+/** The attempt's write was refused because another attempt owns the run or the run was ended without it. */
+const lostTheRun = (err: unknown) => err instanceof RunFencedError || err instanceof RunEndedError;
+
 /**
  * An ending that cannot be written (Redis gone) still gives the reservation back, unless another
  * attempt owns the run: its reservation has the same holder id and is not this attempt's to give.
+ * Returns false when the run turned out to be lost to another attempt while ending.
  */
-async function giveBackIfEndFails(ending: Ending, end: () => Promise<void>): Promise<void> {
+async function giveBackIfEndFails(ending: Ending, end: () => Promise<void>): Promise<boolean> {
   try {
     await end();
+    return true;
   } catch (err) {
-    if (!(err instanceof RunFencedError)) await ending.reservation.release().catch(() => undefined);
+    if (lostTheRun(err)) return false;
+    await ending.reservation.release().catch(() => undefined);
     throw err;
   }
 }
@@ -91,18 +102,27 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     throw new Error(`run ${runId} has no run log (expired or never created)`);
   }
   if (meta.endedAt !== undefined) return 'already-ended';
+  if (opts.signal?.aborted) return 'handed-off';
 
   const abort = new AbortController();
-  const onJobAbort = () => abort.abort(new RunCancelled('worker shutting down'));
-  opts.signal?.addEventListener('abort', onJobAbort, { once: true });
   let unwatch = () => undefined as void;
   const fence = opts.attempt ?? newId('run');
   const seq = new RunEventSequencer(deps.runLog, runId, { fence });
-  const ending: Ending = { plan, seq, store: deps.store, runLog: deps.runLog, reservation };
+  // Handing off: nothing more leaves this attempt (what is on the wire lands or is fenced out), and
+  // the app's generator is stopped like on a cancel.
+  const handOff = new RunHandedOff('worker draining: run handed to another worker');
+  const onJobAbort = () => {
+    seq.abandon(handOff);
+    abort.abort(handOff);
+  };
+  opts.signal?.addEventListener('abort', onJobAbort, { once: true });
+  const items = new FencedItems(deps.runLog, deps.store, { runId, owner, threadId }, fence);
+  const ending: Ending = { plan, seq, store: deps.store, runLog: deps.runLog, reservation, items };
   const emitter = new RunLogEmitter(
     { runId, owner, threadId, partialImages: deps.partialImages, coalesceTextDeltas: deps.app.coalesceTextDeltas ?? true },
     seq,
     deps.store,
+    items,
     deps.images,
   );
   let events: AsyncIterator<unknown> | null = null;
@@ -155,8 +175,13 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     changes.notice(args.thread);
     await endCompleted(ending);
   } catch (err) {
-    if (err instanceof RunFencedError || seq.failed instanceof RunFencedError) {
-      // Another worker owns the run (and its reservation) now; anything this attempt still writes would contradict it.
+    if (seq.failed === handOff) {
+      log.warn('drain time over; run handed to another worker');
+      void events?.return?.(undefined).catch(() => undefined);
+      return 'handed-off';
+    }
+    if (lostTheRun(err) || lostTheRun(seq.failed)) {
+      // Another worker owns the run (and its reservation) now, or ended it; anything this attempt still writes would contradict it.
       log.warn('run taken over by another worker; stopping this attempt');
       abort.abort(new RunCancelled('taken over'));
       void events?.return?.(undefined).catch(() => undefined);
@@ -168,18 +193,19 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
       void events?.return?.(undefined).catch(() => undefined);
       const reason = (abort.signal.reason as Error)?.message ?? 'cancelled';
       log.info({ reason }, 'run cancelled');
-      await giveBackIfEndFails(ending, () => endCancelled(ending, emitter, reason));
+      if (!(await giveBackIfEndFails(ending, () => endCancelled(ending, emitter, reason)))) return 'taken-over';
     } else {
       outcome = 'failed';
       log.error({ err, failure: (err as { failure?: unknown }).failure }, 'run failed');
       if (err instanceof UpstreamRateLimited && err.retryAfterSeconds !== undefined) {
         await deps.onUpstreamRateLimited?.(err.retryAfterSeconds * 1000).catch(() => undefined);
       }
-      await giveBackIfEndFails(ending, () =>
+      const ended = await giveBackIfEndFails(ending, () =>
         endFailed(ending, err, () => {
           if (args) changes?.notice(args.thread);
         }),
       );
+      if (!ended) return 'taken-over';
     }
   } finally {
     unwatch();

@@ -1,10 +1,12 @@
-// The worker side of the response pipeline (docs/protocol.md §6.1): persist first (done → add, removed →
-// delete, replaced → upsert), then forward to the run log, hidden items persisted silently; text
-// deltas coalesced when the app allows; image frames routed through the ingest worker in order.
+// The worker side of the response pipeline (docs/protocol.md §6.1): forward to the run log, then
+// persist under the run's fence (done → add, removed → delete, replaced → upsert; fenced-items.ts),
+// hidden items persisted silently; text deltas coalesced when the app allows; image frames routed
+// through the ingest worker in order.
 import type { ImageFrameEvent } from '@switchyard/app-api';
 import { applyItemUpdate, eventToWire, type ThreadItem, type ThreadStreamEvent } from '@switchyard/protocol';
-import type { RunEventSequencer } from '@switchyard/run-log';
+import { RunFencedError, type RunEventSequencer } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
+import type { FencedItems } from './fenced-items.ts';
 import { prepareImageHandoff, type ImageHandoffDeps } from './image-handoff.ts';
 
 const HIDDEN_TYPES = new Set<ThreadItem['type']>(['hidden_context_item', 'sdk_hidden_context']);
@@ -25,6 +27,7 @@ export class RunLogEmitter {
     private readonly ctx: RunContext,
     private readonly seq: RunEventSequencer,
     private readonly store: ChatStore,
+    private readonly items: FencedItems,
     private readonly images: ImageHandoffDeps,
   ) {}
 
@@ -34,21 +37,28 @@ export class RunLogEmitter {
       case 'thread.item.done': {
         const item = structuredClone(e.item);
         this.pending.delete(item.id);
-        this.seq.step(() => this.store.addItem(owner, threadId, item));
-        if (HIDDEN_TYPES.has(item.type)) return;
-        break;
+        if (HIDDEN_TYPES.has(item.type)) {
+          this.seq.step(() => this.items.saveHidden(item));
+          return;
+        }
+        this.items.shown(item.id);
+        this.seq.event(JSON.stringify(eventToWire(e)));
+        this.seq.step(() => this.items.saveShown(item));
+        return;
       }
       case 'thread.item.removed': {
         const id = e.item_id;
         this.pending.delete(id);
+        this.seq.event(JSON.stringify(eventToWire(e)));
         this.seq.step(() => this.store.deleteThreadItem(owner, threadId, id));
-        break;
+        return;
       }
       case 'thread.item.replaced': {
         const item = structuredClone(e.item);
         this.pending.delete(item.id);
+        this.seq.event(JSON.stringify(eventToWire(e)));
         this.seq.step(() => this.store.saveItem(owner, threadId, item));
-        break;
+        return;
       }
       case 'thread.item.added':
         // A private copy: the app may keep mutating its own object (docs/conformance.md C7).
@@ -86,6 +96,7 @@ export class RunLogEmitter {
     if (frame.partialIndex === null) this.pending.delete(frame.item.id);
     const ingest = prepareImageHandoff(this.images, {
       runId,
+      attempt: this.items.fence,
       owner,
       threadId,
       itemId: frame.item.id,
@@ -99,7 +110,9 @@ export class RunLogEmitter {
     // The ingest worker appends the image's events itself; holding the sequencer here keeps them
     // in stream order (a partial never after the final, the final before the text that follows).
     this.seq.step(async () => {
-      await ingest();
+      const result = await ingest();
+      // The ingest worker found this attempt no longer owns the run: stop like any fenced write.
+      if (result.discarded) throw new RunFencedError(`run ${runId}: image frame discarded, another attempt owns the run`);
       this.images.onIngested?.((Date.now() - receivedAt) / 1000);
     });
   }

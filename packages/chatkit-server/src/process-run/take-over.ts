@@ -1,6 +1,7 @@
 // Step 1 of processing a run: claim it with this attempt's fence. A worker taking over a run (the
 // previous one stalled or died) regenerates the answer: items the previous attempt showed the client
-// are removed from the store and from the client's view first (docs/architecture.md §6).
+// are removed from the store and from the client's view first, and items it saved without showing
+// them (noted in the run's meta, fenced-items.ts) are deleted (docs/architecture.md §6).
 import type { RunEventSequencer, RunLog } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
 import type { RunPlan } from '../run-plan.ts';
@@ -32,7 +33,12 @@ export async function claimRun(
   seq: RunEventSequencer,
 ): Promise<{ removed: number; previousSeq: number } | null> {
   const claim = await deps.runLog.claim(plan.runId, fence);
-  if (claim.previousFence === null || claim.seq <= claim.prefixEnd) return null;
+  if (claim.previousFence === null) return null;
+  // Items a previous attempt saved that no entry shows (hidden, kept on cancel): gone without an event.
+  for (const id of await deps.runLog.notedItems(plan.runId)) {
+    seq.step(() => deps.store.deleteThreadItem(plan.owner, plan.threadId, id));
+  }
+  if (claim.seq <= claim.prefixEnd) return null;
   const shown = await shownItems(deps.runLog, plan.runId, claim.prefixEnd);
   for (const id of shown) {
     seq.step(() => deps.store.deleteThreadItem(plan.owner, plan.threadId, id));

@@ -19,10 +19,8 @@ end
 if ARGV[4] ~= '' and redis.call('HGET', KEYS[2], 'fence') ~= ARGV[4] then
   return -2
 end
-if ARGV[3] ~= '' then
-  if redis.call('HSETNX', KEYS[2], 'dedupe:' .. ARGV[3], 1) == 0 then
-    return 0
-  end
+if ARGV[3] ~= '' and redis.call('HEXISTS', KEYS[2], 'dedupe:' .. ARGV[3]) == 1 then
+  return 0
 end
 local incoming = 0
 local ends = false
@@ -33,6 +31,10 @@ end
 local used = tonumber(redis.call('HGET', KEYS[2], 'bytes') or '0')
 if not ends and used + incoming > tonumber(ARGV[5]) then
   return -3
+end
+-- The token is spent only by a call that appends: a refused one can be retried.
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[2], 'dedupe:' .. ARGV[3], 1)
 end
 local first = 0
 local parts = {}
