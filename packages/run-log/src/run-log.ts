@@ -75,8 +75,9 @@ export class RunLog {
 
   /**
    * Appends entries atomically and publishes them. Returns the first assigned seq, or 0 when
-   * `dedupeToken` was already used (a retried job re-appending the same events) or `batchToken` names
-   * the last batch appended (the same call sent again after its reply was lost in a reconnect).
+   * `dedupeToken` was already used (a retried job re-appending the same events). A call whose
+   * `batchToken` names the last batch appended is that call sent again after its reply was lost in a
+   * reconnect: it appends nothing and returns the first call's first seq.
    */
   async append(
     runId: string,

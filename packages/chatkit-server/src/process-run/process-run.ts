@@ -66,10 +66,14 @@ async function endUnreadableRun(deps: Pick<ProcessRunDeps, 'runLog' | 'logger'>,
   if (typeof runId !== 'string' || !(await deps.runLog.meta(runId).catch(() => null))) return;
   deps.logger.error({ runId, issues: err.issues }, 'run job is not a valid RunPlan; ending the run');
   await deps.runLog
-    .append(runId, [
-      { kind: 'event', json: JSON.stringify({ type: 'error', code: 'stream.error', allow_retry: true }) },
-      { kind: 'end', end: { outcome: 'failed', reason: err.message } },
-    ])
+    .append(
+      runId,
+      [
+        { kind: 'event', json: JSON.stringify({ type: 'error', code: 'stream.error', allow_retry: true }) },
+        { kind: 'end', end: { outcome: 'failed', reason: err.message } },
+      ],
+      { batchToken: `unreadable:${runId}` },
+    )
     .catch(() => undefined);
 }
 

@@ -25,7 +25,10 @@ export async function createRunLog(deps: OpenRunDeps, runId: string, owner: stri
 
 /** A run answered by the gateway alone: its events and the end, no worker. */
 export async function writeWholeRun(deps: OpenRunDeps, runId: string, events: ThreadStreamEvent[]): Promise<void> {
-  await deps.runLog.append(runId, [...events.map(toEntry), { kind: 'end', end: { outcome: 'completed' } }]);
+  // Batch tokens make every append of the gateway safe to re-send after a reconnect (run-log.ts).
+  await deps.runLog.append(runId, [...events.map(toEntry), { kind: 'end', end: { outcome: 'completed' } }], {
+    batchToken: `whole:${runId}`,
+  });
 }
 
 /** Appends the stream's opening events, marks where the worker's part begins, and enqueues the plan. */
@@ -47,7 +50,7 @@ export async function openRun(
     stream_options: deps.app.streamOptions?.({ thread, context }) ?? { allow_cancel: true },
   };
   const prefix = [...p.before, streamOptions, ...p.after];
-  const first = await deps.runLog.append(runId, prefix.map(toEntry));
+  const first = await deps.runLog.append(runId, prefix.map(toEntry), { batchToken: `prefix:${runId}` });
   await deps.runLog.markPrefixEnd(runId, first + prefix.length - 1);
   await inSpan(
     'publish runs',

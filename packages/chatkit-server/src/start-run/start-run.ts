@@ -93,7 +93,9 @@ async function giveBack(deps: StartRunDeps, reservation: RunReservation, runId: 
   // Nobody will run it: end the log so an attach (or a re-attach) closes instead of waiting.
   const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
   try {
-    await deps.runLog.append(runId, [{ kind: 'end', end: { outcome: 'failed', reason: `start failed: ${reason}` } }]);
+    await deps.runLog.append(runId, [{ kind: 'end', end: { outcome: 'failed', reason: `start failed: ${reason}` } }], {
+      batchToken: `refused:${runId}`,
+    });
   } catch (err) {
     deps.onCleanupError?.(err, runId);
   }

@@ -6,12 +6,12 @@
 -- ARGV[5] max log bytes: a batch that would pass it is refused unless it ends the run,
 -- ARGV[6] batch token ('' = none): the producer's id of this batch; a call carrying the token of the
 --   last batch appended is that batch sent again (a client re-sending a command whose reply was lost
---   across a reconnect) and does nothing,
+--   across a reconnect): it appends nothing and answers what the first call answered (its first seq),
 -- ARGV[7..] entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
--- Returns the seq of the first entry, 0 for a deduplicated call, -1 when the run already ended,
+-- Returns the seq of the first entry (for a batch sent again, the first call's), 0 for a call whose dedupe token was used, -1 when the run already ended,
 -- -2 when the fence does not match (another worker took the run over), -3 when the log is full.
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[2], 'lastBatch') == ARGV[6] then
-  return 0
+  return tonumber(redis.call('HGET', KEYS[2], 'lastBatchFirst') or '0')
 end
 if redis.call('HGET', KEYS[2], 'ended') then
   return -1
@@ -52,7 +52,7 @@ for i = 7, #ARGV do
 end
 redis.call('HINCRBY', KEYS[2], 'bytes', bytes)
 if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[2], 'lastBatch', ARGV[6])
+  redis.call('HSET', KEYS[2], 'lastBatch', ARGV[6], 'lastBatchFirst', first)
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
