@@ -8,7 +8,11 @@ import { RunReservation } from './run-reservation.ts';
 
 export type AbandonedRunResult = 'ended' | 'already-ended' | 'gone';
 
-export async function endAbandonedRun(deps: { runLog: RunLog; limits: Limits }, runId: string, reason: string): Promise<AbandonedRunResult> {
+export async function endAbandonedRun(
+  deps: { runLog: RunLog; limits: Limits },
+  runId: string,
+  reason: string,
+): Promise<AbandonedRunResult> {
   const meta = await deps.runLog.meta(runId);
   if (!meta) return 'gone';
   if (meta.endedAt !== undefined) return 'already-ended';
