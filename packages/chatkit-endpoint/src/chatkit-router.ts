@@ -6,7 +6,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AttachmentDeps } from '@switchyard/attachments';
 import type { Authenticate } from '@switchyard/auth';
-import type { ChatKitServer } from '@switchyard/chatkit-server';
+import type { ChatKitServer, RunWatchdog } from '@switchyard/chatkit-server';
 import { BadRequest, NotFound, UnsupportedMediaType } from '@switchyard/errors';
 import { AttachLimiter, type AttachLease, type Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
@@ -39,6 +39,8 @@ export interface ChatKitRouterDeps {
   /** `maxAttachesPerUser`: open SSE streams per user across gateways (MAX_ATTACHES_PER_USER; 0 or absent = off). */
   sse: { maxBufferedBytes: number; registry: SseStreams; maxAttachesPerUser?: number };
   metrics?: ChatMetrics;
+  /** Ends attached runs whose job is gone; each open stream checks its run every `intervalMs`. */
+  runWatchdog?: Pick<RunWatchdog, 'forRun' | 'intervalMs'>;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -130,6 +132,7 @@ export function createChatKitRouter(deps: ChatKitRouterDeps): Router {
       maxBufferedBytes: deps.sse.maxBufferedBytes,
       registry: deps.sse.registry,
       runExists: async () => (await deps.runLog.meta(runId)) !== null,
+      ...(deps.runWatchdog ? { checkRun: deps.runWatchdog.forRun(runId), checkRunEveryMs: deps.runWatchdog.intervalMs } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...timing,
       onClientGone: onClientGone(runId),

@@ -5,6 +5,11 @@
 // A Last-Event-ID at or past the end never hangs (RunLogSubscriber): on an ended run the response
 // ends at once with no event; on a running run a position beyond its newest event counts as the
 // current end. Each open stream holds one of its user's attach slots (@switchyard/limits' AttachLimiter).
+// Redis going away does not end a stream: pings go on, the attachment resyncs from the log when Redis
+// is back (RunLogSubscriber). A stream the log can no longer serve (Redis unreachable beyond the outage
+// window, entries trimmed past the client's position, the run's log gone) ends with an `error` event,
+// never with a silent end a ChatKit client would take for the run's. A run whose job is gone is ended
+// by the run watchdog (checkRun), and its error event and end reach the client like any entry.
 import type { Request, Response } from 'express';
 import { ServiceUnavailable } from '@switchyard/errors';
 import { encodeSseComment, encodeSseData } from '@switchyard/protocol';
@@ -24,15 +29,20 @@ export interface SseAttachOptions {
   registry?: SseStreams;
   /** Checked on heartbeats: false once the run's log is gone (expired, or Redis lost its data). */
   runExists?: () => Promise<boolean>;
+  /** The run watchdog's check of this run (RunWatchdog.forRun), made on a heartbeat at most every `checkRunEveryMs`. */
+  checkRun?: () => Promise<unknown>;
+  /** Default 15 s; with the default heartbeat every heartbeat checks. */
+  checkRunEveryMs?: number;
   metrics?: ChatMetrics;
   /** When the request arrived (performance.now()), for time-to-first-event. */
   startedAt?: number;
   reattach?: boolean;
 }
 
-/** Sent when a run vanished under a client: the stream cannot finish, so say so and end it. */
-const RUN_LOST = encodeSseData(JSON.stringify({ type: 'error', code: 'stream.error', allow_retry: true }));
+/** Sent when the stream cannot finish (the log is gone or unreachable): say so, then end it. No `id:`, it is no entry of the log. */
+const STREAM_ERROR = encodeSseData(JSON.stringify({ type: 'error', code: 'stream.error', allow_retry: true }));
 const PING = encodeSseComment('ping');
+const DEFAULT_RUN_CHECK_MS = 15_000;
 
 export const RUN_ID_HEADER = 'X-Switchyard-Run-Id';
 
@@ -111,6 +121,13 @@ export async function attachSse(
     if (how === 'destroy') res.destroy();
     else res.end();
   };
+  /** Server-side end when the run cannot be followed to its end: the one `error` event, then the end. */
+  const endWithError = (outcome: string) => {
+    if (closed) return;
+    sendHeaders();
+    res.write(STREAM_ERROR);
+    finish('end', outcome);
+  };
   // The catch-up a client asked for (bounded by the run log's size) may exceed the cap; the cap
   // applies to what piles up on top of it, and the allowance goes once the socket drains.
   let allowance = Number.POSITIVE_INFINITY;
@@ -150,15 +167,18 @@ export async function attachSse(
         }
       },
       onError(err) {
-        opts.logger.warn({ err, runId }, 'run log attach failed; closing stream so the client re-attaches');
+        opts.logger.warn(
+          { err, runId },
+          'run log cannot serve this stream (trimmed, or Redis unreachable beyond the outage window); ending it with an error event',
+        );
         recordFailure(delivery, err);
-        finish('end', 'error');
+        endWithError('error');
       },
     });
   } catch (err) {
     recordFailure(delivery, err);
     if (headersSent) {
-      finish('end', 'error');
+      endWithError('error');
       return;
     }
     if (!closed) {
@@ -178,16 +198,42 @@ export async function attachSse(
   res.flushHeaders();
   if (opts.registry) unregister = opts.registry.add(() => finish('end', 'handed_off'));
   const live = attachment;
+  const checkRunEveryMs = opts.checkRunEveryMs ?? DEFAULT_RUN_CHECK_MS;
+  let nextRunCheck = performance.now() + checkRunEveryMs;
+  /**
+   * Runs `check` unless its previous call is still waiting (for Redis, while it is away): a check that
+   * never returns (a connection that hangs) must not hold up the others, least of all the resync,
+   * which gives up after the outage window. A check's failure is no verdict: the next heartbeat tries again.
+   */
+  const oneAtATime = (what: string, check: () => Promise<void>) => {
+    let pending = false;
+    return () => {
+      if (pending || closed) return;
+      pending = true;
+      check()
+        .catch((err: unknown) => opts.logger.debug({ err, runId }, `${what} failed; trying again on the next heartbeat`))
+        .finally(() => (pending = false));
+    };
+  };
+  const checkRunExists = oneAtATime('run log check', async () => {
+    if (!opts.runExists || (await opts.runExists()) || closed) return;
+    opts.logger.warn({ runId }, 'run log vanished under an attached client; ending its stream with an error');
+    endWithError('run_lost');
+  });
+  const checkRunJob = oneAtATime('run watchdog check', async () => {
+    if (!opts.checkRun || performance.now() < nextRunCheck) return;
+    nextRunCheck = performance.now() + checkRunEveryMs;
+    await opts.checkRun();
+  });
   heartbeat = setInterval(() => {
     if (closed) return;
     write(PING);
-    void (async () => {
-      await live.resync();
-      if (!closed && opts.runExists && !(await opts.runExists())) {
-        opts.logger.warn({ runId }, 'run log vanished under an attached client; ending its stream with an error');
-        if (!closed) res.write(RUN_LOST);
-        finish('end', 'run_lost');
-      }
-    })().catch(() => undefined);
+    if (closed) return;
+    // The resync joins one already under way and never rejects: a log it cannot read within the
+    // outage window ends the stream through onError, and then the checks do nothing.
+    void live.resync().then(() => {
+      checkRunExists();
+      checkRunJob();
+    });
   }, opts.heartbeatMs);
 }

@@ -8,16 +8,17 @@
 //   so the client gets every entry appended from now on (their ids, lower than the one it sent,
 //   show it that its position was not one of this run's) and the end, like any attached client.
 //
-// Redis going away does not end an attachment. Its subscription comes back with the connection: ioredis
-// 6's autoResubscribe covers SSUBSCRIBE, but on a single node it re-issues them with nobody handling a
-// failure, so a connection lost again right after it returned would fail them as unhandled rejections
-// (a crash); this class turns it off there and re-issues the subscriptions itself (a cluster's shard
-// subscribers resubscribe with their failures handled). Live messages published meanwhile are lost, so
-// every attachment resyncs from the log once the subscriptions are back. When the subscriber connection drops, every attachment starts a resync at
-// once: it waits for Redis and so measures the outage. An attachment gives up (sink.onError) only
-// when a read fails (the connection fails its commands after its outage window, REDIS_OUTAGE_WINDOW_MS)
-// or is not answered within `outageWindowMs` (a connection that hangs instead of closing), or when the
-// log was trimmed past its position.
+// Redis going away does not end an attachment. Its subscription comes back with the connection:
+// ioredis 6's autoResubscribe covers SSUBSCRIBE, but on a single node it re-issues them with nobody
+// handling a failure, so a connection lost again right after it returned would fail them as unhandled
+// rejections (a crash); this class turns it off there and re-issues the subscriptions itself (a
+// cluster's shard subscribers resubscribe with their failures handled). Live messages published
+// meanwhile are lost, so every attachment resyncs from the log once the subscriptions are back. When
+// the subscriber connection drops, every attachment starts a resync at once: it waits for Redis, and
+// so measures the outage. An attachment gives up (sink.onError) only when a read fails (a connection
+// fails its commands after its outage window, REDIS_OUTAGE_WINDOW_MS) or is not answered within
+// `outageWindowMs` (a connection that hangs instead of closing), or when the log was trimmed past
+// its position.
 import { DEFAULT_OUTAGE_WINDOW_MS, isCluster, type RedisClient } from '@switchyard/redis-connection';
 import { decodeBatch, type RunLogEntry } from './entries.ts';
 import { runKeys } from './keys.ts';

@@ -2,7 +2,7 @@
 // drains on SIGTERM.
 import { loadAppFactory } from '@switchyard/app-api';
 import { SseStreams } from '@switchyard/chatkit-endpoint';
-import { ChatKitServer, type RunPlan } from '@switchyard/chatkit-server';
+import { ChatKitServer, RunWatchdog, type RunPlan } from '@switchyard/chatkit-server';
 import { Limits } from '@switchyard/limits';
 import { createMetrics, startMetricsServer, watchQueues } from '@switchyard/metrics';
 import { createQueueDashboard } from '@switchyard/queue-dashboard';
@@ -32,7 +32,7 @@ logger.info({ methods: authentication.methods }, 'authentication');
 const deps = await openDependencies(cfg, 'gateway');
 const sub = createRedis(cfg.REDIS_URL, { name: 'gateway:subscriber', outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS });
 const controlSub = createRedis(cfg.REDIS_URL, { name: 'gateway:control', outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS });
-const subscriber = new RunLogSubscriber(deps.runLog, sub);
+const subscriber = new RunLogSubscriber(deps.runLog, sub, { outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS });
 const control = new RunControl(deps.redis, controlSub);
 const runsQueue = createQueue<RunPlan>(RUNS_QUEUE, { redisUrl: cfg.REDIS_URL });
 const ingestQueue = createQueue(IMAGE_INGEST_QUEUE, { redisUrl: cfg.REDIS_URL });
@@ -94,6 +94,8 @@ const chatkit = new ChatKitServer({
   maxAudioBytes: cfg.BODY_LIMIT_BYTES,
   onCleanupError: (err, runId) => logger.warn({ err, runId }, 'giving back a failed start failed'),
 });
+// Attached streams end runs whose job failed for good or no longer exists (checked every 15 s per stream).
+const runWatchdog = new RunWatchdog({ runsQueue, runLog: deps.runLog, limits, logger });
 
 const sseStreams = new SseStreams();
 let draining = false;
@@ -118,6 +120,7 @@ const app = createGatewayApp({
   sse: { maxBufferedBytes: cfg.SSE_MAX_BUFFER_BYTES, registry: sseStreams, maxAttachesPerUser: cfg.MAX_ATTACHES_PER_USER },
   corsOrigins: cfg.CORS_ORIGINS,
   metrics: metrics.chat,
+  runWatchdog,
   ...(cfg.BLOB_DRIVER === 'local' ? { localFiles: { root: cfg.BLOB_LOCAL_ROOT, signingSecret: cfg.FILE_URL_SECRET! } } : {}),
   ...(cfg.OPS_VIEWER_TOKEN || cfg.OPS_OPERATOR_TOKEN
     ? {
