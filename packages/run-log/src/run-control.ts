@@ -1,7 +1,11 @@
 // The cross-instance control channel of a run: any gateway can ask for a cancel, and whichever
 // worker holds the run hears it. The request is also recorded in the run's meta hash, so a worker
 // that (re)starts the run later, or missed the message, still sees it.
-import type { RedisClient } from '@switchyard/redis-connection';
+// Across a Redis outage the subscriptions come back with the connection and every watched run's meta
+// is read again (a cancel published meanwhile was lost). As in RunLogSubscriber, ioredis'
+// autoResubscribe is off on a single node: it re-issues subscriptions with nobody handling a failure
+// (an unhandled rejection if the connection drops again at once).
+import { isCluster, type RedisClient } from '@switchyard/redis-connection';
 import { runKeys } from './keys.ts';
 
 export interface CancelRequest {
@@ -16,13 +20,33 @@ export class RunControl {
     /** A dedicated connection: it enters subscriber mode. */
     private readonly sub: RedisClient,
   ) {
+    if (!isCluster(sub)) sub.options.autoResubscribe = false;
     sub.on('smessage', (channel: string, message: string) => {
       const set = this.watchers.get(channel);
       if (!set) return;
       const req = JSON.parse(message) as CancelRequest;
       for (const w of set) w(req);
     });
+    let connected = sub.status === 'ready';
+    sub.on('close', () => (connected = false));
+    sub.on('ready', () => {
+      if (connected) return;
+      connected = true;
+      for (const [channel, set] of this.watchers) {
+        if (!isCluster(sub)) void sub.ssubscribe(channel).catch(() => undefined);
+        const runId = this.runIds.get(channel);
+        if (!runId) continue;
+        void this.cancelRequested(runId)
+          .then((reason) => {
+            if (reason !== null) for (const w of set) w({ reason });
+          })
+          .catch(() => undefined);
+      }
+    });
   }
+
+  /** The run of each watched channel, to read its meta again after an outage. */
+  private readonly runIds = new Map<string, string>();
 
   async requestCancel(runId: string, reason: string): Promise<void> {
     const k = runKeys(runId);
@@ -41,6 +65,7 @@ export class RunControl {
     if (!set) {
       set = new Set();
       this.watchers.set(channel, set);
+      this.runIds.set(channel, runId);
       await this.sub.ssubscribe(channel);
     }
     set.add(onCancel);
@@ -52,6 +77,7 @@ export class RunControl {
       s.delete(onCancel);
       if (s.size === 0) {
         this.watchers.delete(channel);
+        this.runIds.delete(channel);
         void this.sub.sunsubscribe(channel).catch(() => undefined);
       }
     };
