@@ -21,6 +21,7 @@ function actionArgs(type: string): ActionArgs {
     context: { owner: 'dev', metadata: {} },
     items: { loadItems: async () => [], loadItem: async () => sender },
     newId: (p) => `${p}_1`,
+    saveItem: async () => undefined,
     signal: new AbortController().signal,
   };
 }

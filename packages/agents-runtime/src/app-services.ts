@@ -1,7 +1,7 @@
 // What the generation worker hands agent apps through `AppRuntime.services`, and the check an app
 // makes to know whether it runs where models run. Types only: loading it loads no model SDK.
 import type { AppRuntime } from '@switchyard/app-api';
-import type { GeneratedImageItem, ThreadItem } from '@switchyard/protocol';
+import type { GeneratedImageItem } from '@switchyard/protocol';
 import type { ModelProviderPool } from './model-provider.ts';
 import type { ThreadInputOptions } from './thread-input.ts';
 
@@ -11,11 +11,6 @@ export interface AgentAppServices {
   partialImages: number;
   imageInput(owner: string, threadId: string, item: GeneratedImageItem): Promise<string | null>;
   attachmentInput?(owner: string): NonNullable<ThreadInputOptions['attachmentInput']>;
-  /**
-   * Upserts an item without an event (a workflow left open at the end of a run, docs/protocol.md §7.6).
-   * Without it agent apps send that workflow as `thread.item.done`.
-   */
-  persistItem?(owner: string, threadId: string, item: ThreadItem): Promise<void>;
 }
 
 /** The agent services, or null in processes that do not run models (the gateway). */

@@ -20,7 +20,8 @@ export default defineApp(async (runtime): Promise<SwitchyardApp> => {
       chainResponses: runtime.env.CHAIN_RESPONSES === 'true',
       imageInput: (args, item) => services.imageInput(args.context.owner, args.thread.id, item),
       ...(services.attachmentInput ? { attachmentInput: (args, a) => services.attachmentInput!(args.context.owner)(a) } : {}),
-      ...(services.persistItem ? { persistItem: (args, item) => services.persistItem!(args.context.owner, args.thread.id, item) } : {}),
+      // A workflow left open at the end of a turn is stored without an event, under the run's fence.
+      persistItem: (args, item) => args.saveItem(item),
     }),
   };
 });

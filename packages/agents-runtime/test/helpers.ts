@@ -34,6 +34,11 @@ export function respondArgs(history: ThreadItem[], opts: { input?: UserMessageIt
       },
     },
     newId,
+    saveItem: async (item) => {
+      const at = history.findIndex((i) => i.id === item.id);
+      if (at >= 0) history[at] = item;
+      else history.push(item);
+    },
     signal: opts.signal ?? new AbortController().signal,
     input: opts.input === undefined ? last : opts.input,
   };

@@ -52,6 +52,12 @@ export interface ResponseArgs {
   context: RequestContext;
   items: ThreadReader;
   newId(prefix: IdPrefix): string;
+  /**
+   * Stores an item without streaming an event for it (a workflow left open at the end of a turn,
+   * docs/protocol.md §7.6). Written under the run's fence: if another worker takes the run over, the
+   * item is deleted, and a save that lost the run throws.
+   */
+  saveItem(item: ThreadItem): Promise<void>;
   /** Aborted when the run is cancelled (client stop, operator cancel). */
   signal: AbortSignal;
 }

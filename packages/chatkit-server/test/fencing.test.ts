@@ -168,6 +168,32 @@ describe('a lost attempt writes nothing after the take-over', () => {
     expect(logAfterB.length).toBeGreaterThan(logBefore);
   });
 
+  it("an item the app stored without an event (args.saveItem) is deleted by the take-over; the lost attempt's next save throws", async () => {
+    const owner = `f-${newId('msg').slice(4, 12)}`;
+    const { threadId, plan } = await start(owner);
+    const g = gate();
+    let secondSave: unknown = null;
+    const workflowApp: SwitchyardApp = {
+      name: 'test',
+      async *respond(args): AsyncGenerator<ResponseEvent> {
+        const open: ThreadItem = { ...message(args, 'open workflow'), id: args.newId('wf') };
+        await args.saveItem(open);
+        g.reach();
+        await g.wait;
+        secondSave = await args.saveItem({ ...open, id: args.newId('wf') }).catch((err: Error) => err.name);
+      },
+    };
+    const a = processRun(deps(workflowApp), plan, { attempt: 'attempt-A' });
+    await g.reached;
+    expect((await storedItems(owner, threadId)).filter((i) => i.type === 'assistant_message')).toHaveLength(1);
+    expect(await processRun(deps(answering('second try')), plan, { attempt: 'attempt-B' })).toBe('completed');
+    g.open();
+    await a;
+    expect(secondSave).toBe('RunEndedError');
+    const texts = (await storedItems(owner, threadId)).flatMap((i) => (i.type === 'assistant_message' ? [i.content[0]!.text] : []));
+    expect(texts).toEqual(['second try']);
+  });
+
   it('an attempt handed off (drain time over) stops writing; the next attempt regenerates and ends the run', async () => {
     const owner = `f-${newId('msg').slice(4, 12)}`;
     const { runId, threadId, plan } = await start(owner);

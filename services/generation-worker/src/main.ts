@@ -84,8 +84,6 @@ const attachmentDeps: AttachmentDeps = {
   uploadTokenSecret: cfg.UPLOAD_TOKEN_SECRET ?? cfg.FILE_URL_SECRET ?? '',
 };
 const services: AgentAppServices = {
-  // A workflow still open at run end is stored without a done event, to be continued next turn (docs/protocol.md §7.4).
-  persistItem: (owner, threadId, item) => deps.store.saveItem(owner, threadId, item),
   attachmentInput: (owner) => (a) => attachmentToModelInput(attachmentDeps, owner, a, cfg.MODEL_IMAGE_INPUT),
   providers,
   model: cfg.MODEL,

@@ -158,6 +158,8 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
         loadItem: (itemId) => deps.store.loadItem(owner, threadId, itemId),
       },
       newId: (prefix) => newId(prefix),
+      // Not streamed, so noted under the fence before it is stored (fenced-items.ts).
+      saveItem: (item) => items.saveHidden(structuredClone(item)),
       signal: abort.signal,
     };
     // One promise for the whole run: a cancel interrupts the app even while it awaits something.
