@@ -22,7 +22,8 @@ export class ThreadChanges {
     if (now === this.snapshot) return;
     this.snapshot = now;
     const saved: ThreadMetadata = structuredClone(thread);
-    this.seq.step(() => this.store.saveThread(this.owner, saved));
+    // The event first, under the fence: an attempt that lost the run is refused before it saves.
     this.seq.event(JSON.stringify({ type: 'thread.updated', thread: threadToWire(saved) }));
+    this.seq.step(() => this.store.saveThread(this.owner, saved));
   }
 }
