@@ -1,7 +1,8 @@
 // A private redis-server (or 3-master cluster) on loopback for tests and `npm start`: free port,
-// no persistence, daemonized with a pidfile and stopped by pid so nothing outlives its owner.
+// no persistence unless asked (AOF, for tests that restart Redis on its data), daemonized with a
+// pidfile and stopped by pid so nothing outlives its owner.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,28 @@ export interface RedisServerHandle {
   url: string;
   port: number;
   pid: number;
+  /** The data directory (pidfile, log, and the AOF when `appendonly` is on). */
+  dir: string;
+  /** Stops the server and deletes its data directory. */
   stop(): Promise<void>;
+  /**
+   * Sends `signal` to the server (SIGTERM: a clean shutdown that flushes the AOF; SIGKILL: a crash)
+   * and waits until it is gone. The data directory stays: `startRedisServer({ port, dir, appendonly })`
+   * brings the same data back, and that new handle owns the directory from then on (do not call
+   * this handle's stop(), which would delete it).
+   */
+  kill(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /** Default: a free port. */
+  port?: number;
+  /** Data directory to use (created if missing); default: a fresh temporary one. */
+  dir?: string;
+  /** AOF persistence (`--appendonly yes`), so a restart on the same `dir` keeps the data. */
+  appendonly?: boolean;
+  /** With `appendonly`: how often the AOF is fsynced (default `everysec`, Redis' default). */
+  appendfsync?: 'always' | 'everysec' | 'no';
 }
 
 const INSTALL_HINT = 'redis-server not found: install it with `sudo apt-get install -y redis-server`';
@@ -70,9 +92,31 @@ async function stopPid(pid: number): Promise<void> {
   if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-async function spawnRedis(port: number, dir: string, extraArgs: string[] = []): Promise<number> {
+/** Signals `pid` and waits until it has exited; the caller decides what a survivor means. */
+async function signalPid(pid: number, signal: 'SIGTERM' | 'SIGKILL', timeoutMs: number): Promise<boolean> {
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`refusing to signal pid ${pid}`);
+  if (!pidAlive(pid)) return true;
+  process.kill(pid, signal);
+  const deadline = Date.now() + timeoutMs;
+  while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return !pidAlive(pid);
+}
+
+interface Persistence {
+  appendonly: boolean;
+  appendfsync: 'always' | 'everysec' | 'no';
+}
+
+async function spawnRedis(
+  port: number,
+  dir: string,
+  extraArgs: string[] = [],
+  persistence: Persistence = { appendonly: false, appendfsync: 'everysec' },
+): Promise<number> {
   const bin = redisServerBinary();
   const pidfile = join(dir, `redis-${port}.pid`);
+  // A server killed on this dir leaves its pidfile behind: never read a dead server's pid as ours.
+  rmSync(pidfile, { force: true });
   const res = spawnSync(
     bin,
     [
@@ -83,7 +127,8 @@ async function spawnRedis(port: number, dir: string, extraArgs: string[] = []): 
       '--save',
       '',
       '--appendonly',
-      'no',
+      persistence.appendonly ? 'yes' : 'no',
+      ...(persistence.appendonly ? ['--appendfsync', persistence.appendfsync] : []),
       '--daemonize',
       'yes',
       '--pidfile',
@@ -123,18 +168,25 @@ export async function readPidFile(pidfile: string, timeoutMs: number): Promise<n
   }
 }
 
-/** Starts a private single-node Redis; `port` defaults to a free one. */
-export async function startRedisServer(opts: { port?: number } = {}): Promise<RedisServerHandle> {
+/** Starts a private single-node Redis; `port` defaults to a free one, `dir` to a fresh one. */
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const port = opts.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
-  const pid = await spawnRedis(port, dir);
+  let dir = opts.dir;
+  if (dir) mkdirSync(dir, { recursive: true });
+  else dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
+  const dataDir = dir;
+  const pid = await spawnRedis(port, dataDir, [], { appendonly: opts.appendonly ?? false, appendfsync: opts.appendfsync ?? 'everysec' });
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     pid,
+    dir: dataDir,
     async stop() {
       await stopPid(pid);
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill(signal) {
+      if (!(await signalPid(pid, signal, 10_000))) throw new Error(`redis-server pid ${pid} still runs 10 s after ${signal}`);
     },
   };
 }
