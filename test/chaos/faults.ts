@@ -320,13 +320,21 @@ async function workerSigterm(ctx: FaultContext): Promise<FaultRecord> {
   };
 }
 
-/** 6 and 7. Redis stops (cleanly, or killed) and is started again on its port and AOF data 0.2–0.8 s later. */
+/** Redis restarts so far: every other one is a long outage. */
+let redisRestarts = 0;
+
+/**
+ * 6 and 7. Redis stops (cleanly, or killed) and is started again on its port and AOF data: 0.2–0.8 s
+ * later, or, every other time, 3–7 s later (a restart well inside the 15 s outage window, and past
+ * the workers' 3 s lock: runs may be taken over, never failed).
+ */
 async function redisRestart(ctx: FaultContext, signal: 'SIGTERM' | 'SIGKILL'): Promise<FaultRecord> {
   const old = ctx.sys.embedded.redis;
   if (!old) throw new Error('chaos: the system has no embedded Redis to restart');
+  const long = redisRestarts++ % 2 === 1;
   const start = Date.now();
   await old.kill(signal);
-  await sleep(200 + ctx.rng() * 600);
+  await sleep(long ? 3_000 + ctx.rng() * 4_000 : 200 + ctx.rng() * 600);
   ctx.sys.embedded.redis = await startRedisServer({ port: old.port, dir: old.dir, appendonly: true });
   const end = Date.now();
   return {

@@ -38,7 +38,13 @@ const DISCARDED: ImageIngestResult = {
 
 export async function processIngest(deps: IngestDeps, data: ImageIngestJobData): Promise<ImageIngestResult> {
   const bytes = await deps.redis.getBuffer(data.bytesKey);
-  if (!bytes) throw new UnrecoverableError(`image bytes ${data.bytesKey} are gone (expired or never stored)`);
+  if (!bytes) {
+    // The bytes go last, after the append and the item: an earlier try of this job (its worker killed
+    // before BullMQ heard it finish) did everything, or was discarded.
+    if (await deps.runLog.dedupeUsed(data.runId, imageIngestJobId(data))) return { ...DISCARDED, discarded: undefined, repeated: true };
+    if (!(await deps.runLog.owns(data.runId, data.attempt))) return DISCARDED;
+    throw new UnrecoverableError(`image bytes ${data.bytesKey} are gone (expired or never stored)`);
+  }
   let image;
   try {
     image = await validateImage(bytes, data.expectedFormat, deps.limits);

@@ -108,6 +108,38 @@ describe('image ingest under the run fence', () => {
     expect(await store.loadItem(data.owner, data.threadId, data.itemId)).toMatchObject({ type: 'generated_image' });
   });
 
+  it('a job whose earlier try did everything (its worker died before the job completed) succeeds without doing it again', async () => {
+    const { deps, data } = await frame('attempt-A', 'attempt-A');
+    await processIngest(deps, data);
+    // The recovered job finds the bytes gone: they go last, after the append and the item.
+    expect(await redis.exists(data.bytesKey)).toBe(0);
+    expect(await processIngest(deps, data)).toMatchObject({ repeated: true });
+    expect(await runLog.read(data.runId, 0)).toHaveLength(1);
+    expect(await store.loadItem(data.owner, data.threadId, data.itemId)).toMatchObject({ type: 'generated_image' });
+  });
+
+  it('bytes that expired before any try ingested them fail the job for good', async () => {
+    const { deps, data } = await frame('attempt-A', 'attempt-A');
+    await redis.del(data.bytesKey);
+    await expect(processIngest(deps, data)).rejects.toThrow(/are gone/);
+  });
+
+  it('a job whose earlier try did everything (its worker died before the job completed) succeeds without doing it again', async () => {
+    const { deps, data } = await frame('attempt-A', 'attempt-A');
+    await processIngest(deps, data);
+    // The recovered job finds the bytes gone: they go last, after the append and the item.
+    expect(await redis.exists(data.bytesKey)).toBe(0);
+    expect(await processIngest(deps, data)).toMatchObject({ repeated: true });
+    expect(await runLog.read(data.runId, 0)).toHaveLength(1);
+    expect(await store.loadItem(data.owner, data.threadId, data.itemId)).toMatchObject({ type: 'generated_image' });
+  });
+
+  it('bytes that expired before any try ingested them fail the job for good', async () => {
+    const { deps, data } = await frame('attempt-A', 'attempt-A');
+    await redis.del(data.bytesKey);
+    await expect(processIngest(deps, data)).rejects.toThrow(/are gone/);
+  });
+
   it("a lost attempt's frame appends nothing, stores no item and leaves no blob object", async () => {
     const { deps, data } = await frame('attempt-B', 'attempt-A');
     // The frame was uploaded before the take-over (a retried job): the discard removes the object.

@@ -34,6 +34,8 @@ export interface ImageIngestJobData {
 export interface ImageIngestResult {
   /** The frame's attempt no longer owns the run: nothing was stored or appended (the other fields are empty). */
   discarded?: true;
+  /** An earlier try of the job ingested the frame and its worker died before the job completed (the other fields are empty). */
+  repeated?: true;
   url: string;
   objectName: string;
   sha256: string;

@@ -129,6 +129,11 @@ export class RunLog {
     return { previousFence: prev ?? null, seq: Number(seq ?? 0), prefixEnd: Number(prefixEnd ?? 0) };
   }
 
+  /** Whether an append with this dedupe token was made (a retried job asking whether its earlier try got that far). */
+  async dedupeUsed(runId: string, dedupeToken: string): Promise<boolean> {
+    return (await this.redis.hexists(runKeys(runId).meta, `dedupe:${dedupeToken}`)) === 1;
+  }
+
   /** Whether `fence` still owns the run: checked after a store write that may have raced a take-over. */
   async owns(runId: string, fence: string): Promise<boolean> {
     return (await this.redis.hget(runKeys(runId).meta, 'fence')) === fence;
