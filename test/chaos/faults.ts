@@ -335,7 +335,7 @@ async function redisRestart(ctx: FaultContext, signal: 'SIGTERM' | 'SIGKILL'): P
   const start = Date.now();
   await old.kill(signal);
   await sleep(long ? 3_000 + ctx.rng() * 4_000 : 200 + ctx.rng() * 600);
-  ctx.sys.embedded.redis = await startRedisServer({ port: old.port, dir: old.dir, appendonly: true });
+  ctx.sys.embedded.redis = await startRedisServer({ port: old.port, dir: old.dir, appendonly: true, appendfsync: 'always' });
   const end = Date.now();
   return {
     type: signal === 'SIGTERM' ? 'redis-sigterm' : 'redis-sigkill',

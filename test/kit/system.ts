@@ -28,9 +28,10 @@ export interface SystemOptions {
   /** Run on a private 3-master Redis Cluster instead of a single node. */
   redisCluster?: boolean;
   /**
-   * Single node with AOF persistence (appendonly yes, appendfsync everysec) in a data directory kept
-   * until stop(): `embedded.redis.kill(signal)` then `startRedisServer({ port, dir, appendonly: true })`
-   * restarts it on the same port and data. Not with `redisCluster`.
+   * Single node with AOF persistence (appendonly yes, appendfsync always: with everysec a crash can
+   * lose writes Redis already acknowledged, see docs/operations.md) in a data directory kept until
+   * stop(): `embedded.redis.kill(signal)` then `startRedisServer({ port, dir, appendonly: true,
+   * appendfsync: 'always' })` restarts it on the same port and data. Not with `redisCluster`.
    */
   redisPersistence?: boolean;
   /** `gcs` runs the blob store on @google-cloud/storage against the GCS test server. */
@@ -67,7 +68,9 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   const externalMongo = process.env.MONGODB_URL;
   const cluster = opts.redisCluster ? await startRedisCluster() : undefined;
   if (opts.redisPersistence && opts.redisCluster) throw new Error('redisPersistence is for a single node, not with redisCluster');
-  const persistent: RedisServerHandle | undefined = opts.redisPersistence ? await startRedisServer({ appendonly: true }) : undefined;
+  const persistent: RedisServerHandle | undefined = opts.redisPersistence
+    ? await startRedisServer({ appendonly: true, appendfsync: 'always' })
+    : undefined;
   const ownRedisUrl = cluster?.url ?? persistent?.url;
   const embedded = await startEmbeddedDependencies({
     env: { ...(externalMongo ? { MONGODB_URL: externalMongo } : {}), ...(ownRedisUrl ? { REDIS_URL: ownRedisUrl } : {}) },
