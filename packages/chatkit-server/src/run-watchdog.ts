@@ -26,6 +26,7 @@ import type { JobState, Queue } from 'bullmq';
 import type { Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
 import { runKeys, type RunLog } from '@switchyard/run-log';
+import type { ChatStore } from '@switchyard/store';
 import { endAbandonedRun } from './end-abandoned-run.ts';
 
 export interface RunWatchdogDeps {
@@ -33,6 +34,8 @@ export interface RunWatchdogDeps {
   runsQueue: Pick<Queue, 'getJobState'>;
   runLog: RunLog;
   limits: Limits;
+  /** Where items an abandoned run's attempts noted are deleted (endAbandonedRun). */
+  store?: ChatStore;
   logger: Logger;
   /** How often an attached stream checks its run (default 15 s). */
   intervalMs?: number;

@@ -8,7 +8,7 @@ import type { ResponseArgs, ResponseEvent, SwitchyardApp } from '@switchyard/app
 import { createLogger } from '@switchyard/logging';
 import { newId, type AssistantMessageItem, type ThreadItem } from '@switchyard/protocol';
 import type { ChatStore } from '@switchyard/store';
-import { processRun, readRunPlan, type ProcessRunDeps, type RunPlan } from '../src/index.ts';
+import { endAbandonedRun, processRun, readRunPlan, type ProcessRunDeps, type RunPlan } from '../src/index.ts';
 import { enqueueTestRun, reservationState, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -226,6 +226,36 @@ describe('a lost attempt writes nothing after the take-over', () => {
     ]);
     expect((await events(runId)).filter((e) => e.type === 'thread.item.removed')).toHaveLength(1);
     expect(await reservationState(h, owner, threadId)).toEqual({ slots: 0, threadLock: null });
+  });
+});
+
+describe('a take-over that dies while removing what the lost attempt showed', () => {
+  it('leaves the item noted: the next attempt, or the ending of the abandoned run, deletes it', async () => {
+    for (const next of ['attempt', 'abandoned'] as const) {
+      const owner = `f-${newId('msg').slice(4, 12)}`;
+      const { runId, threadId, plan } = await start(owner);
+      expect(await processRun(deps(answering('first try')), plan, { attempt: 'attempt-A' })).toBe('completed');
+      // Make the run look unfinished again, as if A had died after saving its answer: B takes it over.
+      await h.redis.hdel(`{run:${runId}}:meta`, 'ended');
+      const aItem = (await storedItems(owner, threadId)).find((i) => i.type === 'assistant_message')!.id;
+      // B's delete never returns: it "dies" between telling the client and deleting.
+      const stuck = new Proxy(h.store, {
+        get(obj, prop, receiver) {
+          if (prop === 'deleteThreadItem') return () => new Promise(() => undefined);
+          return Reflect.get(obj, prop, receiver) as unknown;
+        },
+      });
+      void processRun(deps(answering('second try'), stuck), plan, { attempt: 'attempt-B' });
+      for (let i = 0; i < 200 && !(await events(runId)).some((e) => e.type === 'thread.item.removed' && e.item_id === aItem); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect((await storedItems(owner, threadId)).map((i) => i.id)).toContain(aItem);
+      if (next === 'attempt') {
+        expect(await processRun(deps(answering('third try')), plan, { attempt: 'attempt-C' })).toBe('completed');
+      } else {
+        expect(await endAbandonedRun({ runLog: h.runLog, limits: h.limits, store: h.store }, runId, 'job failed')).toBe('ended');
+      }
+      expect((await storedItems(owner, threadId)).map((i) => i.id)).not.toContain(aItem);
+    }
   });
 });
 

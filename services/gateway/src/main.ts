@@ -95,7 +95,7 @@ const chatkit = new ChatKitServer({
   onCleanupError: (err, runId) => logger.warn({ err, runId }, 'giving back a failed start failed'),
 });
 // Attached streams end runs whose job failed for good or no longer exists (checked every 15 s per stream).
-const runWatchdog = new RunWatchdog({ runsQueue, runLog: deps.runLog, limits, logger });
+const runWatchdog = new RunWatchdog({ runsQueue, runLog: deps.runLog, limits, store: deps.store, logger });
 
 const sseStreams = new SseStreams();
 let draining = false;

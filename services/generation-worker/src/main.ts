@@ -168,7 +168,7 @@ observeWorker(worker, metrics, RUNS_QUEUE);
 // worker listens to the queue's events; ending is idempotent (an ended log refuses the second end).
 const runEvents = createQueueEvents(RUNS_QUEUE, queueConn);
 runEvents.on('failed', ({ jobId, failedReason }) => {
-  void endAbandonedRun({ runLog: deps.runLog, limits }, jobId, `job failed: ${failedReason}`)
+  void endAbandonedRun({ runLog: deps.runLog, limits, store: deps.store }, jobId, `job failed: ${failedReason}`)
     .then((r) => {
       if (r === 'ended') logger.warn({ runId: jobId, failedReason }, 'run job failed for good; ended its run');
     })

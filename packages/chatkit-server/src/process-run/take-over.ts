@@ -41,8 +41,11 @@ export async function claimRun(
   if (claim.seq <= claim.prefixEnd) return null;
   const shown = await shownItems(deps.runLog, plan.runId, claim.prefixEnd);
   for (const id of shown) {
-    seq.step(() => deps.store.deleteThreadItem(plan.owner, plan.threadId, id));
+    // Noted first: if this attempt dies between telling the client and deleting, the next attempt
+    // (or the ending of an abandoned run) still deletes it; then the log, then the store.
+    seq.step(() => deps.runLog.noteSavedItem(plan.runId, fence, id));
     seq.event(JSON.stringify({ type: 'thread.item.removed', item_id: id }));
+    seq.step(() => deps.store.deleteThreadItem(plan.owner, plan.threadId, id));
   }
   return { removed: shown.size, previousSeq: claim.seq };
 }
