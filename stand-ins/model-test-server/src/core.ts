@@ -32,7 +32,7 @@ export class ResponsesCore {
   readonly sentImages: SentImage[] = [];
   readonly completedResponses: CompletedResponse[] = [];
   readonly faults = new FaultQueue();
-  readonly #settings: FlowSettings;
+  #settings: FlowSettings;
   readonly #maxRecorded: number;
   readonly #userTextByResponse = new Map<string, string | null>();
   readonly #connectionIds = new WeakMap<object, number>();
@@ -68,6 +68,16 @@ export class ResponsesCore {
       userText,
     };
     return { responseId, fault, frames: () => responseFlow(request, this.#settings) };
+  }
+
+  /** The settings of later requests (answers already started keep theirs). */
+  get settings(): Readonly<FlowSettings> {
+    return this.#settings;
+  }
+
+  /** Changes the settings of requests admitted from now on (benchmarks switch sizes between phases). */
+  configure(patch: Partial<Pick<FlowSettings, 'deltaDelayMs' | 'textDeltas' | 'stamp'>>): void {
+    this.#settings = { ...this.#settings, ...patch };
   }
 
   /** A stable number for a TCP socket; an HTTP request and a WebSocket upgrade share their socket's. */

@@ -55,6 +55,13 @@ async function route(core: ResponsesCore, req: IncomingMessage, res: ServerRespo
     core.faults.clear();
     return sendJson(res, 200, { queued: 0 });
   }
+  if (path === '/__control/settings' && req.method === 'POST') {
+    const settings = parseSettings(await readJson(req));
+    if (!settings)
+      throw new HttpError(400, invalidRequestBody('Expected {deltaDelayMs?: number ≥ 0, textDeltas?: number ≥ 1, stamp?: boolean}.'));
+    core.configure(settings);
+    return sendJson(res, 200, core.settings);
+  }
   if (path === '/__control/requests' && req.method === 'GET') return sendJson(res, 200, core.requests);
   if (path === '/__control/images' && req.method === 'GET') return sendJson(res, 200, core.sentImages);
   throw new HttpError(404, invalidRequestBody(`Unknown route ${req.method ?? 'GET'} ${path}.`, 'not_found'));
@@ -144,6 +151,26 @@ function writeChunk(res: ServerResponse, chunk: string, flush: boolean): Promise
     if (res.write(chunk)) finish(true);
     else res.once('drain', onDrain);
   });
+}
+
+/** The body of `POST /__control/settings`, or null when a field is missing its type or range. */
+function parseSettings(body: unknown): { deltaDelayMs?: number; textDeltas?: number; stamp?: boolean } | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { deltaDelayMs, textDeltas, stamp } = body as Record<string, unknown>;
+  const out: { deltaDelayMs?: number; textDeltas?: number; stamp?: boolean } = {};
+  if (deltaDelayMs !== undefined) {
+    if (typeof deltaDelayMs !== 'number' || !Number.isFinite(deltaDelayMs) || deltaDelayMs < 0) return null;
+    out.deltaDelayMs = deltaDelayMs;
+  }
+  if (textDeltas !== undefined) {
+    if (typeof textDeltas !== 'number' || !Number.isInteger(textDeltas) || textDeltas < 1) return null;
+    out.textDeltas = textDeltas;
+  }
+  if (stamp !== undefined) {
+    if (typeof stamp !== 'boolean') return null;
+    out.stamp = stamp;
+  }
+  return out;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -1,7 +1,8 @@
 // Public surface of @switchyard/model-test-server: an offline OpenAI Responses API (HTTP SSE/JSON and
 // WebSocket mode) for tests and `npm start`. Hand-written: no package provides one that runs offline.
 export { startModelTestServer } from './server.ts';
-export type { ModelTestServer, ModelTestServerOptions } from './server.ts';
+export type { ModelTestServer, ModelTestServerOptions, ModelTestServerSettings } from './server.ts';
+export { parseStamps, stampClockMs, stampText } from './stamp.ts';
 export type { CompletedResponse, RecordedRequest, SentImage } from './request-log.ts';
 export type { Fault } from './faults.ts';
 export { transcriptText } from './transcriptions.ts';

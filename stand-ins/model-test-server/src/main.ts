@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { startModelTestServer } from './server.ts';
 
-const USAGE = 'usage: model-test-server [--port N] [--image-bytes N] [--delta-delay-ms N] [--text-deltas N] [--host H]';
+const USAGE = 'usage: model-test-server [--port N] [--image-bytes N] [--delta-delay-ms N] [--text-deltas N] [--host H] [--stamp]';
 
 function numberArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     'delta-delay-ms': { type: 'string' },
     'text-deltas': { type: 'string' },
     host: { type: 'string' },
+    // Every text delta starts with its send time (src/stamp.ts), for benchmarks.
+    stamp: { type: 'boolean' },
     help: { type: 'boolean' },
   },
 });
@@ -37,6 +39,7 @@ const server = await startModelTestServer({
   deltaDelayMs: numberArg('delta-delay-ms', values['delta-delay-ms']) ?? 20,
   textDeltas: numberArg('text-deltas', values['text-deltas']),
   host: values.host,
+  stamp: values.stamp ?? false,
   // A long-running dev server keeps a bounded log (GET /__control/requests shows the latest).
   maxRecorded: 1000,
 });

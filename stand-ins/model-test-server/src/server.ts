@@ -18,9 +18,17 @@ export interface ModelTestServerOptions {
   textDeltas?: number;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
+  /**
+   * Start every text delta with its send time, `[ts:<ms>]` on the machine's monotonic clock
+   * (stamp.ts: `parseStamps`, `stampClockMs`), for latency benchmarks. Default false.
+   */
+  stamp?: boolean;
   /** Keep at most this many entries in `requests`, `sentImages` and `transcriptions`, oldest dropped (default unbounded). */
   maxRecorded?: number;
 }
+
+/** What `configure` (and `POST /__control/settings`) can change while the server runs. */
+export type ModelTestServerSettings = Partial<Pick<ModelTestServerOptions, 'deltaDelayMs' | 'textDeltas' | 'stamp'>>;
 
 export interface ModelTestServer {
   /** `http://127.0.0.1:P/v1`: what `new OpenAI({ baseURL })` takes (WebSocket mode derives ws://…/v1/responses). */
@@ -36,6 +44,11 @@ export interface ModelTestServer {
   transcriptions: RecordedTranscription[];
   /** Queues a fault for the next response request (either transport). */
   queueFault(fault: Fault): void;
+  /**
+   * Changes delay, delta count or stamping for requests from now on (also `POST /__control/settings`
+   * with the same JSON); answers already streaming keep what they started with.
+   */
+  configure(settings: ModelTestServerSettings): void;
   close(): Promise<void>;
 }
 
@@ -45,6 +58,7 @@ export async function startModelTestServer(opts: ModelTestServerOptions = {}): P
       imageBytes: opts.imageBytes ?? 300_000,
       deltaDelayMs: opts.deltaDelayMs ?? 0,
       textDeltas: opts.textDeltas ?? 12,
+      stamp: opts.stamp ?? false,
     },
     opts.maxRecorded ?? Number.POSITIVE_INFINITY,
   );
@@ -77,6 +91,7 @@ export async function startModelTestServer(opts: ModelTestServerOptions = {}): P
     queueFault: (fault) => {
       core.faults.push(fault);
     },
+    configure: (settings) => core.configure(settings),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         wsMode.close();

@@ -25,6 +25,7 @@ import { NAMED_SCRIPTS, REASONING, textMessage } from './scripts.ts';
 import { titleFromText, titleSubject } from './title.ts';
 import type { FunctionCallScript, ItemScript, MessageScript, ReasoningScript } from './scripts.ts';
 import { IMAGE_CAPTION, answerText, flowProblemText, functionResultText, splitDeltas } from './text.ts';
+import { stampText } from '../stamp.ts';
 
 export const DEFAULT_MODEL = 'gpt-test';
 /** The API allows 0–3 partial images per image_generation_call. */
@@ -36,6 +37,8 @@ export interface FlowSettings {
   imageBytes: number;
   deltaDelayMs: number;
   textDeltas: number;
+  /** Prefix every text delta with its send time (stamp.ts), for benchmarks. */
+  stamp?: boolean;
 }
 
 export interface FlowRequest {
@@ -200,7 +203,9 @@ class FlowWriter {
     yield this.frame({ type: 'response.output_item.added', sequence_number: this.seq(), output_index: outputIndex, item });
     const parts: ResponseOutputText[] = [];
     for (const [contentIndex, partScript] of script.parts.entries()) {
-      const text = partScript.deltas.join('');
+      const stamp = this.#settings.stamp === true;
+      // Stamped deltas differ from the script's: the part's text is what was actually sent.
+      const sentDeltas: string[] = [];
       const annotations = partScript.annotations ?? [];
       if (partEvents) {
         const emptyPart: ResponseOutputText = { type: 'output_text', text: '', annotations: [] };
@@ -212,8 +217,10 @@ class FlowWriter {
           part: emptyPart,
         });
       }
-      for (const delta of partScript.deltas) {
+      for (const scripted of partScript.deltas) {
         await this.#pace();
+        const delta = stamp ? `${stampText()}${scripted}` : scripted;
+        sentDeltas.push(delta);
         yield this.frame({
           type: 'response.output_text.delta',
           sequence_number: this.seq(),
@@ -223,6 +230,7 @@ class FlowWriter {
           logprobs: [],
         });
       }
+      const text = sentDeltas.join('');
       for (const [annotationIndex, annotation] of annotations.entries()) {
         yield this.frame({
           type: 'response.output_text.annotation.added',
