@@ -231,6 +231,31 @@ describe('a lost attempt writes nothing after the take-over', () => {
   });
 });
 
+describe('a job re-run after its attempt ended the run', () => {
+  it('does not take the run over: the claim refuses an ended run, even one that ended after the check', async () => {
+    const owner = `f-${newId('msg').slice(4, 12)}`;
+    const { runId, threadId, plan } = await start(owner);
+    expect(await processRun(deps(answering('the answer')), plan, { attempt: 'attempt-A' })).toBe('completed');
+    const log = await events(runId);
+    // B read the meta just before A appended its end (what a lock lost in a Redis outage allows).
+    const staleRead = new Proxy(h.runLog, {
+      get(obj, prop, receiver) {
+        if (prop === 'meta')
+          return async (id: string) => {
+            const m = await obj.meta(id);
+            if (m) delete m.endedAt;
+            return m;
+          };
+        return Reflect.get(obj, prop, receiver) as unknown;
+      },
+    });
+    expect(await processRun({ ...deps(answering('again')), runLog: staleRead }, plan, { attempt: 'attempt-B' })).toBe('already-ended');
+    expect(await events(runId)).toEqual(log);
+    const texts = (await storedItems(owner, threadId)).flatMap((i) => (i.type === 'assistant_message' ? [i.content[0]!.text] : []));
+    expect(texts).toEqual(['the answer']);
+  });
+});
+
 describe('a take-over that dies while removing what the lost attempt showed', () => {
   it('leaves the item noted: the next attempt, or the ending of the abandoned run, deletes it', async () => {
     for (const next of ['attempt', 'abandoned'] as const) {

@@ -10,6 +10,7 @@ const SCRIPTS = new URL('./scripts/', import.meta.url);
 interface RunLogScripts {
   syAppendEntries(log: string, meta: string, channel: string, ...argv: string[]): Promise<number>;
   syNoteSavedItem(meta: string, fence: string, itemId: string): Promise<number>;
+  syClaimRun(meta: string, fence: string): Promise<[0] | [1, string, number, number]>;
 }
 
 export interface RunMeta {
@@ -39,7 +40,7 @@ export class RunLog {
     readonly redis: RedisClient,
     readonly limits: RunLogLimits,
   ) {
-    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, { syAppendEntries: true, syNoteSavedItem: true });
+    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, { syAppendEntries: true, syNoteSavedItem: true, syClaimRun: true });
   }
 
   /** Registers a run before its first entry; the keys expire on their own if nobody ends it. */
@@ -120,13 +121,15 @@ export class RunLog {
 
   /**
    * Makes `fence` the run's owning attempt and returns the seq the previous owner reached, so a
-   * worker taking a run over knows what the client may already have seen.
+   * worker taking a run over knows what the client may already have seen. Throws RunEndedError
+   * when the run already ended (checked atomically with the claim).
    */
   async claim(runId: string, fence: string): Promise<{ previousFence: string | null; seq: number; prefixEnd: number }> {
-    const k = runKeys(runId);
-    const [prev, seq, prefixEnd] = await this.redis.hmget(k.meta, 'fence', 'seq', 'prefixEnd');
-    await this.redis.hset(k.meta, 'fence', fence);
-    return { previousFence: prev ?? null, seq: Number(seq ?? 0), prefixEnd: Number(prefixEnd ?? 0) };
+    const r = await this.scripts.syClaimRun(runKeys(runId).meta, fence);
+    // Atomic with the check: a run ended since the caller looked is not taken over.
+    if (r[0] === 0) throw new RunEndedError(`run ${runId} already ended`);
+    const [, prev, seq, prefixEnd] = r;
+    return { previousFence: prev === '' ? null : prev, seq: Number(seq), prefixEnd: Number(prefixEnd) };
   }
 
   /** Whether an append with this dedupe token was made (a retried job asking whether its earlier try got that far). */

@@ -142,6 +142,9 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     if (takeOver) log.warn(takeOver, 'took over a run from a stalled worker; regenerating');
   } catch (err) {
     opts.signal?.removeEventListener('abort', onJobAbort);
+    // Ended by its previous attempt since the check above (a job re-run after its lock lapsed during
+    // a Redis outage while that attempt finished): nothing to take over.
+    if (err instanceof RunEndedError) return 'already-ended';
     log.error({ err }, 'could not claim the run');
     throw err;
   }
