@@ -259,6 +259,10 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
         SSE_HEARTBEAT_MS: '15000',
         MAX_CONCURRENT_RUNS_PER_USER: '0',
         RATE_LIMIT_PER_MINUTE: '0',
+        // Profiles: CPU_PROFILE_DIR=<dir> profiles every service process (scripts/bench/cpu-profile.mjs).
+        ...(process.env.CPU_PROFILE_DIR
+          ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}`, CPU_PROFILE_DIR: process.env.CPU_PROFILE_DIR }
+          : {}),
       },
     });
   } catch (err) {

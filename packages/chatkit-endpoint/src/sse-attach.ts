@@ -132,7 +132,19 @@ export async function attachSse(
   // applies to what piles up on top of it, and the allowance goes once the socket drains.
   let allowance = Number.POSITIVE_INFINITY;
   res.on('drain', () => (allowance = 0));
+  // Frames written in one turn (a live batch, a catch-up page) leave in one socket write: each write
+  // to a socket is a system call that costs more than formatting the frame (docs/benchmarks/README.md).
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   const write = (chunk: string) => {
+    if (!corked && !res.writableEnded) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     res.write(chunk);
     tracker?.wrote(chunk);
     if (res.writableLength > allowance + opts.maxBufferedBytes) {
