@@ -15,7 +15,10 @@ if (dir) {
   await session.post('Profiler.start');
   process.once('SIGTERM', () => {
     void session.post('Profiler.stop').then(({ profile }) => {
-      writeFileSync(join(dir, `${process.argv[2]?.split('/').slice(-3, -2)[0] ?? 'node'}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(
+        join(dir, `${process.argv[2]?.split('/').slice(-3, -2)[0] ?? 'node'}-${process.pid}.cpuprofile`),
+        JSON.stringify(profile),
+      );
     });
   });
 }

@@ -261,7 +261,10 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
         RATE_LIMIT_PER_MINUTE: '0',
         // Profiles: CPU_PROFILE_DIR=<dir> profiles every service process (scripts/bench/cpu-profile.mjs).
         ...(process.env.CPU_PROFILE_DIR
-          ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}`, CPU_PROFILE_DIR: process.env.CPU_PROFILE_DIR }
+          ? {
+              NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}`,
+              CPU_PROFILE_DIR: process.env.CPU_PROFILE_DIR,
+            }
           : {}),
       },
     });
