@@ -290,6 +290,7 @@ export function formatReport(report: CampaignReport): string {
       `Redis downtime per restart: min ${downs[0]} ms, median ${downs[Math.floor(downs.length / 2)]} ms, max ${downs[downs.length - 1]} ms`,
     );
   lines.push(`runs ended with an error by a Redis restart under 10 s: ${report.redisErrorRuns.length}`);
+  for (const f of report.faults) if (f.victimDied) lines.push(`VICTIM GONE AT SIGCONT ${f.victim}: ${f.victimDied.slice(0, 4000)}`);
   for (const s of report.skipped) lines.push(`SKIPPED ${s.slice(0, 2000)}`);
   for (const note of report.notes) lines.push(`note: ${note}`);
   const defects = report.results.filter((r) => r.verdict.details.length > 0 || r.verdict.outcome !== 'completed');

@@ -50,6 +50,8 @@ export interface FaultRecord {
   heldJobs?: number;
   /** Redis: from the signal to the restarted server accepting connections. */
   downtimeMs?: number;
+  /** SIGSTOP: the frozen worker was gone at SIGCONT (how it exited, and its last output lines). */
+  victimDied?: string;
 }
 
 export interface FaultContext {
@@ -283,10 +285,26 @@ async function workerSigstop(ctx: FaultContext): Promise<FaultRecord> {
     // Resume at a random point of the new attempt's answer.
     await sleep(ctx.rng() * 1000);
   } finally {
-    process.kill(victim.pid, 'SIGCONT');
     ctx.stopped.delete(victim);
   }
-  return { type: 'worker-sigstop', victim: victim.name, start, end: Date.now(), heldRuns: held.length };
+  let victimDied: string | undefined;
+  try {
+    process.kill(victim.pid, 'SIGCONT');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    // Gone while frozen, or exited just before the freeze: say how, and keep the system's size.
+    await victim.exited.catch(() => undefined);
+    victimDied = `exit code ${victim.child.exitCode}, signal ${victim.child.signalCode}; last output:\n${victim.output.slice(-20).join('\n')}`;
+    await ctx.sys.restartProcess(victim.name);
+  }
+  return {
+    type: 'worker-sigstop',
+    victim: victim.name,
+    start,
+    end: Date.now(),
+    heldRuns: held.length,
+    ...(victimDied ? { victimDied } : {}),
+  };
 }
 
 /**
