@@ -46,7 +46,7 @@ export async function startHarness(): Promise<Harness> {
   await client.connect();
   const store = new ChatStore(client.db(`chatkit_server_test_${randomBytes(4).toString('hex')}`));
   await store.ensureIndexes();
-  const redis = createRedis(redisServer.url, { name: 'test', autoPipelining: true });
+  const redis = createRedis(redisServer.url, { name: 'test' });
   const controlSub = createRedis(redisServer.url, { name: 'test-control' });
   const runLog = new RunLog(redis, { maxEntries: 10_000, ttlSeconds: 600, orphanTtlSeconds: 600 });
   const blobRoot = mkdtempSync(join(tmpdir(), 'chatkit-server-blobs-'));

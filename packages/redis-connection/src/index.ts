@@ -47,12 +47,6 @@ export interface RedisConnectOptions {
    */
   outageWindowMs?: number;
   lazyConnect?: boolean;
-  /**
-   * Send every command issued in one event-loop turn in one write (ioredis auto-pipelining). Each
-   * write to a loopback socket costs tens of µs of CPU on both ends; with many runs appending at once
-   * it was the largest single cost of a generation worker (docs/benchmarks/README.md).
-   */
-  autoPipelining?: boolean;
   /** Connection errors while reconnecting; readiness reports outages, so the default is quiet. */
   onError?: (err: Error) => void;
 }
@@ -90,7 +84,9 @@ export function createRedis(url: string, opts: RedisConnectOptions): RedisClient
         ? retriesForWindow(opts.outageWindowMs ?? DEFAULT_OUTAGE_WINDOW_MS)
         : opts.maxRetriesPerRequest,
     lazyConnect: opts.lazyConnect ?? false,
-    enableAutoPipelining: opts.autoPipelining ?? false,
+    // Never ioredis auto-pipelining: in ioredis 6 a pipeline cut by a Redis restart throws from a
+    // callback ("results[i] is not iterable", autoPipelining.js) and kills the process (the chaos
+    // campaign lost a generation worker to it; docs/benchmarks/README.md).
     retryStrategy,
   };
   let client: RedisClient;
@@ -100,7 +96,6 @@ export function createRedis(url: string, opts: RedisConnectOptions): RedisClient
       clusterRetryStrategy: retryStrategy,
       shardedSubscribers: true,
       maxRedirections: 16,
-      enableAutoPipelining: opts.autoPipelining ?? false,
     });
   } else {
     client = new Redis(url, common);

@@ -12,7 +12,7 @@ const limits = { maxEntries: 10_000, ttlSeconds: 60, orphanTtlSeconds: 600 };
 
 beforeAll(async () => {
   server = await startRedisServer();
-  redis = createRedis(server.url, { name: 'test', autoPipelining: true });
+  redis = createRedis(server.url, { name: 'test' });
   sub = createRedis(server.url, { name: 'test-sub' });
   log = new RunLog(redis, limits);
   subscriber = new RunLogSubscriber(log, sub);

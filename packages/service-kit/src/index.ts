@@ -31,7 +31,7 @@ export function blobStoreFromConfig(cfg: Config): BlobStore {
 }
 
 export async function openDependencies(cfg: Config, service: string): Promise<Dependencies> {
-  const redis = createRedis(cfg.REDIS_URL, { name: `${service}:main`, outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS, autoPipelining: true });
+  const redis = createRedis(cfg.REDIS_URL, { name: `${service}:main`, outageWindowMs: cfg.REDIS_OUTAGE_WINDOW_MS });
   await waitReady(redis);
   const mongo = await connectMongo(cfg.MONGODB_URL, { appName: service });
   const blob = blobStoreFromConfig(cfg);
