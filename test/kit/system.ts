@@ -76,6 +76,8 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     env: { ...(externalMongo ? { MONGODB_URL: externalMongo } : {}), ...(ownRedisUrl ? { REDIS_URL: ownRedisUrl } : {}) },
     announce: () => undefined,
     blobRoot,
+    // In process: the outage tests stop it and start it again on its port.
+    mongo: 'in-process',
     model: { imageBytes: opts.imageBytes ?? 200_000, deltaDelayMs: opts.deltaDelayMs ?? 0, textDeltas: opts.textDeltas ?? 12 },
   }).catch(async (err: unknown) => {
     await persistent?.stop();
