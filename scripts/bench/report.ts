@@ -119,6 +119,26 @@ function detailTable(pr: Pair): string {
   return table(['figure', 'floor (Agents SDK, one process)', 'Switchyard', 'Switchyard ÷ floor'], rows);
 }
 
+/**
+ * Switchyard's Redis and MongoDB commands in a phase, per chat: how many and the time each server
+ * spent on them (Redis: inside the command, script-run commands listed too; MongoDB test server:
+ * decode, handler and encode). The per-run scenario shows a run's fixed cost command by command.
+ */
+function operationsTable(p: PhaseResult): string | null {
+  const ops = p.operations;
+  if (!ops || p.chats === 0) return null;
+  const rows: string[][] = [];
+  const add = (server: string, m: Record<string, { calls: number; usec: number }>, top: number) => {
+    const entries = Object.entries(m).sort((a, b) => b[1].usec - a[1].usec);
+    const total = entries.reduce((a, [, v]) => ({ calls: a.calls + v.calls, usec: a.usec + v.usec }), { calls: 0, usec: 0 });
+    rows.push([`**${server}, all commands**`, num(total.calls / p.chats), num(total.usec / p.chats)]);
+    for (const [name, v] of entries.slice(0, top)) rows.push([`  ${server}: ${name}`, num(v.calls / p.chats), num(v.usec / p.chats)]);
+  };
+  add('Redis', ops.redis, 12);
+  add('MongoDB', ops.mongo, 8);
+  return table(['command (Switchyard)', 'calls per chat', 'µs per chat in the server'], rows);
+}
+
 /** The overview: one line per transport and scenario with the headline figures. */
 function overviewTable(all: Pair[]): string {
   const rows = all.map((pr) => {
@@ -185,6 +205,8 @@ export function renderTables(result: BenchResult): string {
     for (const pr of all.filter((p) => p.transport === transport)) {
       const any = (pr.floor ?? pr.sy)!;
       out.push(`### ${pr.scenario}: ${describeScenario(any, result.options.deltaDelayMs)}`, '', detailTable(pr), '');
+      const ops = pr.sy ? operationsTable(pr.sy) : null;
+      if (ops) out.push(ops, '');
     }
     const perDelta = perDeltaTable(all, transport);
     if (perDelta) out.push(`### Per-delta cost (${TRANSPORT_NAME[transport]})`, '', perDelta, '');

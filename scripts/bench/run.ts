@@ -10,7 +10,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MongoClient } from 'mongodb';
 import { createQueue, RUNS_QUEUE } from '@switchyard/queues';
+import { createRedis } from '@switchyard/redis-connection';
 import { spawnProcess, type ServiceProcess } from '@switchyard/system-launcher';
 import { startSystem, type System } from '../../test/kit/system.ts';
 import { chat, closeClientSockets, type ChatResult } from './client.ts';
@@ -86,6 +88,17 @@ export interface PhaseResult {
    * at the client.
    */
   stages: { postToEnqueue: Summary; startToFirstDelta: Summary } | null;
+  /**
+   * Switchyard only: the phase's Redis commands (`INFO commandstats`: calls and µs inside Redis,
+   * commands run by scripts counted too) and MongoDB commands (the test server's `serverStatus`:
+   * count and µs it spent), summed over the phase.
+   */
+  operations?: Operations | null;
+}
+
+export interface Operations {
+  redis: Record<string, { calls: number; usec: number }>;
+  mongo: Record<string, { calls: number; usec: number }>;
 }
 
 export interface Machine {
@@ -222,6 +235,8 @@ interface TargetHandle {
   watched: Watched[];
   once: (i: number) => Promise<ChatResult>;
   jobTimes?: (runIds: string[]) => Promise<Map<string, { enqueued: number; started: number }>>;
+  /** Cumulative command counters of the target's Redis and MongoDB (a phase takes the difference). */
+  operations?: () => Promise<Operations>;
   stop(): Promise<void>;
 }
 
@@ -277,6 +292,8 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
   }
   const gateway = sys.gateways[0]!;
   const runsQueue = createQueue(RUNS_QUEUE, { redisUrl: sys.redisUrl });
+  const statsRedis = createRedis(sys.redisUrl, { name: 'bench-stats' });
+  const statsMongo = await new MongoClient(mongo.url, { serverSelectionTimeoutMS: 5_000 }).connect();
   const redisPid = sys.embedded.redis?.pid;
   if (redisPid === undefined) throw new Error('startSystem ran no private redis-server');
   return {
@@ -303,7 +320,22 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
       for (const j of jobs) if (j?.id && j.processedOn) out.set(j.id, { enqueued: j.timestamp, started: j.processedOn });
       return out;
     },
+    async operations() {
+      const redis: Operations['redis'] = {};
+      for (const line of (await statsRedis.info('commandstats')).split('\n')) {
+        const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+        if (m) redis[m[1]!] = { calls: Number(m[2]), usec: Number(m[3]) };
+      }
+      const status = await statsMongo.db('admin').command({ serverStatus: 1 });
+      const commands = (status.metrics?.commands ?? {}) as Record<string, { total: number }>;
+      const micros = (status.switchyardTestServer?.micros ?? {}) as Record<string, number>;
+      const mongoOps: Operations['mongo'] = {};
+      for (const [name, c] of Object.entries(commands)) mongoOps[name] = { calls: Number(c.total), usec: micros[name] ?? 0 };
+      return { redis, mongo: mongoOps };
+    },
     async stop() {
+      statsRedis.disconnect();
+      await statsMongo.close();
       await runsQueue.close();
       await sys.stop();
       await mongo.proc.stop();
@@ -323,9 +355,11 @@ async function runPhase(
     { label: UPSTREAM_LABEL, pid: upstream.proc.pid },
     { label: CLIENT_LABEL, pid: process.pid },
   ];
+  const opsBefore = handle.operations ? await handle.operations() : null;
   const meter = measure([...handle.watched, ...others]);
   const { results, wallMs } = await drive(spec, deltaDelayMs, handle.once);
   const usage = meter.stop();
+  const opsAfter = opsBefore && handle.operations ? await handle.operations() : null;
   const own = new Set(handle.watched.map((w) => w.label));
   const pick = (m: Record<string, number>, keep: boolean) =>
     Object.fromEntries(
@@ -357,6 +391,7 @@ async function runPhase(
     otherCpuMs: pick(usage.cpu, false),
     rssPerPhase: usage.rssPerPhase,
     queueWait: jobs ? summarize(withJob.map(({ job }) => job.started - job.enqueued)) : null,
+    operations: opsBefore && opsAfter ? diffOperations(opsBefore, opsAfter) : null,
     stages: jobs
       ? {
           postToEnqueue: summarize(withJob.map(({ r, job }) => job.enqueued - r.wallStart)),
@@ -364,6 +399,16 @@ async function runPhase(
         }
       : null,
   };
+}
+
+function diffOperations(before: Operations, after: Operations): Operations {
+  const diff = (a: Operations['redis'], b: Operations['redis']) =>
+    Object.fromEntries(
+      Object.entries(b)
+        .map(([name, v]) => [name, { calls: v.calls - (a[name]?.calls ?? 0), usec: v.usec - (a[name]?.usec ?? 0) }] as const)
+        .filter(([, v]) => v.calls > 0),
+    );
+  return { redis: diff(before.redis, after.redis), mongo: diff(before.mongo, after.mongo) };
 }
 
 function machineFacts(): Machine {

@@ -1,5 +1,6 @@
 // The one loader of a package's atomic Redis scripts: a folder of `<name>-<n>key(s).lua` files, each
-// defined once per connection as the ioredis command `sy<Name>` taking its key count from the file name.
+// defined once per connection as the ioredis command `sy<Name>` taking its key count from the file name
+// (`<name>-nkeys.lua`: a variable number of keys, which the caller passes first, as EVALSHA takes it).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,28 +20,30 @@ export interface ScriptFile {
   file: string;
   /** Command name derived from it, e.g. `syAppendEntries`. */
   command: string;
-  numberOfKeys: number;
+  /** null: variable, the command's first argument. */
+  numberOfKeys: number | null;
   lua: string;
 }
 
-const SCRIPT_NAME = /^(?<name>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)-(?<keys>\d+)keys?\.lua$/;
+const SCRIPT_NAME = /^(?<name>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)-(?<keys>\d+|n)keys?\.lua$/;
 
 /**
  * The command name and key count a script's file name declares (`release-if-holder-1key.lua` →
  * `syReleaseIfHolder`, 1 key). The `sy` prefix keeps every script clear of ioredis' own methods.
  */
-export function scriptCommandName(file: string): { command: string; numberOfKeys: number } {
+export function scriptCommandName(file: string): { command: string; numberOfKeys: number | null } {
   const match = SCRIPT_NAME.exec(file);
   if (!match?.groups) {
     throw new Error(
-      `Lua script "${file}" does not say how many keys it touches: name it <what-it-does>-<n>key.lua or -<n>keys.lua (e.g. append-entries-3keys.lua)`,
+      `Lua script "${file}" does not say how many keys it touches: name it <what-it-does>-<n>key.lua or -<n>keys.lua (e.g. append-entries-3keys.lua, or -nkeys.lua when the caller passes the count)`,
     );
   }
   const pascal = match.groups
     .name!.split('-')
     .map((word) => word[0]!.toUpperCase() + word.slice(1))
     .join('');
-  return { command: `sy${pascal}`, numberOfKeys: Number(match.groups.keys) };
+  const keys = match.groups.keys!;
+  return { command: `sy${pascal}`, numberOfKeys: keys === 'n' ? null : Number(keys) };
 }
 
 const folders = new Map<string, readonly ScriptFile[]>();
@@ -94,7 +97,10 @@ export function loadScripts<C extends { [K in keyof C]: ScriptCommand }>(
     if (already === undefined) {
       if (script.command in methods)
         throw new Error(`${script.file}: this connection already has a method ${script.command} that the loader did not define`);
-      redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      redis.defineCommand(script.command, {
+        ...(script.numberOfKeys === null ? {} : { numberOfKeys: script.numberOfKeys }),
+        lua: script.lua,
+      });
       onConnection.set(script.command, script.lua);
     } else if (already !== script.lua) {
       throw new Error(`${script.file}: another script is already defined as ${script.command} on this connection`);

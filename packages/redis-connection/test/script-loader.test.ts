@@ -49,6 +49,7 @@ describe('scriptCommandName', () => {
     expect(scriptCommandName('append-entries-3keys.lua')).toEqual({ command: 'syAppendEntries', numberOfKeys: 3 });
     expect(scriptCommandName('release-if-holder-1key.lua')).toEqual({ command: 'syReleaseIfHolder', numberOfKeys: 1 });
     expect(scriptCommandName('read-all-0keys.lua')).toEqual({ command: 'syReadAll', numberOfKeys: 0 });
+    expect(scriptCommandName('append-batches-nkeys.lua')).toEqual({ command: 'syAppendBatches', numberOfKeys: null });
   });
 
   it('refuses a name that does not say how many keys the script touches', () => {

@@ -1,6 +1,7 @@
 // The durable, bounded log of one run: created by the gateway, appended by workers through one
 // atomic script per batch, read back by any gateway that attaches a client.
-import { loadScripts, type RedisClient } from '@switchyard/redis-connection';
+import { isCluster, loadScripts, type RedisClient } from '@switchyard/redis-connection';
+import { AppendCoalescer } from './append-coalescer.ts';
 import { decodeEntry, encodeEntry, type PendingEntry, type RunLogEntry } from './entries.ts';
 import { RunEndedError, RunFencedError, RunLogFullError } from './errors.ts';
 import { runKeys } from './keys.ts';
@@ -8,7 +9,8 @@ import { runKeys } from './keys.ts';
 const SCRIPTS = new URL('./scripts/', import.meta.url);
 
 interface RunLogScripts {
-  syAppendEntries(log: string, meta: string, channel: string, ...argv: string[]): Promise<number>;
+  /** Keys count, then three keys per batch, then per batch its argument count and arguments. */
+  syAppendBatches(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
   syNoteSavedItem(meta: string, fence: string, itemId: string): Promise<number>;
   syClaimRun(meta: string, fence: string): Promise<[0] | [1, string, number, number]>;
 }
@@ -35,12 +37,22 @@ export interface RunLogLimits {
 
 export class RunLog {
   private readonly scripts: RunLogScripts;
+  /**
+   * Batch-tokened appends of one event-loop turn, carried by one script call (append-coalescer.ts).
+   * Not on a cluster: one call's keys must share a hash slot, and each run has its own.
+   */
+  readonly coalescer: AppendCoalescer | null;
 
   constructor(
     readonly redis: RedisClient,
     readonly limits: RunLogLimits,
+    opts: { coalesceAppends?: boolean } = {},
   ) {
-    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, { syAppendEntries: true, syNoteSavedItem: true, syClaimRun: true });
+    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, { syAppendBatches: true, syNoteSavedItem: true, syClaimRun: true });
+    this.coalescer =
+      (opts.coalesceAppends ?? true) && !isCluster(redis)
+        ? new AppendCoalescer((keys, args) => this.scripts.syAppendBatches(keys.length, ...keys, ...args))
+        : null;
   }
 
   /** Registers a run before its first entry; the keys expire on their own if nobody ends it. */
@@ -89,10 +101,8 @@ export class RunLog {
     const k = runKeys(runId);
     const hasEnd = entries.some((e) => e.kind === 'end');
     const ttl = hasEnd ? this.limits.ttlSeconds : this.limits.orphanTtlSeconds;
-    const first = await this.scripts.syAppendEntries(
-      k.log,
-      k.meta,
-      k.channel,
+    const keys: [string, string, string] = [k.log, k.meta, k.channel];
+    const args = [
       String(this.limits.maxEntries),
       String(ttl),
       opts.dedupeToken ?? '',
@@ -100,7 +110,13 @@ export class RunLog {
       String(this.limits.maxBytes ?? 64 * 1024 * 1024),
       opts.batchToken ?? '',
       ...entries.map(encodeEntry),
-    );
+    ];
+    // Only a batch-tokened append may share a call: a call re-sent after a reconnect repeats every batch in it.
+    const first =
+      this.coalescer && opts.batchToken
+        ? await this.coalescer.append({ runId, keys, args })
+        : (await this.scripts.syAppendBatches(3, ...keys, String(args.length), ...args))[0];
+    if (typeof first !== 'number') throw new Error(`append script answered no seq for run ${runId}`);
     if (first === -1) throw new RunEndedError(`run ${runId} already ended`);
     if (first === -2) throw new RunFencedError(`run ${runId} is owned by another attempt`);
     if (first === -3) throw new RunLogFullError(`run ${runId} reached its run-log byte budget`);

@@ -73,6 +73,29 @@ describe('run log', () => {
     expect((await log.meta('r2'))?.endedAt).toBe(2);
   });
 
+  it("sets an open run's ttl on its first batch and then every 100 entries, not on every batch", async () => {
+    await log.createRun('ttl', 'alice', 'thr_1');
+    await log.append('ttl', [{ kind: 'event', json: ev(1) }]);
+    const k = runKeys('ttl');
+    expect(await redis.ttl(k.log)).toBeGreaterThan(590);
+    await redis.expire(k.log, 30);
+    await redis.expire(k.meta, 30);
+    await log.append('ttl', [{ kind: 'event', json: ev(2) }]);
+    expect(await redis.ttl(k.log)).toBeLessThanOrEqual(30);
+    // Entries 3..99, then 100..101: the batch that reaches seq 100 refreshes both keys.
+    await log.append(
+      'ttl',
+      Array.from({ length: 97 }, (_, i) => ({ kind: 'event' as const, json: ev(i + 3) })),
+    );
+    expect(await redis.ttl(k.meta)).toBeLessThanOrEqual(30);
+    await log.append('ttl', [
+      { kind: 'event', json: ev(100) },
+      { kind: 'event', json: ev(101) },
+    ]);
+    expect(await redis.ttl(k.log)).toBeGreaterThan(590);
+    expect(await redis.ttl(k.meta)).toBeGreaterThan(590);
+  });
+
   it('a batch sent again after its reply was lost appends nothing (the sequencer tokens every batch)', async () => {
     await log.createRun('r3b', 'alice', 'thr_1');
     await redis.hset(runKeys('r3b').meta, 'fence', 'attempt-1');

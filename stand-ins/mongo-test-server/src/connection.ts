@@ -39,6 +39,9 @@ export function serveConnection(socket: Socket, server: SharedState): void {
 
 /** False when the message is not one this server can speak; the connection is then closed. */
 function answer(socket: Socket, message: Buffer, shared: Omit<CommandContext, 'db'>): boolean {
+  const started = performance.now();
+  const record = (cmd: Doc, reply: Doc) =>
+    shared.stats.record(Object.keys(cmd)[0] ?? '', reply.ok !== 1, (performance.now() - started) * 1000);
   let request;
   try {
     request = parseMessage(message);
@@ -52,12 +55,14 @@ function answer(socket: Socket, message: Buffer, shared: Omit<CommandContext, 'd
       const db = request.body['$db'];
       const reply = runCommand(request.body, { ...shared, db: typeof db === 'string' ? db : 'admin' });
       if (!request.moreToCome) socket.write(encoded(reply, (doc) => encodeMsg(requestId, request.requestId, doc)));
+      record(request.body, reply);
       return true;
     }
     case 'query': {
       const [db = 'admin'] = request.collection.split('.');
       const reply = runCommand(request.query, { ...shared, db });
       socket.write(encoded(reply, (doc) => encodeReply(requestId, request.requestId, doc)));
+      record(request.query, reply);
       return true;
     }
     case 'refused': {

@@ -3,6 +3,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { serveConnection } from './connection.ts';
+import { CommandStats } from './command-stats.ts';
 import { CursorRegistry } from './cursors.ts';
 import { FailPoints } from './failpoints.ts';
 import { Storage } from './storage.ts';
@@ -25,7 +26,7 @@ export interface MongoTestServerOptions {
 
 export async function startMongoTestServer(opts: MongoTestServerOptions = {}): Promise<MongoTestServer> {
   const host = opts.host ?? '127.0.0.1';
-  const shared = { storage: new Storage(), cursors: new CursorRegistry(), failPoints: new FailPoints() };
+  const shared = { storage: new Storage(), cursors: new CursorRegistry(), failPoints: new FailPoints(), stats: new CommandStats() };
   const sockets = new Set<Socket>();
   let connections = 0;
 

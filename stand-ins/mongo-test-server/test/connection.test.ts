@@ -38,6 +38,20 @@ describe('connection and handshake', () => {
     expect(error).toMatchObject({ code: 59, codeName: 'CommandNotFound', message: "no such command: 'frobnicate'" });
   });
 
+  it('counts commands by name in serverStatus, with failures and the time spent', async () => {
+    const db = mongo.freshDb();
+    const before = await mongo.client.db('admin').command({ serverStatus: 1 });
+    const was = (name: string) => (before.metrics.commands[name]?.total as number | undefined) ?? 0;
+    await db.collection('counted').insertOne({ _id: 1 } as never);
+    await db.collection('counted').insertOne({ _id: 2 } as never);
+    await expect(db.collection('counted').insertOne({ _id: 1 } as never)).rejects.toThrow();
+    await db.collection('counted').findOne({ _id: 2 } as never);
+    const after = await mongo.client.db('admin').command({ serverStatus: 1 });
+    expect(after.metrics.commands.insert.total - was('insert')).toBe(3);
+    expect(after.metrics.commands.find.total - was('find')).toBe(1);
+    expect(after.switchyardTestServer.micros.insert).toBeGreaterThan(0);
+  });
+
   it('gives the url as a direct connection to the chosen host and port', () => {
     expect(mongo.server.url).toBe(`mongodb://127.0.0.1:${String(mongo.server.port)}/?directConnection=true`);
     expect(mongo.server.host).toBe('127.0.0.1');

@@ -1,5 +1,6 @@
 // What a command handler is, and how handlers read their arguments: a field of the wrong type is
 // answered with the server's TypeMismatch rather than a crash deep inside a handler.
+import type { CommandStats } from '../command-stats.ts';
 import type { CursorRegistry } from '../cursors.ts';
 import { CommandError } from '../errors.ts';
 import type { FailPoints } from '../failpoints.ts';
@@ -13,6 +14,7 @@ export interface CommandContext {
   storage: Storage;
   cursors: CursorRegistry;
   failPoints: FailPoints;
+  stats: CommandStats;
   connectionId: number;
   /** Per connection: what the client said about itself in its handshake. */
   client: { appName?: string };

@@ -56,6 +56,7 @@ export const handshakeCommands: CommandTable = {
   isMaster: hello('ismaster'),
   ismaster: hello('ismaster'),
   ping: () => ({}),
+  serverStatus: (_cmd: Doc, ctx: CommandContext) => ({ ...ctx.stats.serverStatus() }),
   endSessions: () => ({}),
   buildInfo: () => ({
     version: VERSION.join('.'),
