@@ -254,10 +254,16 @@ async function startFloor(transport: Transport, upstream: Upstream, concurrency:
   };
 }
 
+/** CPU_PROFILE_DIR=<dir> profiles every service process and the MongoDB test server (scripts/bench/cpu-profile.mjs). */
+function profileEnv(): Record<string, string> {
+  const dir = process.env.CPU_PROFILE_DIR;
+  return dir ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}`, CPU_PROFILE_DIR: dir } : {};
+}
+
 async function startSwitchyard(transport: Transport, upstream: Upstream, concurrency: number, deltaDelayMs: number): Promise<TargetHandle> {
   // The MongoDB test server runs in its own process, so its CPU is measured apart from the clients':
   // startSystem uses MONGODB_URL when set (with a fresh database it drops at stop()).
-  const mongo = await spawnTs('mongo-test-server', 'stand-ins/mongo-test-server/src/main.ts', [], {});
+  const mongo = await spawnTs('mongo-test-server', 'stand-ins/mongo-test-server/src/main.ts', [], profileEnv());
   const savedMongoUrl = process.env.MONGODB_URL;
   process.env.MONGODB_URL = mongo.url;
   let sys: System;
@@ -274,13 +280,7 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
         SSE_HEARTBEAT_MS: '15000',
         MAX_CONCURRENT_RUNS_PER_USER: '0',
         RATE_LIMIT_PER_MINUTE: '0',
-        // Profiles: CPU_PROFILE_DIR=<dir> profiles every service process (scripts/bench/cpu-profile.mjs).
-        ...(process.env.CPU_PROFILE_DIR
-          ? {
-              NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}`,
-              CPU_PROFILE_DIR: process.env.CPU_PROFILE_DIR,
-            }
-          : {}),
+        ...profileEnv(),
       },
     });
   } catch (err) {
