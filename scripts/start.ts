@@ -58,7 +58,8 @@ const stopAll = async (code: number) => {
 };
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
-for (const s of services) {
+// The embedded MongoDB server runs in its own process too: without it nothing can be stored.
+for (const s of [...services, ...(embedded.mongoProcess ? [embedded.mongoProcess] : [])]) {
   void s.exited.then((code) => {
     if (!stopping) {
       announce(`${s.name} exited with code ${code}; stopping everything`);

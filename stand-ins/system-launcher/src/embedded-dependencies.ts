@@ -20,6 +20,8 @@ export interface EmbeddedDependencies {
   env: Record<string, string>;
   redis?: RedisServerHandle;
   mongo?: MongoTestServer;
+  /** The MongoDB test server's process, when it runs in its own (so a launcher can watch it exit). */
+  mongoProcess?: ServiceProcess;
   model?: ModelTestServer;
   stop(): Promise<void>;
 }
@@ -80,11 +82,12 @@ export async function startEmbeddedDependencies(opts: EmbeddedOptions): Promise<
       );
     }
     if (!opts.env.MONGODB_URL) {
-      const ownProcess = (opts.mongo ?? 'own-process') === 'own-process';
-      const mongo = ownProcess ? await startMongoTestServerProcess() : await startMongoTestServer();
+      const child = (opts.mongo ?? 'own-process') === 'own-process' ? await startMongoTestServerProcess() : undefined;
+      const mongo = child ?? (await startMongoTestServer());
       out.mongo = mongo;
+      if (child) out.mongoProcess = child.process;
       env.MONGODB_URL = mongo.url;
-      const where = 'pid' in mongo ? `its own process, pid ${mongo.pid}` : 'this process';
+      const where = child ? `its own process, pid ${child.pid}` : 'this process';
       announce(
         `embedded default: MongoDB wire-protocol development server on ${mongo.url} (${where}; in memory, data is lost on exit); set MONGODB_URL for a real MongoDB`,
       );
