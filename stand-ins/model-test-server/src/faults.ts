@@ -3,7 +3,27 @@
 import type { ResponsesServerEvent } from 'openai/resources/responses/responses';
 
 export type Fault =
-  { kind: 'rate_limit'; retryAfterSeconds: number } | { kind: 'server_error' } | { kind: 'drop_mid_stream'; afterEvents: number };
+  | { kind: 'rate_limit'; retryAfterSeconds: number }
+  | { kind: 'server_error' }
+  | { kind: 'drop_mid_stream'; afterEvents: number }
+  | BackgroundFault;
+
+/**
+ * Faults of background responses only (HTTP `background: true`); other requests pass them by, so
+ * they wait in the queue for the next background response.
+ * - `stuck_queued`: the API's known rough edge — a stream broken right after `response.created`
+ *   can leave the response `queued` for good. It sends `response.created` (status queued), drops
+ *   the connection (a JSON create gets the queued object) and never progresses: GET keeps saying
+ *   `queued` and retrieval streams wait for events that never come.
+ * - `stall_mid_stream`: generation stops after `afterEvents` events, the connection staying open,
+ *   until the response is cancelled or expires: a response held `in_progress` for as long as a
+ *   test needs (cancel mid-stream, status while running) without racing a clock.
+ */
+export type BackgroundFault = { kind: 'stuck_queued' } | { kind: 'stall_mid_stream'; afterEvents: number };
+
+export function isBackgroundFault(fault: Fault): fault is BackgroundFault {
+  return fault.kind === 'stuck_queued' || fault.kind === 'stall_mid_stream';
+}
 
 /** Events a marker-triggered drop lets through: past `response.created`, before the answer ends. */
 export const DEFAULT_DROP_AFTER_EVENTS = 4;
@@ -29,8 +49,10 @@ export class FaultQueue {
     return this.#pending.length;
   }
 
-  take(): Fault | undefined {
-    return this.#pending.shift();
+  /** Removes and returns the first queued fault that `applies` to the request (all do by default). */
+  take(applies: (fault: Fault) => boolean = () => true): Fault | undefined {
+    const index = this.#pending.findIndex(applies);
+    return index === -1 ? undefined : this.#pending.splice(index, 1)[0];
   }
 
   clear(): void {
@@ -63,12 +85,12 @@ export function faultFromMarker(text: string): Fault | null {
 export function parseFault(value: unknown): Fault | null {
   if (typeof value !== 'object' || value === null) return null;
   const kind: unknown = Reflect.get(value, 'kind');
-  if (kind === 'server_error') return { kind };
+  if (kind === 'server_error' || kind === 'stuck_queued') return { kind };
   if (kind === 'rate_limit') {
     const seconds: unknown = Reflect.get(value, 'retryAfterSeconds') ?? DEFAULT_RETRY_AFTER_SECONDS;
     return isCount(seconds) ? { kind, retryAfterSeconds: seconds } : null;
   }
-  if (kind === 'drop_mid_stream') {
+  if (kind === 'drop_mid_stream' || kind === 'stall_mid_stream') {
     const events: unknown = Reflect.get(value, 'afterEvents') ?? DEFAULT_DROP_AFTER_EVENTS;
     return isCount(events) ? { kind, afterEvents: events } : null;
   }

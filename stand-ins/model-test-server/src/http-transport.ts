@@ -1,26 +1,18 @@
 // The HTTP side of the model test server: `POST /v1/responses` as SSE or JSON exactly as the openai
-// client parses it, plus the `/__control` routes. Hand-written: no offline Responses API server.
+// client parses it, background mode's retrieve and cancel (background-http.ts), plus the
+// `/__control` routes. Hand-written: no offline Responses API server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Admission, ResponsesCore } from './core.ts';
+import { cancelResponse, createBackgroundResponse, responsePath, retrieveResponse } from './background-http.ts';
+import type { Admission, ResponsesCore, SettingsPatch } from './core.ts';
 import { httpFaultAnswer, invalidRequestBody, parseFault } from './faults.ts';
-import type { OpenAIErrorBody } from './faults.ts';
 import { isCreateParams } from './flows/request.ts';
 import type { FlowFrame } from './flows/response-flow.ts';
+import { HttpError, SSE_HEADERS, sendJson, sseChunk, writeChunk } from './http-common.ts';
 import { handleTranscription, TRANSCRIPTION_PATHS, type TranscriptionLog } from './transcriptions.ts';
 
 /** Inputs can carry images as data URLs; allow bodies well past what the SDKs send in tests. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const RESPONSES_PATHS = new Set(['/v1/responses', '/responses']);
-
-class HttpError extends Error {
-  readonly status: number;
-  readonly body: OpenAIErrorBody;
-  constructor(status: number, body: OpenAIErrorBody) {
-    super(body.error.message);
-    this.status = status;
-    this.body = body;
-  }
-}
 
 export function createHttpHandler(
   core: ResponsesCore,
@@ -46,9 +38,17 @@ async function route(core: ResponsesCore, req: IncomingMessage, res: ServerRespo
     if (req.method !== 'POST') throw new HttpError(405, invalidRequestBody(`Use POST for ${path}.`));
     return createResponse(core, path, req, res);
   }
+  const stored = responsePath(path);
+  if (stored?.cancel && req.method === 'POST') return cancelResponse(core, stored.responseId, path, req, res);
+  if (stored && !stored.cancel && req.method === 'GET') return retrieveResponse(core, stored.responseId, path, req, res);
   if (path === '/__control/faults' && req.method === 'POST') {
     const fault = parseFault(await readJson(req));
-    if (!fault) throw new HttpError(400, invalidRequestBody('Expected a Fault: {kind: rate_limit|server_error|drop_mid_stream, …}.'));
+    if (!fault) {
+      throw new HttpError(
+        400,
+        invalidRequestBody('Expected a Fault: {kind: rate_limit|server_error|drop_mid_stream|stuck_queued|stall_mid_stream, …}.'),
+      );
+    }
     return sendJson(res, 200, { queued: core.faults.push(fault) });
   }
   if (path === '/__control/faults' && req.method === 'DELETE') {
@@ -57,8 +57,12 @@ async function route(core: ResponsesCore, req: IncomingMessage, res: ServerRespo
   }
   if (path === '/__control/settings' && req.method === 'POST') {
     const settings = parseSettings(await readJson(req));
-    if (!settings)
-      throw new HttpError(400, invalidRequestBody('Expected {deltaDelayMs?: number ≥ 0, textDeltas?: number ≥ 1, stamp?: boolean}.'));
+    if (!settings) {
+      throw new HttpError(
+        400,
+        invalidRequestBody('Expected {deltaDelayMs?: number ≥ 0, textDeltas?: number ≥ 1, stamp?: boolean, backgroundTtlMs?: number > 0}.'),
+      );
+    }
     core.configure(settings);
     return sendJson(res, 200, core.settings);
   }
@@ -70,6 +74,7 @@ async function route(core: ResponsesCore, req: IncomingMessage, res: ServerRespo
 async function createResponse(core: ResponsesCore, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req);
   if (!isCreateParams(body)) throw new HttpError(400, invalidRequestBody('Expected a JSON object with `input` a string or a list.'));
+  if (body.background === true) return createBackgroundResponse(core, path, body, req, res);
   const streaming = body.stream === true;
   const connectionId = core.connectionId(req.socket);
   const admission = core.admit({ transport: 'http', connectionId, path, body, streaming, generate: true });
@@ -105,17 +110,13 @@ async function streamSse(
     res.socket?.destroy();
     return;
   }
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-request-id': requestId,
-  });
+  res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': requestId });
   let sent = 0;
   // `for await` calls the flow's return() on every exit, so an abandoned answer stops generating.
   for await (const frame of admission.frames()) {
     if (res.destroyed) return;
     const dropNow = dropAfter !== null && sent + 1 >= dropAfter;
-    const written = await writeChunk(res, `event: ${frame.event.type}\ndata: ${JSON.stringify(frame.event)}\n\n`, dropNow);
+    const written = await writeChunk(res, sseChunk(frame.event), dropNow);
     if (!written) return;
     core.sent(frame);
     sent++;
@@ -128,36 +129,11 @@ async function streamSse(
   res.end();
 }
 
-/**
- * Writes one SSE chunk. Waits for the kernel only when it must (before a deliberate drop, so the
- * events before it really arrive) or when the socket buffer is full (backpressure for large
- * image frames); returns false once the client has gone.
- */
-function writeChunk(res: ServerResponse, chunk: string, flush: boolean): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onClose = (): void => finish(false);
-    const onDrain = (): void => finish(true);
-    const finish = (ok: boolean): void => {
-      res.off('close', onClose);
-      res.off('drain', onDrain);
-      resolve(ok);
-    };
-    res.once('close', onClose);
-    if (flush) {
-      res.write(chunk, (error) => finish(!error));
-      return;
-    }
-    if (res.write(chunk)) finish(true);
-    else res.once('drain', onDrain);
-  });
-}
-
 /** The body of `POST /__control/settings`, or null when a field is missing its type or range. */
-function parseSettings(body: unknown): { deltaDelayMs?: number; textDeltas?: number; stamp?: boolean } | null {
+function parseSettings(body: unknown): SettingsPatch | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-  const { deltaDelayMs, textDeltas, stamp } = body as Record<string, unknown>;
-  const out: { deltaDelayMs?: number; textDeltas?: number; stamp?: boolean } = {};
+  const { deltaDelayMs, textDeltas, stamp, backgroundTtlMs } = body as Record<string, unknown>;
+  const out: SettingsPatch = {};
   if (deltaDelayMs !== undefined) {
     if (typeof deltaDelayMs !== 'number' || !Number.isFinite(deltaDelayMs) || deltaDelayMs < 0) return null;
     out.deltaDelayMs = deltaDelayMs;
@@ -169,6 +145,10 @@ function parseSettings(body: unknown): { deltaDelayMs?: number; textDeltas?: num
   if (stamp !== undefined) {
     if (typeof stamp !== 'boolean') return null;
     out.stamp = stamp;
+  }
+  if (backgroundTtlMs !== undefined) {
+    if (typeof backgroundTtlMs !== 'number' || !Number.isFinite(backgroundTtlMs) || backgroundTtlMs <= 0) return null;
+    out.backgroundTtlMs = backgroundTtlMs;
   }
   return out;
 }
@@ -188,10 +168,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, invalidRequestBody('The body is not valid JSON.', 'invalid_json'));
   }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }

@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util';
 import { startModelTestServer } from './server.ts';
 
-const USAGE = 'usage: model-test-server [--port N] [--image-bytes N] [--delta-delay-ms N] [--text-deltas N] [--host H] [--stamp]';
+const USAGE =
+  'usage: model-test-server [--port N] [--image-bytes N] [--delta-delay-ms N] [--text-deltas N] [--host H] [--stamp] [--background-ttl-ms N]';
 
 function numberArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     host: { type: 'string' },
     // Every text delta starts with its send time (src/stamp.ts), for benchmarks.
     stamp: { type: 'boolean' },
+    // How long background responses stay retrievable after their last event.
+    'background-ttl-ms': { type: 'string' },
     help: { type: 'boolean' },
   },
 });
@@ -40,6 +43,7 @@ const server = await startModelTestServer({
   textDeltas: numberArg('text-deltas', values['text-deltas']),
   host: values.host,
   stamp: values.stamp ?? false,
+  backgroundTtlMs: numberArg('background-ttl-ms', values['background-ttl-ms']),
   // A long-running dev server keeps a bounded log (GET /__control/requests shows the latest).
   maxRecorded: 1000,
 });

@@ -3,14 +3,28 @@
 import type { ResponseCreateParams, ResponseUsage } from 'openai/resources/responses/responses';
 
 export interface RecordedRequest {
-  /** The `resp_…` id the request was answered with (allocated even when a fault refused it). */
+  /**
+   * `create`: a new response (either transport). `retrieve`: `GET /v1/responses/{id}`, as JSON or
+   * as a stream (see `retrieval`). `cancel`: `POST /v1/responses/{id}/cancel`. Each is logged
+   * whatever it was answered (404s and 400s too), so tests can count retrieval streams and cancels.
+   */
+  kind: 'create' | 'retrieve' | 'cancel';
+  /**
+   * The `resp_…` id the request was answered with (allocated even when a fault refused it); for a
+   * retrieve or cancel, the id in its path.
+   */
   id: string;
   transport: 'http' | 'websocket';
   /** Which TCP connection carried it (1, 2, … per server): shows keep-alive and socket reuse. */
   connectionId: number;
   path: string;
-  /** The body exactly as received; over WebSocket it is the whole `response.create` message. */
+  /**
+   * The body exactly as received; over WebSocket it is the whole `response.create` message. A
+   * retrieve or cancel has none: `{}`.
+   */
   body: ResponseCreateParams;
+  /** A retrieve's query: `stream=true`, and `starting_after` (null when absent). */
+  retrieval?: { stream: boolean; startingAfter: number | null };
   receivedAt: number;
 }
 

@@ -25,16 +25,24 @@ export interface ModelTestServerOptions {
   stamp?: boolean;
   /** Keep at most this many entries in `requests`, `sentImages` and `transcriptions`, oldest dropped (default unbounded). */
   maxRecorded?: number;
+  /**
+   * How long a background response (`background: true`) stays retrievable after its last event
+   * (default 600,000: the API keeps them about ten minutes); then GET and cancel answer 404.
+   */
+  backgroundTtlMs?: number;
 }
 
 /** What `configure` (and `POST /__control/settings`) can change while the server runs. */
-export type ModelTestServerSettings = Partial<Pick<ModelTestServerOptions, 'deltaDelayMs' | 'textDeltas' | 'stamp'>>;
+export type ModelTestServerSettings = Partial<Pick<ModelTestServerOptions, 'deltaDelayMs' | 'textDeltas' | 'stamp' | 'backgroundTtlMs'>>;
 
 export interface ModelTestServer {
   /** `http://127.0.0.1:P/v1`: what `new OpenAI({ baseURL })` takes (WebSocket mode derives ws://…/v1/responses). */
   baseURL: string;
   port: number;
-  /** Every /v1/responses request in arrival order, both transports. */
+  /**
+   * Every /v1/responses request in arrival order, both transports: creates, and background mode's
+   * retrieves and cancels (`kind`).
+   */
   requests: RecordedRequest[];
   /** Every image frame sent (partials and finals), sha256 of the decoded bytes. */
   sentImages: SentImage[];
@@ -45,12 +53,15 @@ export interface ModelTestServer {
   /** Queues a fault for the next response request (either transport). */
   queueFault(fault: Fault): void;
   /**
-   * Changes delay, delta count or stamping for requests from now on (also `POST /__control/settings`
-   * with the same JSON); answers already streaming keep what they started with.
+   * Changes delay, delta count, stamping or background TTL for requests from now on (also
+   * `POST /__control/settings` with the same JSON); answers already started keep what they started with.
    */
   configure(settings: ModelTestServerSettings): void;
   close(): Promise<void>;
 }
+
+/** The API keeps background responses for roughly ten minutes (its background-mode guide). */
+const DEFAULT_BACKGROUND_TTL_MS = 10 * 60 * 1000;
 
 export async function startModelTestServer(opts: ModelTestServerOptions = {}): Promise<ModelTestServer> {
   const core = new ResponsesCore(
@@ -59,6 +70,7 @@ export async function startModelTestServer(opts: ModelTestServerOptions = {}): P
       deltaDelayMs: opts.deltaDelayMs ?? 0,
       textDeltas: opts.textDeltas ?? 12,
       stamp: opts.stamp ?? false,
+      backgroundTtlMs: opts.backgroundTtlMs ?? DEFAULT_BACKGROUND_TTL_MS,
     },
     opts.maxRecorded ?? Number.POSITIVE_INFINITY,
   );
@@ -95,6 +107,8 @@ export async function startModelTestServer(opts: ModelTestServerOptions = {}): P
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         wsMode.close();
+        // Ends background generation and the retrieval streams waiting on it (stuck ones included).
+        core.background.close();
         server.close(() => resolve());
         // Keep-alive and streaming connections would hold close() open until they time out.
         server.closeAllConnections();

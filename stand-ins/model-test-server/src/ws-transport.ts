@@ -94,6 +94,11 @@ async function answerCreate(ws: WebSocket, info: SocketInfo, core: ResponsesCore
     send(ws, wsInvalidRequestEvent('`input` must be a string or a list.', 'invalid_request', streamId));
     return;
   }
+  if (Reflect.get(message, 'background') === true) {
+    // The API documents `background` as unsupported over WebSocket (background-http.ts serves it).
+    send(ws, wsInvalidRequestEvent('`background` is not supported over WebSocket; use HTTP.', 'unsupported_parameter', streamId));
+    return;
+  }
   // The whole message is the request body, recorded verbatim (envelope fields included).
   const admission = core.admit({ transport: 'websocket', ...info, body: message, streaming: true, generate });
   const fault = admission.fault;

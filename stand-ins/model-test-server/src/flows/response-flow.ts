@@ -49,6 +49,11 @@ export interface FlowRequest {
   /** WebSocket `generate: false` warms up state: the response completes with no output. */
   generate: boolean;
   userText: string | null;
+  /**
+   * HTTP `background: true`: the response starts `queued` (`response.created` says so and a
+   * `response.queued` follows, as the API streams it) and its objects carry `background: true`.
+   */
+  background?: boolean;
 }
 
 /** One event to send, plus the digest of the image it carries so the transport can log it once sent. */
@@ -64,7 +69,13 @@ export function newId(prefix: 'resp' | 'msg' | 'ig' | 'rs' | 'fc' | 'call'): str
 /** Yields the whole answer; the last frame is always `response.completed`. */
 export async function* responseFlow(request: FlowRequest, settings: FlowSettings): AsyncGenerator<FlowFrame, void, undefined> {
   const writer = new FlowWriter(request, settings);
-  yield writer.frame({ type: 'response.created', sequence_number: writer.seq(), response: writer.snapshot('in_progress') });
+  const background = request.background === true;
+  yield writer.frame({
+    type: 'response.created',
+    sequence_number: writer.seq(),
+    response: writer.snapshot(background ? 'queued' : 'in_progress'),
+  });
+  if (background) yield writer.frame({ type: 'response.queued', sequence_number: writer.seq(), response: writer.snapshot('queued') });
   yield writer.frame({ type: 'response.in_progress', sequence_number: writer.seq(), response: writer.snapshot('in_progress') });
   if (request.generate) {
     for (const script of planItems(request, settings)) yield* writer.item(script);
@@ -354,7 +365,7 @@ class FlowWriter {
       object: 'response',
       created_at: this.#createdAt,
       status,
-      background: false,
+      background: this.#request.background === true,
       error: null,
       incomplete_details: null,
       access_programs: null,
@@ -402,7 +413,8 @@ class FlowWriter {
   }
 }
 
-function outputText(output: ResponseOutputItem[]): string {
+/** The concatenated text of the output's messages, as the SDK derives `output_text`. */
+export function outputText(output: ResponseOutputItem[]): string {
   let text = '';
   for (const item of output) {
     if (item.type !== 'message') continue;
