@@ -14,6 +14,8 @@ const embedded = await startEmbeddedDependencies({
   announce,
   blobRoot: join(REPO_ROOT, '.data', 'blobs'),
   model: { deltaDelayMs: 20, imageBytes: 400_000 },
+  // Its own process, like MongoDB's: under a burst neither shares this event loop.
+  modelServer: 'own-process',
 });
 const env: Record<string, string> = {
   ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>),
@@ -58,8 +60,8 @@ const stopAll = async (code: number) => {
 };
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
-// The embedded MongoDB server runs in its own process too: without it nothing can be stored.
-for (const s of [...services, ...(embedded.mongoProcess ? [embedded.mongoProcess] : [])]) {
+// The embedded MongoDB and model servers run in their own processes too: without them nothing works.
+for (const s of [...services, ...[embedded.mongoProcess, embedded.modelProcess].filter((p) => p !== undefined)]) {
   void s.exited.then((code) => {
     if (!stopping) {
       announce(`${s.name} exited with code ${code}; stopping everything`);

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { startModelTestServer } from './server.ts';
 
 const USAGE =
-  'usage: model-test-server [--port N] [--image-bytes N] [--delta-delay-ms N] [--text-deltas N] [--host H] [--stamp] [--background-ttl-ms N]';
+  'usage: model-test-server [--port N] [--image-bytes N] [--delta-delay-ms N] [--text-deltas N] [--host H] [--stamp] [--background-ttl-ms N] [--exit-with-parent]';
 
 function numberArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     stamp: { type: 'boolean' },
     // How long background responses stay retrievable after their last event.
     'background-ttl-ms': { type: 'string' },
+    // Stop when the launching process is gone (npm start killed with SIGKILL): never outlive it.
+    'exit-with-parent': { type: 'boolean' },
     help: { type: 'boolean' },
   },
 });
@@ -58,3 +60,10 @@ const shutdown = (): void => {
 };
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);
+if (values['exit-with-parent']) {
+  const parent = process.ppid;
+  // Reparenting changes ppid when the parent dies; there is no event for it.
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown();
+  }, 1_000).unref();
+}

@@ -2,10 +2,11 @@
 // wire-protocol test server, and the Responses API test server, each started only when the
 // corresponding production setting is absent, each announced with one log line.
 //
-// The MongoDB test server runs in its own process by default (`npm start`): it costs about as much
-// CPU per run as the gateway (docs/benchmarks/README.md), and inside the launching process it would
-// share one event loop with the model test server under a burst. The test kit keeps it in process
-// (`mongo: 'in-process'`), where tests stop and restart it on its port to simulate an outage.
+// The MongoDB test server runs in its own process by default: it costs about as much CPU per run as
+// the gateway (docs/benchmarks/README.md), and inside the launching process it would share one event
+// loop with the model test server under a burst. `npm start` runs the model test server in its own
+// process too. The test kit keeps both in process: outage tests stop and restart MongoDB on its port,
+// and tests read the model server's request log and images.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -22,6 +23,8 @@ export interface EmbeddedDependencies {
   mongo?: MongoTestServer;
   /** The MongoDB test server's process, when it runs in its own (so a launcher can watch it exit). */
   mongoProcess?: ServiceProcess;
+  /** The model test server's process, when it runs in its own (`model` is then unset). */
+  modelProcess?: ServiceProcess;
   model?: ModelTestServer;
   stop(): Promise<void>;
 }
@@ -33,35 +36,74 @@ export interface EmbeddedOptions {
   model?: ModelTestServerOptions;
   /** Where the MongoDB test server runs: its own Node process (default) or this one. */
   mongo?: 'own-process' | 'in-process';
+  /**
+   * Where the model test server runs: this process (default: the test kit and the compose test read
+   * its request log and images) or its own (`npm start`, so a burst does not share this event loop).
+   */
+  modelServer?: 'in-process' | 'own-process';
+}
+
+/**
+ * Runs a stand-in's CLI (`node --import tsx <entry> …args`) as a child of this process and waits for
+ * the address it prints on stdout. Both CLIs take `--exit-with-parent`, so a launcher killed with
+ * SIGKILL leaves neither behind.
+ */
+async function startStandInProcess(
+  label: string,
+  entry: string,
+  args: string[],
+  address: RegExp,
+  timeoutMs = 30_000,
+): Promise<{ address: string; process: ServiceProcess }> {
+  const proc = spawnProcess(['--import', require.resolve('tsx'), join(REPO_ROOT, entry), ...args, '--exit-with-parent'], {
+    label,
+    env: {},
+  });
+  const deadline = Date.now() + timeoutMs;
+  let line: string | undefined;
+  while (!(line = proc.output.find((l) => address.test(l)))) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null || Date.now() > deadline) {
+      await proc.stop('SIGKILL');
+      throw new Error(`${label} did not start:\n${proc.output.slice(-20).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { address: line.trim(), process: proc };
 }
 
 /** The MongoDB test server as a child process (stand-ins/mongo-test-server/src/main.ts): same handle, plus its pid. */
 export async function startMongoTestServerProcess(
   opts: { port?: number; timeoutMs?: number } = {},
 ): Promise<MongoTestServer & { pid: number; process: ServiceProcess }> {
-  const entry = join(REPO_ROOT, 'stand-ins', 'mongo-test-server', 'src', 'main.ts');
-  const proc = spawnProcess(['--import', require.resolve('tsx'), entry, '--port', String(opts.port ?? 0), '--exit-with-parent'], {
-    label: 'mongo-test-server',
-    env: {},
-  });
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let url: string | undefined;
-  while (!(url = proc.output.find((line) => line.startsWith('mongodb://')))) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null || Date.now() > deadline) {
-      await proc.stop('SIGKILL');
-      throw new Error(`the MongoDB test server did not start:\n${proc.output.slice(-20).join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const { address: url, process: proc } = await startStandInProcess(
+    'mongo-test-server',
+    'stand-ins/mongo-test-server/src/main.ts',
+    ['--port', String(opts.port ?? 0)],
+    /^mongodb:\/\//,
+    opts.timeoutMs,
+  );
   const parsed = new URL(url);
-  return {
-    url,
-    host: parsed.hostname,
-    port: Number(parsed.port),
-    pid: proc.pid,
-    process: proc,
-    close: () => proc.stop(),
-  };
+  return { url, host: parsed.hostname, port: Number(parsed.port), pid: proc.pid, process: proc, close: () => proc.stop() };
+}
+
+/** The model test server as a child process (stand-ins/model-test-server/src/main.ts): its baseURL and process. */
+export async function startModelTestServerProcess(
+  opts: ModelTestServerOptions & { timeoutMs?: number } = {},
+): Promise<{ baseURL: string; process: ServiceProcess }> {
+  const flags: Array<[string, number | undefined]> = [
+    ['--image-bytes', opts.imageBytes],
+    ['--delta-delay-ms', opts.deltaDelayMs],
+    ['--text-deltas', opts.textDeltas],
+  ];
+  const args = flags.flatMap(([flag, value]) => (value === undefined ? [] : [flag, String(value)]));
+  const { address, process } = await startStandInProcess(
+    'model-test-server',
+    'stand-ins/model-test-server/src/main.ts',
+    args,
+    /^https?:\/\//,
+    opts.timeoutMs,
+  );
+  return { baseURL: address, process };
 }
 
 export async function startEmbeddedDependencies(opts: EmbeddedOptions): Promise<EmbeddedDependencies> {
@@ -106,20 +148,31 @@ export async function startEmbeddedDependencies(opts: EmbeddedOptions): Promise<
       );
     }
     if (!opts.env.OPENAI_API_KEY) {
-      out.model = await startModelTestServer(opts.model ?? {});
+      let baseURL: string;
+      if (opts.modelServer === 'own-process') {
+        const child = await startModelTestServerProcess(opts.model ?? {});
+        out.modelProcess = child.process;
+        baseURL = child.baseURL;
+      } else {
+        out.model = await startModelTestServer(opts.model ?? {});
+        baseURL = out.model.baseURL;
+      }
       env.OPENAI_API_KEY = 'embedded-model';
-      env.OPENAI_BASE_URL = out.model.baseURL;
+      env.OPENAI_BASE_URL = baseURL;
+      const where = out.modelProcess ? `its own process, pid ${out.modelProcess.pid}` : 'this process';
       announce(
-        `embedded default: built-in Responses API model on ${out.model.baseURL} (text, "draw …" images with partial previews); set OPENAI_API_KEY to use OpenAI`,
+        `embedded default: built-in Responses API model on ${baseURL} (${where}; text, "draw …" images with partial previews); set OPENAI_API_KEY to use OpenAI`,
       );
     }
   } catch (err) {
     await out.model?.close();
+    await out.modelProcess?.stop();
     await stopStarted();
     throw err;
   }
   out.stop = async () => {
     await out.model?.close();
+    await out.modelProcess?.stop();
     await stopStarted();
   };
   return out;

@@ -1,5 +1,5 @@
-// `npm start`'s MongoDB test server runs in its own process: the official driver reaches it, its CPU
-// is its own (not the launcher's), and stopping the embedded dependencies ends it.
+// `npm start`'s MongoDB and model test servers run in their own processes: clients reach them, their
+// CPU is their own (not the launcher's), and stopping the embedded dependencies ends them.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ const alive = (pid: number) => {
   }
 };
 
-describe('embedded MongoDB test server', () => {
+describe('embedded test servers in their own processes', () => {
   let deps: EmbeddedDependencies | undefined;
   afterEach(async () => {
     await deps?.stop();
@@ -67,5 +67,32 @@ describe('embedded MongoDB test server', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("runs the model test server in its own process with modelServer: 'own-process', and stops it", async () => {
+    const lines: string[] = [];
+    deps = await startEmbeddedDependencies({
+      env: { REDIS_URL: 'redis://127.0.0.1:1', MONGODB_URL: 'mongodb://127.0.0.1:1', BLOB_DRIVER: 'gcs' },
+      announce: (line) => lines.push(line),
+      blobRoot: mkdtempSync(join(tmpdir(), 'embedded-model-')),
+      model: { deltaDelayMs: 0, textDeltas: 3 },
+      modelServer: 'own-process',
+    });
+    expect(deps.model).toBeUndefined();
+    const pid = deps.modelProcess?.pid;
+    if (pid === undefined) throw new Error('no model server process');
+    expect(pid).not.toBe(process.pid);
+    expect(lines.some((l) => l.includes(`its own process, pid ${pid}`))).toBe(true);
+    const res = await fetch(`${deps.env.OPENAI_BASE_URL}/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${deps.env.OPENAI_API_KEY}` },
+      body: JSON.stringify({ model: 'gpt-test', input: 'hello' }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { object?: string }).object).toBe('response');
+
+    await deps.stop();
+    deps = undefined;
+    expect(alive(pid)).toBe(false);
   });
 });
