@@ -117,6 +117,7 @@ const RUN_END_MESSAGES = new Set([
   'run taken over by another worker; stopping this attempt',
   'drain time over; run handed to another worker',
   'could not claim the run',
+  'run already ended by its previous attempt; stopping this attempt',
 ]);
 
 function runLines(p: ServiceProcess): RunLine[] {

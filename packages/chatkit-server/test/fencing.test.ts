@@ -249,7 +249,15 @@ describe('a job re-run after its attempt ended the run', () => {
         return Reflect.get(obj, prop, receiver) as unknown;
       },
     });
-    expect(await processRun({ ...deps(answering('again')), runLog: staleRead }, plan, { attempt: 'attempt-B' })).toBe('already-ended');
+    const lines: string[] = [];
+    const logsTo = createLogger('test', { level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    expect(await processRun({ ...deps(answering('again')), runLog: staleRead, logger: logsTo }, plan, { attempt: 'attempt-B' })).toBe(
+      'already-ended',
+    );
+    // An attempt that logged its start logs how it stopped.
+    const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs).toContain('run started');
+    expect(msgs.at(-1)).toBe('run already ended by its previous attempt; stopping this attempt');
     expect(await events(runId)).toEqual(log);
     const texts = (await storedItems(owner, threadId)).flatMap((i) => (i.type === 'assistant_message' ? [i.content[0]!.text] : []));
     expect(texts).toEqual(['the answer']);

@@ -96,6 +96,12 @@ async function giveBackIfEndFails(ending: Ending, end: () => Promise<void>): Pro
   }
 }
 
+/** Another attempt took the run over while this one was ending it: nothing of this attempt's ending stands. */
+function takenOverWhileEnding(log: ProcessRunDeps['logger']): 'taken-over' {
+  log.warn('run taken over by another worker; stopping this attempt');
+  return 'taken-over';
+}
+
 export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: ProcessRunOptions = {}): Promise<ProcessResult> {
   const { runId, owner, threadId } = plan;
   const log = deps.logger.child({ runId, threadId });
@@ -144,7 +150,11 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     opts.signal?.removeEventListener('abort', onJobAbort);
     // Ended by its previous attempt since the check above (a job re-run after its lock lapsed during
     // a Redis outage while that attempt finished): nothing to take over.
-    if (err instanceof RunEndedError) return 'already-ended';
+    if (err instanceof RunEndedError) {
+      // Every attempt that logged 'run started' logs how it stopped (operators and the chaos suite read these).
+      log.info('run already ended by its previous attempt; stopping this attempt');
+      return 'already-ended';
+    }
     log.error({ err }, 'could not claim the run');
     throw err;
   }
@@ -202,7 +212,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
       void events?.return?.(undefined).catch(() => undefined);
       const reason = (abort.signal.reason as Error)?.message ?? 'cancelled';
       log.info({ reason }, 'run cancelled');
-      if (!(await giveBackIfEndFails(ending, () => endCancelled(ending, emitter, reason)))) return 'taken-over';
+      if (!(await giveBackIfEndFails(ending, () => endCancelled(ending, emitter, reason)))) return takenOverWhileEnding(log);
     } else {
       outcome = 'failed';
       log.error({ err, failure: (err as { failure?: unknown }).failure }, 'run failed');
@@ -214,7 +224,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
           if (args) changes?.notice(args.thread);
         }),
       );
-      if (!ended) return 'taken-over';
+      if (!ended) return takenOverWhileEnding(log);
     }
   } finally {
     unwatch();
