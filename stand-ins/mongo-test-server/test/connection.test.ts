@@ -52,6 +52,14 @@ describe('connection and handshake', () => {
     expect(after.switchyardTestServer.micros.insert).toBeGreaterThan(0);
   });
 
+  it('keeps its command counters bounded whatever names clients send', async () => {
+    const admin = mongo.client.db('admin');
+    for (let i = 0; i < 260; i++) await expect(admin.command({ [`noSuchCommand${i}`]: 1 })).rejects.toThrow();
+    const status = await admin.command({ serverStatus: 1 });
+    expect(Object.keys(status.metrics.commands).length).toBeLessThanOrEqual(201);
+    expect(status.metrics.commands['(other)'].failed).toBeGreaterThan(0);
+  });
+
   it('gives the url as a direct connection to the chosen host and port', () => {
     expect(mongo.server.url).toBe(`mongodb://127.0.0.1:${String(mongo.server.port)}/?directConnection=true`);
     expect(mongo.server.host).toBe('127.0.0.1');
