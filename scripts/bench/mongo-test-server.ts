@@ -3,24 +3,16 @@
 // in order, an item read by id) against a collection that grows by one item a round, and prints the
 // server's CPU per command from /proc and its serverStatus counters (docs/benchmarks/README.md).
 // Usage: node --import tsx scripts/bench/mongo-test-server.ts [--rounds 2000]
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { startMongoTestServerProcess } from '@switchyard/system-launcher';
+import { cpuSeconds } from './procs.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2000' } } });
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${values.rounds}`);
 
-const cpuMs = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const [utime, stime] = stat
-    .slice(stat.lastIndexOf(')') + 2)
-    .split(' ')
-    .slice(11, 13)
-    .map(Number);
-  return (utime! + stime!) * 10;
-};
+const cpuMs = (pid: number) => cpuSeconds(pid) * 1000;
 
 const server = await startMongoTestServerProcess();
 const client = await new MongoClient(server.url).connect();
@@ -48,7 +40,7 @@ try {
   const commands = rounds * 3;
   console.log(`${rounds} rounds (${commands} commands, collection grown to ${rounds} items):`);
   console.log(
-    `  server CPU per command: ${((cpu * 1000) / commands).toFixed(0)} µs (10 ms ticks), wall per round ${(wall / rounds).toFixed(2)} ms`,
+    `  server CPU per command: ${((cpu * 1000) / commands).toFixed(0)} µs (clock ticks), wall per round ${(wall / rounds).toFixed(2)} ms`,
   );
   for (const name of ['update', 'find']) {
     const total = Number(status.metrics.commands[name]?.total ?? 0);

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import { createQueue, RUNS_QUEUE } from '@switchyard/queues';
 import { createRedis } from '@switchyard/redis-connection';
-import { spawnProcess, type ServiceProcess } from '@switchyard/system-launcher';
+import { spawnProcess, startMongoTestServerProcess, type ServiceProcess } from '@switchyard/system-launcher';
 import { startSystem, type System } from '../../test/kit/system.ts';
 import { chat, closeClientSockets, type ChatResult } from './client.ts';
 import { measure, type Watched } from './procs.ts';
@@ -167,7 +167,7 @@ async function spawnTs(
 ): Promise<{ proc: ServiceProcess; url: string }> {
   const proc = spawnProcess(['--import', TSX, entry, ...args], { label, env });
   try {
-    const url = await waitForLine(proc, /^(http|mongodb):\/\//, 60_000);
+    const url = await waitForLine(proc, /^http:\/\//, 60_000);
     return { proc, url };
   } catch (err) {
     await proc.stop('SIGKILL');
@@ -263,7 +263,7 @@ function profileEnv(): Record<string, string> {
 async function startSwitchyard(transport: Transport, upstream: Upstream, concurrency: number, deltaDelayMs: number): Promise<TargetHandle> {
   // The MongoDB test server runs in its own process, so its CPU is measured apart from the clients':
   // startSystem uses MONGODB_URL when set (with a fresh database it drops at stop()).
-  const mongo = await spawnTs('mongo-test-server', 'stand-ins/mongo-test-server/src/main.ts', [], profileEnv());
+  const mongo = await startMongoTestServerProcess({ env: profileEnv() });
   const savedMongoUrl = process.env.MONGODB_URL;
   process.env.MONGODB_URL = mongo.url;
   let sys: System;
@@ -284,7 +284,7 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
       },
     });
   } catch (err) {
-    await mongo.proc.stop();
+    await mongo.close();
     throw err;
   } finally {
     if (savedMongoUrl === undefined) delete process.env.MONGODB_URL;
@@ -303,7 +303,7 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
       { label: 'generation worker', pid: sys.worker.pid },
       { label: 'ingest worker', pid: sys.ingest.pid },
       { label: 'redis-server', pid: redisPid },
-      { label: 'mongo test server', pid: mongo.proc.pid },
+      { label: 'mongo test server', pid: mongo.pid },
     ],
     once: (i) =>
       chat(
@@ -338,7 +338,7 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
       await statsMongo.close();
       await runsQueue.close();
       await sys.stop();
-      await mongo.proc.stop();
+      await mongo.close();
     },
   };
 }

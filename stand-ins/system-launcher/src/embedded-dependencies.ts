@@ -53,11 +53,12 @@ async function startStandInProcess(
   entry: string,
   args: string[],
   address: RegExp,
-  timeoutMs = 30_000,
+  opts: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<{ address: string; process: ServiceProcess }> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const proc = spawnProcess(['--import', require.resolve('tsx'), join(REPO_ROOT, entry), ...args, '--exit-with-parent'], {
     label,
-    env: {},
+    env: opts.env ?? {},
   });
   const deadline = Date.now() + timeoutMs;
   let line: string | undefined;
@@ -73,14 +74,14 @@ async function startStandInProcess(
 
 /** The MongoDB test server as a child process (stand-ins/mongo-test-server/src/main.ts): same handle, plus its pid. */
 export async function startMongoTestServerProcess(
-  opts: { port?: number; timeoutMs?: number } = {},
+  opts: { port?: number; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<MongoTestServer & { pid: number; process: ServiceProcess }> {
   const { address: url, process: proc } = await startStandInProcess(
     'mongo-test-server',
     'stand-ins/mongo-test-server/src/main.ts',
     ['--port', String(opts.port ?? 0)],
     /^mongodb:\/\//,
-    opts.timeoutMs,
+    opts,
   );
   const parsed = new URL(url);
   return { url, host: parsed.hostname, port: Number(parsed.port), pid: proc.pid, process: proc, close: () => proc.stop() };
@@ -101,7 +102,7 @@ export async function startModelTestServerProcess(
     'stand-ins/model-test-server/src/main.ts',
     args,
     /^https?:\/\//,
-    opts.timeoutMs,
+    { ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) },
   );
   return { baseURL: address, process };
 }
