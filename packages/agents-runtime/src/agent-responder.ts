@@ -4,15 +4,22 @@
 // of the run (§7.6) it stores a still-open workflow without a `done` event and ends the turn with a
 // pending client tool call if a tool asked for one; a guardrail tripwire (§7.7) takes back every
 // item the run produced before the error reaches the pipeline.
+import { createHash } from 'node:crypto';
 import type { Agent } from '@openai/agents';
 import { InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, Runner, type ModelProvider } from '@openai/agents';
-import type { RespondArgs, ResponseEvent } from '@switchyard/app-api';
+import { ResumeUnavailable, type RespondArgs, type ResponseEvent } from '@switchyard/app-api';
 import type { Annotation, GeneratedImageItem, ThreadItem, UserMessageItem } from '@switchyard/protocol';
 import { agentRunner } from './agent-run.ts';
+import { ModelSession } from './background-mode.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { AgentChatContext } from './chat-context.ts';
 import type { ModelProviderPool } from './model-provider.ts';
-import { ResponseStreamConverter, workflowToContinue, type ResponsesAnnotation } from './response-stream-converter.ts';
+import {
+  ResponseStreamConverter,
+  workflowToContinue,
+  type ConverterSnapshot,
+  type ResponsesAnnotation,
+} from './response-stream-converter.ts';
 import { threadItemsToAgentInput, type ItemConversions, type ThreadInputOptions } from './thread-input.ts';
 
 /** An agent whose tools receive the AgentChatContext (or ignore their context). */
@@ -63,9 +70,25 @@ export function isGuardrailTripwire(err: unknown): boolean {
 /** Where a chaining app keeps the last Responses id: the thread's server-side metadata. */
 export const PREVIOUS_RESPONSE_KEY = 'previous_response_id';
 
+/** The state a ModelResponseEvent carries for this responder (docs/resume.md). */
+interface ResumeState {
+  runState: string;
+  converter: ConverterSnapshot;
+}
+
+/** An id for an item made from a Responses output item: the same in every attempt of the run. */
+function stableIdFor(runId: string) {
+  return (prefix: string, responsesItemId: string) =>
+    `${prefix}_${createHash('sha256').update(`${runId}\n${responsesItemId}`).digest('hex').slice(0, 16)}`;
+}
+
 export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs) => AsyncIterable<ResponseEvent> {
   return async function* respond(args: RespondArgs): AsyncGenerator<ResponseEvent> {
     const queue = new AsyncQueue<ResponseEvent>();
+    // Background mode: the run's responses can be continued by a later attempt (docs/resume.md).
+    const resumable = opts.providers.background && args.context.runId !== undefined;
+    if (args.resume && !resumable) throw new ResumeUnavailable('background mode is off (MODEL_BACKGROUND)');
+    const resume = args.resume ? (JSON.parse(args.resume.state) as ResumeState) : null;
     const converter = new ResponseStreamConverter(
       {
         event: (e) => queue.push(e),
@@ -81,22 +104,31 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
         threadId: args.thread.id,
         partialImages: opts.partialImages,
         newId: args.newId,
+        ...(resumable ? { stableId: stableIdFor(args.context.runId!) } : {}),
         ...(opts.convertAnnotation ? { convertAnnotation: opts.convertAnnotation } : {}),
       },
     );
-    const history = await args.items.loadItems(opts.maxHistoryItems ?? 400);
-    const continued = workflowToContinue(history);
-    if (continued) converter.continueWorkflow(continued);
     // Chaining: the provider keeps the conversation; only the new user message is sent. A
     // continuation without a user message (tool output, structured input) sends the full history.
     const previous = opts.chainResponses && args.input ? args.thread.metadata[PREVIOUS_RESPONSE_KEY] : undefined;
     const chained = typeof previous === 'string';
-    const input = await threadItemsToAgentInput(chained ? [args.input!] : history, {
-      imageInput: (item) => opts.imageInput(args, item),
-      ...(opts.attachmentInput ? { attachmentInput: (a) => opts.attachmentInput!(args, a) } : {}),
-      ...(opts.tagInput ? { tagInput: (t) => opts.tagInput!(args, t) } : {}),
-      ...(opts.conversions ? { conversions: opts.conversions } : {}),
-    });
+    let input: Awaited<ReturnType<typeof threadItemsToAgentInput>> = [];
+    if (resume) {
+      // The thread now holds what the earlier attempt saved: the run state has the input it sent.
+      converter.restore(resume.converter);
+    } else {
+      const history = await args.items.loadItems(opts.maxHistoryItems ?? 400);
+      const continued = workflowToContinue(history);
+      if (continued) converter.continueWorkflow(continued);
+      input = await threadItemsToAgentInput(chained ? [args.input!] : history, {
+        imageInput: (item) => opts.imageInput(args, item),
+        ...(opts.attachmentInput ? { attachmentInput: (a) => opts.attachmentInput!(args, a) } : {}),
+        ...(opts.tagInput ? { tagInput: (t) => opts.tagInput!(args, t) } : {}),
+        ...(opts.conversions ? { conversions: opts.conversions } : {}),
+      });
+    }
+    const session = new ModelSession();
+    let finished = false;
     const agent = typeof opts.agent === 'function' ? opts.agent(args) : opts.agent;
     const context = new AgentChatContext(args, converter);
     const lease = await opts.providers.lease();
@@ -110,7 +142,19 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
           context,
           signal: args.signal,
           maxTurns: opts.maxTurns ?? 10,
+          session,
           ...(chained ? { previousResponseId: previous } : {}),
+          ...(resume ? { resume: { runState: resume.runState, responseId: args.resume!.responseId } } : {}),
+          ...(resumable
+            ? {
+                onModelResponse: (responseId: string | null, runState: string) =>
+                  queue.push({
+                    type: 'switchyard.model_response',
+                    responseId,
+                    state: JSON.stringify({ runState, converter: converter.snapshot() } satisfies ResumeState),
+                  }),
+              }
+            : {}),
         });
         // Server-side only: thread metadata never reaches the client (it is sent as {}).
         if (opts.chainResponses && outcome.lastResponseId) {
@@ -124,14 +168,24 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
         if (opts.title && !args.thread.title && args.input) {
           args.thread.title = await titleFor(opts.title.agent, lease.provider, args.input, args.signal);
         }
+        finished = true;
         queue.close();
       } catch (err) {
+        if (session.resumeFailed) {
+          queue.fail(new ResumeUnavailable(session.resumeFailed));
+          return;
+        }
         // docs/protocol.md §7.7: events already queued still go out, then every produced item is taken back; the
         // pipeline turns the rethrown tripwire into a `stream.error` and the user message stays.
         if (isGuardrailTripwire(err)) for (const e of converter.removalEvents()) queue.push(e);
         queue.fail(err);
       } finally {
         lease.release();
+        // A cancelled or failed run leaves no response running upstream; one handed to another
+        // attempt keeps them, for that attempt to continue.
+        if (!finished && !args.abandoned) {
+          await Promise.all(session.unfinished().map((id) => opts.providers.cancelResponse(id).catch(() => undefined)));
+        }
       }
     })();
     try {

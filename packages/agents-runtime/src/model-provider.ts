@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import type { ModelProvider } from '@openai/agents';
 import { OpenAIProvider, setTracingDisabled } from '@openai/agents';
 import { WebSocket as WsWebSocket } from 'ws';
+import { backgroundFetch, type BackgroundFetchOptions } from './background-mode.ts';
 import { RetryingModelProvider, type UpstreamRetryOptions } from './upstream-retry.ts';
 
 export type ModelTransport = 'http' | 'websocket';
@@ -24,6 +25,12 @@ export interface ModelProviderConfig {
   maxRetries?: number;
   /** Upstream retries before output (upstream-retry.ts); defaults: 2 retries, 0.5 s → 8 s backoff. */
   retry?: UpstreamRetryOptions;
+  /**
+   * Background mode (docs/resume.md): streamed responses are created with `background: true` so a
+   * later attempt of the run can continue them. The Responses WebSocket mode does not support it,
+   * so a pool in background mode uses HTTP whatever `transport` says.
+   */
+  background?: boolean | BackgroundFetchOptions;
   /** A fetch for the `openai` client (HTTP transport), e.g. one that counts requests by status. */
   fetch?: ConstructorParameters<typeof OpenAI>[0] extends infer O ? (O extends { fetch?: infer F } ? F : never) : never;
 }
@@ -35,6 +42,10 @@ export interface ProviderLease {
 
 export interface ModelProviderPool {
   readonly transport: ModelTransport;
+  /** Responses are created in background mode and can be continued by a later attempt. */
+  readonly background: boolean;
+  /** Stops a background response upstream (`POST /responses/{id}/cancel`); one already finished is left as it is. */
+  cancelResponse(responseId: string): Promise<void>;
   lease(): Promise<ProviderLease>;
   close(): Promise<void>;
 }
@@ -48,20 +59,40 @@ function ensureGlobalWebSocket(): void {
 export function createModelProviderPool(cfg: ModelProviderConfig): ModelProviderPool {
   // The SDK's tracing exporter would try to reach api.openai.com; traces go through OpenTelemetry instead.
   setTracingDisabled(true);
+  const background = cfg.background !== undefined && cfg.background !== false;
+  const fetch = background ? backgroundFetch(cfg.fetch ?? globalThis.fetch, cfg.background === true ? {} : cfg.background || {}) : cfg.fetch;
   const client = () =>
     new OpenAI({
       apiKey: cfg.apiKey,
       ...(cfg.baseURL ? { baseURL: cfg.baseURL } : {}),
-      ...(cfg.fetch ? { fetch: cfg.fetch } : {}),
+      ...(fetch ? { fetch } : {}),
       maxRetries: cfg.maxRetries ?? 0,
     });
-  const retry: UpstreamRetryOptions = { ...cfg.retry, clientRetries: cfg.maxRetries ?? 0, transport: cfg.transport };
+  const transport: ModelTransport = background ? 'http' : cfg.transport;
+  const control = client();
+  const cancelResponse = async (responseId: string) => {
+    try {
+      await control.responses.cancel(responseId);
+    } catch (err) {
+      // Finished already (400), or gone (404): nothing runs any more.
+      if (!(err instanceof OpenAI.APIError) || (err.status !== 400 && err.status !== 404)) throw err;
+    }
+  };
+  const retry: UpstreamRetryOptions = {
+    ...cfg.retry,
+    clientRetries: cfg.maxRetries ?? 0,
+    transport,
+    // A background response whose stream failed before any output may still run (or sit queued): the retry creates another.
+    ...(background ? { onAbandonedResponse: (id: string) => void cancelResponse(id).catch(() => undefined) } : {}),
+  };
 
-  if (cfg.transport === 'http') {
+  if (transport === 'http') {
     const inner = new OpenAIProvider({ openAIClient: client() });
     const provider = new RetryingModelProvider(inner, retry);
     return {
       transport: 'http',
+      background,
+      cancelResponse,
       lease: async () => ({ provider, release: () => undefined }),
       close: () => inner.close(),
     };
@@ -75,6 +106,8 @@ export function createModelProviderPool(cfg: ModelProviderConfig): ModelProvider
   const waiters: Array<(p: Pooled) => void> = [];
   return {
     transport: 'websocket',
+    background: false,
+    cancelResponse,
     async lease() {
       let pooled = idle.pop();
       if (!pooled && all.length < size) {

@@ -74,6 +74,12 @@ export interface ConverterOptions {
   now?: () => Date;
   /** Ids of items the converter creates (workflows, generated images); default `newId`. */
   newId?: (prefix: IdPrefix) => string;
+  /**
+   * Ids for items made from a Responses output item (a reasoning workflow, a generated image),
+   * derived from that item's id: a later attempt that continues the response (docs/resume.md) must
+   * give them the ids the client already has. Default: `newId`.
+   */
+  stableId?: (prefix: IdPrefix, responsesItemId: string) => string;
   /** Overrides the annotation conversion, for streamed annotations and final items alike (N6). */
   convertAnnotation?: (a: ResponsesAnnotation) => Annotation | null;
   /**
@@ -104,6 +110,17 @@ export function workflowToContinue(itemsOldestFirst: ThreadItem[]): WorkflowItem
   return null;
 }
 
+/** What a converter carries from one model response to the next (docs/resume.md): JSON. */
+export interface ConverterSnapshot {
+  workflow: WorkflowItem | null;
+  /** The streaming thought as its place in the workflow's tasks. */
+  streamingThought: { itemId: string; summaryIndex: number; taskIndex: number } | null;
+  produced: string[];
+  functionCalls: Array<[string, { itemId: string; callId: string }]>;
+  lastFunctionCall: { itemId: string; callId: string } | null;
+  annotationCounts: Array<[string, number]>;
+}
+
 export class ResponseStreamConverter {
   private readonly annotationCounts = new Map<string, number>();
   private activeImage: { item: GeneratedImageItem; imageId: string } | null = null;
@@ -127,6 +144,38 @@ export class ResponseStreamConverter {
 
   private newId(prefix: IdPrefix): string {
     return (this.opts.newId ?? defaultNewId)(prefix);
+  }
+
+  private idFor(prefix: IdPrefix, responsesItemId: string): string {
+    return this.opts.stableId ? this.opts.stableId(prefix, responsesItemId) : this.newId(prefix);
+  }
+
+  /** The state between two model responses; an image is never in flight there. */
+  snapshot(): ConverterSnapshot {
+    const t = this.streamingThought;
+    const taskIndex = t && this.workflow ? this.workflow.workflow.tasks.indexOf(t.task) : -1;
+    return {
+      workflow: this.workflow ? structuredClone(this.workflow) : null,
+      streamingThought: t && taskIndex >= 0 ? { itemId: t.itemId, summaryIndex: t.summaryIndex, taskIndex } : null,
+      produced: [...this.producedItemIds],
+      functionCalls: [...this.functionCalls],
+      lastFunctionCall: this.lastFunctionCall,
+      annotationCounts: [...this.annotationCounts],
+    };
+  }
+
+  /** Continues from a snapshot another converter of the same run took (a resumed attempt). */
+  restore(s: ConverterSnapshot): void {
+    this.workflow = s.workflow ? structuredClone(s.workflow) : null;
+    const task = s.streamingThought && this.workflow?.workflow.tasks[s.streamingThought.taskIndex];
+    this.streamingThought =
+      s.streamingThought && task && task.type === 'thought'
+        ? { itemId: s.streamingThought.itemId, summaryIndex: s.streamingThought.summaryIndex, task }
+        : null;
+    for (const id of s.produced) this.producedItemIds.add(id);
+    for (const [name, call] of s.functionCalls) this.functionCalls.set(name, call);
+    this.lastFunctionCall = s.lastFunctionCall;
+    for (const [k, v] of s.annotationCounts) this.annotationCounts.set(k, v);
   }
 
   private annotation(a: ResponsesAnnotation): Annotation | null {
@@ -182,7 +231,7 @@ export class ResponseStreamConverter {
         if (item.type === 'reasoning') {
           if (this.workflow) return;
           this.workflow = {
-            id: this.newId('wf'),
+            id: this.idFor('wf', item.id),
             thread_id: this.opts.threadId,
             created_at: this.now().toISOString(),
             type: 'workflow',
@@ -204,7 +253,7 @@ export class ResponseStreamConverter {
         } else if (item.type === 'image_generation_call') {
           // An image does not end an open workflow (docs/protocol.md §7.2).
           const img: GeneratedImageItem = {
-            id: this.newId('msg'),
+            id: this.idFor('msg', item.id),
             thread_id: this.opts.threadId,
             created_at: this.now().toISOString(),
             type: 'generated_image',

@@ -29,6 +29,7 @@ import {
   type ModelRetryAdviceRequest,
 } from '@openai/agents';
 import { APIError } from 'openai';
+import { modelSessions } from './background-mode.ts';
 import { UpstreamModelError, UpstreamModelRateLimited, type UpstreamFailure } from './errors.ts';
 import { ModelCall, type ModelCallObserver } from './model-call.ts';
 import type { ModelTransport } from './model-provider.ts';
@@ -57,6 +58,11 @@ export interface UpstreamRetryOptions {
   onModelCall?: ModelCallObserver;
   /** Labels the attempts' spans and reports. */
   transport?: ModelTransport;
+  /**
+   * A call failed before any output after the API had created its response (background mode:
+   * it may keep running, or stay queued, upstream): told its id before the retry creates another.
+   */
+  onAbandonedResponse?(responseId: string): void;
 }
 
 type StreamEvent = ReturnType<Model['getStreamedResponse']> extends AsyncIterable<infer E> ? E : never;
@@ -171,6 +177,7 @@ export class RetryingModel implements Model {
   }
 
   async *getStreamedResponse(request: ModelRequest): AsyncIterable<StreamEvent> {
+    modelSessions.getStore()?.onCallStart?.();
     for (let attempt = 1; ; attempt++) {
       const held: StreamEvent[] = [];
       let started = false;
@@ -206,6 +213,7 @@ export class RetryingModel implements Model {
           attempts: attempt,
         };
         call.failed(err, failure.status, request.signal?.aborted === true);
+        if (!started) this.abandoned(held);
         // Cancellation and mistakes in the request (UserError) are not upstream faults.
         if (request.signal?.aborted || err instanceof UserError) throw err;
         // An APIError raised before any event comes from the HTTP request itself, which the
@@ -218,6 +226,16 @@ export class RetryingModel implements Model {
       } finally {
         call.settle();
       }
+    }
+  }
+
+  /** The response a failed call created, unless it is the one the run continues (a later call streams it again). */
+  private abandoned(held: StreamEvent[]): void {
+    if (!this.opts.onAbandonedResponse) return;
+    for (const ev of held) {
+      const raw = ev.type === 'model' ? record(ev.event) : null;
+      const id = raw?.type === 'response.created' ? record(raw.response)?.id : undefined;
+      if (typeof id === 'string' && modelSessions.getStore()?.resumeNext !== id) this.opts.onAbandonedResponse(id);
     }
   }
 

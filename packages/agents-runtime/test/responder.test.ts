@@ -187,6 +187,8 @@ function pausingAfterFirstDelta(inner: ModelProviderPool, onDelta: () => void): 
   });
   return {
     transport: inner.transport,
+    background: inner.background,
+    cancelResponse: (id) => inner.cancelResponse(id),
     close: () => inner.close(),
     async lease() {
       const lease = await inner.lease();

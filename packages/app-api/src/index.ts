@@ -17,7 +17,7 @@ import type {
 } from '@switchyard/protocol';
 
 export type { AuthRequest, Identity } from '@switchyard/auth';
-export { CustomStreamError, StreamError } from '@switchyard/errors';
+export { CustomStreamError, ResumeUnavailable, StreamError } from '@switchyard/errors';
 
 /** Who is asking and what the client sent alongside the request. */
 export interface RequestContext {
@@ -37,7 +37,31 @@ export interface ImageFrameEvent {
   format: string;
 }
 
-export type ResponseEvent = ThreadStreamEvent | ImageFrameEvent;
+/**
+ * A model response begins (docs/resume.md). An app that can continue a response after its worker
+ * is gone yields this before anything else of that response: the pipeline stores `state` as the
+ * run's resume point and counts the events that follow, so a later attempt continues from there.
+ */
+export interface ModelResponseEvent {
+  type: 'switchyard.model_response';
+  /**
+   * The upstream response (Responses API id), kept running server-side (background mode); null
+   * when a model call begins and its response is not known yet (the state is where it starts).
+   */
+  responseId: string | null;
+  /** What the app needs to continue that response, opaque to the pipeline. */
+  state: string;
+}
+
+export type ResponseEvent = ThreadStreamEvent | ImageFrameEvent | ModelResponseEvent;
+
+/** A model response an earlier attempt of this run began, to be continued instead of regenerated. */
+export interface ResumeFrom {
+  /** null: the earlier attempt began a model call and no response of it is known; start that call again. */
+  responseId: string | null;
+  /** The `state` of that response's ModelResponseEvent. */
+  state: string;
+}
 
 /** Read access to the thread being answered, scoped to its owner. */
 export interface ThreadReader {
@@ -60,6 +84,18 @@ export interface ResponseArgs {
   saveItem(item: ThreadItem): Promise<void>;
   /** Aborted when the run is cancelled (client stop, operator cancel). */
   signal: AbortSignal;
+  /**
+   * Set when an earlier attempt of this run (a crashed or drained worker) began a model response
+   * that can be continued (docs/resume.md). The app yields that response's ModelResponseEvent and
+   * then every event of it from the start, as if nothing happened: the pipeline drops what the
+   * client already has. It throws ResumeUnavailable (before yielding) when it cannot continue.
+   */
+  resume?: ResumeFrom;
+  /**
+   * True once the signal was aborted because this attempt gives the run to another one (drain
+   * hand-off, take-over), which may continue its model responses: do not cancel them upstream.
+   */
+  readonly abandoned?: boolean;
 }
 
 export interface RespondArgs extends ResponseArgs {

@@ -140,6 +140,11 @@ export const configSchema = z.object({
   IMAGE_PARTIAL_IMAGES: z.coerce.number().int().min(0).max(3).default(2),
   /** How a stored generated image reaches the model on a later turn. */
   MODEL_IMAGE_INPUT: z.enum(['data_url', 'signed_url']).default('data_url'),
+  /**
+   * Model responses are created in background mode (stored upstream) so a worker that takes a run
+   * over continues the response instead of regenerating it (docs/resume.md). Uses HTTP.
+   */
+  MODEL_BACKGROUND: z.enum(['true', 'false']).default('false'),
   /** The built-in app chains turns with previous_response_id instead of resending history. */
   CHAIN_RESPONSES: z.enum(['true', 'false']).default('false'),
 

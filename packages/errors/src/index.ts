@@ -17,4 +17,4 @@ export {
 } from './switchyard-errors.ts';
 export { httpErrorOf, INTERNAL_ERROR_JSON, MAX_ERROR_MESSAGE_CHARS, type HttpError } from './http-error.ts';
 export { fromHttpLayerError } from './http-layer-errors.ts';
-export { chatKitErrorEventOf, CustomStreamError, StreamError, type ChatKitErrorEvent } from './stream-errors.ts';
+export { chatKitErrorEventOf, CustomStreamError, ResumeUnavailable, StreamError, type ChatKitErrorEvent } from './stream-errors.ts';

@@ -37,3 +37,15 @@ export function chatKitErrorEventOf(err: unknown): ChatKitErrorEvent {
   if (err instanceof StreamError) return { type: 'error', code: err.code, allow_retry: err.allowRetry };
   return { type: 'error', code: 'stream.error', allow_retry: true };
 }
+
+/**
+ * An app asked to continue a model response an earlier attempt began (docs/resume.md) and cannot:
+ * the upstream no longer has it, it failed, or it never left `queued`. Thrown before the app yields
+ * anything for that response; the pipeline then regenerates the answer as without a resume point.
+ */
+export class ResumeUnavailable extends Error {
+  override name = 'ResumeUnavailable';
+  constructor(readonly reason: string) {
+    super(`cannot continue the model response: ${reason}`);
+  }
+}

@@ -91,6 +91,7 @@ export async function processIngest(deps: IngestDeps, data: ImageIngestJobData):
     await deps.runLog.append(data.runId, [{ kind: 'event', json: JSON.stringify(eventToWire(event)) }], {
       dedupeToken: imageIngestJobId(data),
       fence: data.attempt,
+      ...(data.checkpoint ? { checkpoint: data.checkpoint } : {}),
     });
   } catch (err) {
     if (err instanceof RunFencedError || err instanceof RunEndedError) return discard(deps, data, objectName);
@@ -98,7 +99,9 @@ export async function processIngest(deps: IngestDeps, data: ImageIngestJobData):
   }
   if (item) {
     // After the append (the log shows the item before the store has it), then checked against the
-    // fence: a take-over between the two has already removed the item from view and from the store.
+    // fence: a take-over between the two that regenerates the answer noted the item before removing
+    // it from view and from the store, so it is taken back; one that continues the model response
+    // (docs/resume.md) keeps what the log shows, this item included.
     await deps.store.addItem(data.owner, data.threadId, item, {
       name: objectName,
       sha256: image.sha256,
@@ -107,7 +110,7 @@ export async function processIngest(deps: IngestDeps, data: ImageIngestJobData):
       width: image.width,
       height: image.height,
     });
-    if (!(await deps.runLog.owns(data.runId, data.attempt))) {
+    if (!(await deps.runLog.owns(data.runId, data.attempt)) && (await deps.runLog.isNoted(data.runId, item.id))) {
       await deps.store.deleteThreadItem(data.owner, data.threadId, item.id);
       return discard(deps, data, objectName);
     }

@@ -22,6 +22,10 @@ export const RUN_OUTCOMES: readonly RunOutcome[] = ['completed', 'cancelled', 'f
 export type CancelSource = 'request' | 'disconnect';
 export const CANCEL_SOURCES: readonly CancelSource[] = ['request', 'disconnect'];
 
+/** How a worker took over a run another attempt began (docs/resume.md). */
+export type TakeOverPath = 'resumed' | 'regenerated';
+export const TAKE_OVER_PATHS: readonly TakeOverPath[] = ['resumed', 'regenerated'];
+
 /** Request → first SSE event: 11 ms p50 at light load, ~1 s p99 for a burst of 100 (docs/benchmarks.md). */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 /** First model token: dominated by the model's own latency. */
@@ -81,6 +85,12 @@ export const CHAT_METRICS = {
     help: 'Run cancels requested, by source (request: the cancel route; disconnect: the disconnect policy).',
     labelNames: ['source'],
   },
+  takeOvers: {
+    name: 'switchyard_run_takeovers_total',
+    type: 'counter',
+    help: 'Runs a generation worker took over from an earlier attempt (crash, drain hand-off), by path: resumed (the model response continued, MODEL_BACKGROUND) or regenerated (the answer made again).',
+    labelNames: ['path'],
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 export interface ChatMetrics {
@@ -92,6 +102,7 @@ export interface ChatMetrics {
   sseConnectionsOpen: PlainGauge;
   reattaches: PlainCounter;
   cancels: LabeledCounter<{ source: CancelSource }>;
+  takeOvers: LabeledCounter<{ path: TakeOverPath }>;
 }
 
 export function registerChatMetrics(registry: Registry): ChatMetrics {
@@ -105,6 +116,7 @@ export function registerChatMetrics(registry: Registry): ChatMetrics {
     sseConnectionsOpen: gauge(registry, d.sseConnectionsOpen),
     reattaches: counter(registry, d.reattaches),
     cancels: counter(registry, d.cancels),
+    takeOvers: counter(registry, d.takeOvers),
   };
 }
 
@@ -116,4 +128,5 @@ export function zeroGatewayChatMetrics(chat: ChatMetrics): void {
 /** Generation-worker series with known label values start at zero. */
 export function zeroWorkerChatMetrics(chat: ChatMetrics): void {
   for (const outcome of RUN_OUTCOMES) chat.runDuration.zero({ outcome });
+  for (const path of TAKE_OVER_PATHS) chat.takeOvers.inc({ path }, 0);
 }

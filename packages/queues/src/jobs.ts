@@ -29,6 +29,8 @@ export interface ImageIngestJobData {
   expectedFormat: string;
   /** W3C trace context of the run that produced the frame. */
   trace?: TraceCarrier;
+  /** The run's checkpoint once this frame's event is in the log (docs/resume.md); stored with the append. */
+  checkpoint?: string;
 }
 
 export interface ImageIngestResult {

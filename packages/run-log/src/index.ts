@@ -4,6 +4,6 @@ export { decodeBatch, type PendingEntry, type RunLogEntry, type RunOutcome } fro
 export { RunEndedError, RunFencedError, RunLogFullError } from './errors.ts';
 export { runKeys } from './keys.ts';
 export { RunControl } from './run-control.ts';
-export { RunLog } from './run-log.ts';
+export { formatCheckpoint, RunLog, type ResumePoint } from './run-log.ts';
 export { RunEventSequencer } from './sequencer.ts';
 export { RunLogSubscriber, type Attachment } from './subscriber.ts';

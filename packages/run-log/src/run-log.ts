@@ -12,7 +12,34 @@ interface RunLogScripts {
   /** Keys count, then three keys per batch, then per batch its argument count and arguments. */
   syAppendBatches(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
   syNoteSavedItem(meta: string, fence: string, itemId: string): Promise<number>;
-  syClaimRun(meta: string, fence: string): Promise<[0] | [1, string, number, number]>;
+  syClaimRun(meta: string, fence: string): Promise<[0] | [1, string, number, number, string, string]>;
+  sySaveResumePoint(meta: string, fence: string, point: string): Promise<number>;
+}
+
+/**
+ * Where a previous attempt's model response can be continued (docs/resume.md): the response, the
+ * app's state saved when it began, and how many of the events the app yielded for it are in the log.
+ */
+export interface ResumePoint {
+  /** null: a model call had begun and no response of it was known. */
+  responseId: string | null;
+  /** The app's opaque state (for the agent runtime: its serialized run state and converter state). */
+  state: string;
+  /** Events of this response whose log entries are all in the log. */
+  delivered: number;
+}
+
+/** A checkpoint as the append script stores it: `<response id> <events delivered>`. */
+export function formatCheckpoint(responseId: string, delivered: number): string {
+  return `${responseId} ${delivered}`;
+}
+
+function resumePointOf(checkpoint: string, saved: string): ResumePoint | null {
+  if (!saved) return null;
+  const { responseId, state } = JSON.parse(saved) as { responseId: string | null; state: string };
+  const [cpResponse, cpDelivered] = checkpoint.split(' ');
+  // A checkpoint of an earlier response: nothing of this one reached the log yet.
+  return { responseId, state, delivered: responseId !== null && cpResponse === responseId ? Number(cpDelivered) : 0 };
 }
 
 export interface RunMeta {
@@ -48,7 +75,12 @@ export class RunLog {
     readonly limits: RunLogLimits,
     opts: { coalesceAppends?: boolean } = {},
   ) {
-    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, { syAppendBatches: true, syNoteSavedItem: true, syClaimRun: true });
+    this.scripts = loadScripts<RunLogScripts>(redis, SCRIPTS, {
+      syAppendBatches: true,
+      syNoteSavedItem: true,
+      syClaimRun: true,
+      sySaveResumePoint: true,
+    });
     this.coalescer =
       (opts.coalesceAppends ?? true) && !isCluster(redis)
         ? new AppendCoalescer((keys, args) => this.scripts.syAppendBatches(keys.length, ...keys, ...args))
@@ -95,7 +127,7 @@ export class RunLog {
   async append(
     runId: string,
     entries: PendingEntry[],
-    opts: { dedupeToken?: string; fence?: string; batchToken?: string } = {},
+    opts: { dedupeToken?: string; fence?: string; batchToken?: string; checkpoint?: string } = {},
   ): Promise<number> {
     if (entries.length === 0) return 0;
     const k = runKeys(runId);
@@ -109,6 +141,7 @@ export class RunLog {
       opts.fence ?? '',
       String(this.limits.maxBytes ?? 64 * 1024 * 1024),
       opts.batchToken ?? '',
+      opts.checkpoint ?? '',
       ...entries.map(encodeEntry),
     ];
     // Only a batch-tokened append may share a call: a call re-sent after a reconnect repeats every batch in it.
@@ -140,12 +173,35 @@ export class RunLog {
    * worker taking a run over knows what the client may already have seen. Throws RunEndedError
    * when the run already ended (checked atomically with the claim).
    */
-  async claim(runId: string, fence: string): Promise<{ previousFence: string | null; seq: number; prefixEnd: number }> {
+  async claim(
+    runId: string,
+    fence: string,
+  ): Promise<{ previousFence: string | null; seq: number; prefixEnd: number; resumePoint: ResumePoint | null }> {
     const r = await this.scripts.syClaimRun(runKeys(runId).meta, fence);
     // Atomic with the check: a run ended since the caller looked is not taken over.
     if (r[0] === 0) throw new RunEndedError(`run ${runId} already ended`);
-    const [, prev, seq, prefixEnd] = r;
-    return { previousFence: prev === '' ? null : prev, seq: Number(seq), prefixEnd: Number(prefixEnd) };
+    const [, prev, seq, prefixEnd, checkpoint, saved] = r;
+    return {
+      previousFence: prev === '' ? null : prev,
+      seq: Number(seq),
+      prefixEnd: Number(prefixEnd),
+      resumePoint: resumePointOf(checkpoint, saved),
+    };
+  }
+
+  /**
+   * Records where a later attempt can continue the model response `fence`'s attempt just began.
+   * Refused like an append when the run ended or another attempt owns it.
+   */
+  async saveResumePoint(runId: string, fence: string, point: { responseId: string | null; state: string } | null): Promise<void> {
+    const r = await this.scripts.sySaveResumePoint(runKeys(runId).meta, fence, point ? JSON.stringify(point) : '');
+    if (r === -1) throw new RunEndedError(`run ${runId} already ended`);
+    if (r === -2) throw new RunFencedError(`run ${runId} is owned by another attempt`);
+  }
+
+  /** Whether an attempt noted this item for deletion (noteSavedItem): a take-over regenerating the run notes what it removes. */
+  async isNoted(runId: string, itemId: string): Promise<boolean> {
+    return (await this.redis.hexists(runKeys(runId).meta, `saved:${itemId}`)) === 1;
   }
 
   /** Whether an append with this dedupe token was made (a retried job asking whether its earlier try got that far). */

@@ -6,10 +6,10 @@ import type { RunEnd } from './entries.ts';
 import type { RunLog } from './run-log.ts';
 
 type Pending =
-  | { kind: 'event'; json: string }
-  | { kind: 'delta'; key: string; delta: string; render: (delta: string) => string }
+  | { kind: 'event'; json: string; checkpoint: string | undefined }
+  | { kind: 'delta'; key: string; delta: string; render: (delta: string) => string; checkpoint: string | undefined }
   | { kind: 'step'; run: () => Promise<void> }
-  | { kind: 'end'; end: RunEnd };
+  | { kind: 'end'; end: RunEnd; checkpoint: string | undefined };
 
 export interface SequencerStats {
   appends: number;
@@ -25,6 +25,11 @@ export class RunEventSequencer {
   /** Tells this sequencer's batches from another's on the same run when no fence is given. */
   private readonly instance = randomUUID();
   readonly stats: SequencerStats = { appends: 0, entries: 0, coalescedDeltas: 0 };
+  /**
+   * Where the run's model response stands once what is pushed from now on is in the log (a
+   * checkpoint, docs/resume.md): each append stores the checkpoint of its last entry with it.
+   */
+  checkpoint: string | undefined;
 
   constructor(
     private readonly log: RunLog,
@@ -34,7 +39,7 @@ export class RunEventSequencer {
 
   /** A complete ChatKit event in wire JSON. */
   event(json: string): void {
-    this.push({ kind: 'event', json });
+    this.push({ kind: 'event', json, checkpoint: this.checkpoint });
   }
 
   /**
@@ -45,10 +50,11 @@ export class RunEventSequencer {
     const last = this.queue[this.queue.length - 1];
     if (last?.kind === 'delta' && last.key === key) {
       last.delta += delta;
+      last.checkpoint = this.checkpoint;
       this.stats.coalescedDeltas++;
       return;
     }
-    this.push({ kind: 'delta', key, delta, render });
+    this.push({ kind: 'delta', key, delta, render, checkpoint: this.checkpoint });
   }
 
   /** An async step that must happen after everything pushed so far and before anything after. */
@@ -58,7 +64,7 @@ export class RunEventSequencer {
 
   /** Appends the terminal entry after everything else and resolves once it is in Redis. */
   async end(end: RunEnd): Promise<void> {
-    this.push({ kind: 'end', end });
+    this.push({ kind: 'end', end, checkpoint: this.checkpoint });
     await this.drain();
   }
 
@@ -104,10 +110,12 @@ export class RunEventSequencer {
         }
         const batch: Array<{ kind: 'event'; json: string } | { kind: 'end'; end: RunEnd }> = [];
         let bytes = 0;
+        let checkpoint: string | undefined;
         while (this.queue.length > 0 && bytes < maxBytes) {
           const p = this.queue[0]!;
           if (p.kind === 'step') break;
           this.queue.shift();
+          checkpoint = p.checkpoint;
           if (p.kind === 'end') {
             batch.push(p);
             break;
@@ -120,7 +128,11 @@ export class RunEventSequencer {
         // it but the reply was lost), the script sees the token of the batch it just appended and does
         // nothing, instead of appending the same deltas twice.
         const batchToken = `${this.opts.fence ?? this.instance}:${++this.batches}`;
-        await this.log.append(this.runId, batch, { ...(this.opts.fence ? { fence: this.opts.fence } : {}), batchToken });
+        await this.log.append(this.runId, batch, {
+          ...(this.opts.fence ? { fence: this.opts.fence } : {}),
+          ...(checkpoint ? { checkpoint } : {}),
+          batchToken,
+        });
         this.stats.appends++;
         this.stats.entries += batch.length;
       }

@@ -76,7 +76,7 @@ describe('coalesced appends', () => {
     }
     const keys = runs.flatMap((r) => [runKeys(r).log, runKeys(r).meta, runKeys(r).channel]);
     const args = runs.flatMap((r) => {
-      const a = ['10000', '600', '', '', String(64 * 1024 * 1024), `${r}:2`, `e${ev(1)}`, `e${ev(2)}`];
+      const a = ['10000', '600', '', '', String(64 * 1024 * 1024), `${r}:2`, '', `e${ev(1)}`, `e${ev(2)}`];
       return [String(a.length), ...a];
     });
     const send = (redis as unknown as Record<string, (...a: Array<string | number>) => Promise<number[]>>).syAppendBatches!;

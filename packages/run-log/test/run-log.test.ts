@@ -217,3 +217,48 @@ describe('bounds', () => {
     expect((await small.meta('r8'))?.endedAt).toBe(3);
   });
 });
+
+describe('resume points (docs/resume.md)', () => {
+  it('stores each batch checkpoint with its entries and hands the resume point to the next claim', async () => {
+    const runId = 'run_resume_1';
+    await log.createRun(runId, 'u', 't');
+    await log.claim(runId, 'a1');
+    await log.saveResumePoint(runId, 'a1', { responseId: 'resp_1', state: '{"turn":1}' });
+    const seq = new RunEventSequencer(log, runId, { fence: 'a1' });
+    seq.checkpoint = 'resp_1 1';
+    seq.event(ev(1));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    seq.step(() => held);
+    seq.checkpoint = 'resp_1 2';
+    seq.event(ev(2));
+    // The step holds the second entry back: only the first entry and its checkpoint are in Redis.
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await redis.hget(runKeys(runId).meta, 'checkpoint')) ?? '').toBe('resp_1 1');
+    release();
+    await seq.drain();
+    const claim = await log.claim(runId, 'a2');
+    expect(claim.resumePoint).toEqual({ responseId: 'resp_1', state: '{"turn":1}', delivered: 2 });
+    // The old attempt can no longer move the resume point.
+    await expect(log.saveResumePoint(runId, 'a1', { responseId: 'resp_x', state: '' })).rejects.toThrow(/another attempt/);
+  });
+
+  it('a resume point whose response has nothing in the log yet starts at 0; no point at all is null', async () => {
+    const runId = 'run_resume_2';
+    await log.createRun(runId, 'u', 't');
+    expect((await log.claim(runId, 'a1')).resumePoint).toBeNull();
+    await log.append(runId, [{ kind: 'event', json: ev(1) }], { fence: 'a1', checkpoint: 'resp_1 4' });
+    await log.saveResumePoint(runId, 'a1', { responseId: 'resp_2', state: 's2' });
+    expect((await log.claim(runId, 'a2')).resumePoint).toEqual({ responseId: 'resp_2', state: 's2', delivered: 0 });
+  });
+
+  it('a refused append moves no checkpoint', async () => {
+    const runId = 'run_resume_3';
+    await log.createRun(runId, 'u', 't');
+    await log.claim(runId, 'a1');
+    await log.append(runId, [{ kind: 'event', json: ev(1) }], { fence: 'a1', checkpoint: 'resp_1 1' });
+    await log.claim(runId, 'a2');
+    await expect(log.append(runId, [{ kind: 'event', json: ev(2) }], { fence: 'a1', checkpoint: 'resp_1 2' })).rejects.toThrow();
+    expect(await redis.hget(runKeys(runId).meta, 'checkpoint')).toBe('resp_1 1');
+  });
+});

@@ -58,6 +58,7 @@ const providers = createModelProviderPool({
   apiKey: cfg.OPENAI_API_KEY,
   ...(cfg.OPENAI_BASE_URL ? { baseURL: cfg.OPENAI_BASE_URL } : {}),
   transport: cfg.MODEL_TRANSPORT,
+  background: cfg.MODEL_BACKGROUND === 'true',
   concurrency: cfg.WORKER_CONCURRENCY,
   // HTTP model calls are counted by status (429s included) at the fetch the `openai` client uses.
   fetch: instrumentFetch(metrics.model),
@@ -117,6 +118,7 @@ const runDeps = (job: Job) => ({
   logger: logger.child({ jobId: job.id }),
   // A 429 pauses this worker's queue for the provider's retry-after (BullMQ rate limit).
   onUpstreamRateLimited: (ms: number) => worker.rateLimit(ms),
+  onTakeOver: (path: 'resumed' | 'regenerated') => metrics.chat.takeOvers.inc({ path }),
 });
 
 async function run(job: Job<unknown>, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
@@ -185,8 +187,11 @@ const opsSnapshots = startSnapshotPublisher({
   load: () => ({ queue: RUNS_QUEUE, active: activeJobs.count, concurrency: cfg.WORKER_CONCURRENCY }),
   onError: (err) => logger.debug({ err }, 'ops snapshot not published'),
 });
+if (providers.background && cfg.MODEL_TRANSPORT === 'websocket') {
+  logger.warn('MODEL_BACKGROUND=true: model calls use HTTP (the Responses WebSocket mode has no background responses)');
+}
 logger.info(
-  { app: app.name, transport: providers.transport, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL },
+  { app: app.name, transport: providers.transport, background: providers.background, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL },
   'generation worker ready',
 );
 
@@ -194,7 +199,9 @@ if (cfg.HEALTH_PORT) startHealthServer(cfg.HEALTH_PORT, dependencyChecks(deps), 
 
 onShutdown(logger, SHUTDOWN_GRACE_MS, async () => {
   // Past the drain time the runs still going are handed off (processRun's signal), not left to stall.
-  await drainWorker(worker, cfg.WORKER_DRAIN_MS, logger, () => worker.cancelAllJobs('drain time over'));
+  // In background mode the next worker continues their model responses, so they are handed off at once.
+  const drainMs = providers.background ? 0 : cfg.WORKER_DRAIN_MS;
+  await drainWorker(worker, drainMs, logger, () => worker.cancelAllJobs('drain time over'));
   await runEvents.close();
   await opsSnapshots.stop();
   await ingestEvents.close();

@@ -5,9 +5,11 @@
 //   tells the client to remove, never a stored item the client never saw finish;
 // - an item no entry shows (hidden context, text kept on cancel) is first noted in the run's meta
 //   under the fence, so a worker that takes the run over finds and deletes it;
-// - after any save the attempt checks it still owns the run: a take-over that came between the
-//   append and the save has already deleted what the log showed, so this attempt takes its save
-//   back and stops (a lost attempt leaves no item behind).
+// - after any save the attempt checks it still owns the run. A take-over that came between the
+//   append and the save and regenerates the answer notes each item it removes (before it deletes
+//   it), so this attempt takes a noted item back and stops: a lost attempt leaves no item behind.
+//   A take-over that continues the model response (docs/resume.md) keeps everything the log
+//   shows, so an item it did not note stays (its content is what the log's done event shows).
 import type { ThreadItem } from '@switchyard/protocol';
 import { RunFencedError, type RunLog } from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
@@ -44,7 +46,10 @@ export class FencedItems {
 
   private async keepOrTakeBack(itemId: string): Promise<void> {
     if (await this.runLog.owns(this.key.runId, this.fence)) return;
-    await this.store.deleteThreadItem(this.key.owner, this.key.threadId, itemId);
-    throw new RunFencedError(`run ${this.key.runId} was taken over while item ${itemId} was being saved; took it back`);
+    if (await this.runLog.isNoted(this.key.runId, itemId)) {
+      await this.store.deleteThreadItem(this.key.owner, this.key.threadId, itemId);
+      throw new RunFencedError(`run ${this.key.runId} was taken over while item ${itemId} was being saved; took it back`);
+    }
+    throw new RunFencedError(`run ${this.key.runId} was taken over after item ${itemId} was saved; the new owner keeps it`);
   }
 }

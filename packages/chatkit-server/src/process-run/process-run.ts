@@ -2,12 +2,21 @@
 // its own file: claim and forget a previous attempt (take-over.ts), run the app's generator
 // (response-generator.ts), persist and forward what it yields (run-log-emitter.ts, image-handoff.ts,
 // thread-changes.ts), and end completed, cancelled or failed (end-run.ts).
-import type { ResponseArgs, SwitchyardApp } from '@switchyard/app-api';
-import { UpstreamRateLimited } from '@switchyard/errors';
+import type { ModelResponseEvent, ResponseArgs, ResumeFrom, SwitchyardApp } from '@switchyard/app-api';
+import { ResumeUnavailable, UpstreamRateLimited } from '@switchyard/errors';
 import type { Limits } from '@switchyard/limits';
 import type { Logger } from '@switchyard/logging';
-import { newId, type ThreadMetadata } from '@switchyard/protocol';
-import { RunEndedError, RunEventSequencer, RunFencedError, type RunControl, type RunLog, type RunOutcome } from '@switchyard/run-log';
+import { newId, type ThreadItem, type ThreadMetadata } from '@switchyard/protocol';
+import {
+  formatCheckpoint,
+  RunEndedError,
+  RunEventSequencer,
+  RunFencedError,
+  type ResumePoint,
+  type RunControl,
+  type RunLog,
+  type RunOutcome,
+} from '@switchyard/run-log';
 import type { ChatStore } from '@switchyard/store';
 import { InvalidRunPlan, RunCancelled, RunHandedOff } from '../errors.ts';
 import { parseRunPlan, type RunPlan } from '../run-plan.ts';
@@ -17,7 +26,7 @@ import { FencedItems } from './fenced-items.ts';
 import type { ImageHandoffDeps } from './image-handoff.ts';
 import { responseGenerator } from './response-generator.ts';
 import { RunLogEmitter } from './run-log-emitter.ts';
-import { claimRun } from './take-over.ts';
+import { claimRun, undoEarlierAttempts, type TakeOver } from './take-over.ts';
 import { ThreadChanges } from './thread-changes.ts';
 
 export interface ProcessRunDeps {
@@ -32,6 +41,8 @@ export interface ProcessRunDeps {
   logger: Logger;
   /** The model provider said 429 with a retry-after: slow this worker's queue instead of hammering it. */
   onUpstreamRateLimited?: (retryAfterMs: number) => Promise<void>;
+  /** A run was taken over: its model response continued, or its answer made again (docs/resume.md). */
+  onTakeOver?: (path: 'resumed' | 'regenerated') => void;
 }
 
 export interface ProcessRunOptions {
@@ -77,6 +88,24 @@ async function endUnreadableRun(deps: Pick<ProcessRunDeps, 'runLog' | 'logger'>,
     .catch(() => undefined);
 }
 
+/** What a resume point holds: the app's state and the pipeline's (items added and not done). */
+interface SavedResumeState {
+  app: string;
+  pending: ThreadItem[];
+}
+
+/** A resume point being continued: what the app is given, and how many of its events the client has. */
+interface Resume {
+  from: ResumeFrom;
+  delivered: number;
+}
+
+function resumeFrom(point: ResumePoint, emitter: RunLogEmitter): Resume {
+  const saved = JSON.parse(point.state) as SavedResumeState;
+  for (const item of saved.pending) emitter.pending.set(item.id, item);
+  return { from: { responseId: point.responseId, state: saved.app }, delivered: point.delivered };
+}
+
 /** The attempt's write was refused because another attempt owns the run or the run was ended without it. */
 const lostTheRun = (err: unknown) => err instanceof RunFencedError || err instanceof RunEndedError;
 
@@ -115,6 +144,8 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
   if (opts.signal?.aborted) return 'handed-off';
 
   const abort = new AbortController();
+  /** This attempt gives the run to another (hand-off, take-over): its model responses stay upstream for it. */
+  let abandoned = false;
   let unwatch = () => undefined as void;
   const fence = opts.attempt ?? newId('run');
   const seq = new RunEventSequencer(deps.runLog, runId, { fence });
@@ -122,6 +153,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
   // the app's generator is stopped like on a cancel.
   const handOff = new RunHandedOff('worker draining: run handed to another worker');
   const onJobAbort = () => {
+    abandoned = true;
     seq.abandon(handOff);
     abort.abort(handOff);
   };
@@ -135,17 +167,22 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     items,
     deps.images,
   );
+  /** Where a later attempt continues: the app's state and the items the client has open. */
+  const saveResumePoint = (ev: ModelResponseEvent) => {
+    const state = JSON.stringify({ app: ev.state, pending: [...emitter.pending.values()] } satisfies SavedResumeState);
+    seq.step(() => deps.runLog.saveResumePoint(runId, fence, { responseId: ev.responseId, state }));
+  };
   let events: AsyncIterator<unknown> | null = null;
   let args: ResponseArgs | null = null;
   let changes: ThreadChanges | null = null;
   let outcome: RunOutcome = 'completed';
   log.info({ request: plan.request, waitedMs: Date.now() - plan.enqueuedAt }, 'run started');
+  let takeOver: TakeOver | null;
   try {
     // Claim first: from here every write of this attempt, its ending included, carries its fence.
     // An attempt that could not claim does not know whether it owns the run, so it writes and gives
     // back nothing (the leases expire); the job fails.
-    const takeOver = await claimRun(deps, plan, fence, seq);
-    if (takeOver) log.warn(takeOver, 'took over a run from a stalled worker; regenerating');
+    takeOver = await claimRun(deps, plan, fence);
   } catch (err) {
     opts.signal?.removeEventListener('abort', onJobAbort);
     // Ended by its previous attempt since the check above (a job re-run after its lock lapsed during
@@ -158,7 +195,15 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     log.error({ err }, 'could not claim the run');
     throw err;
   }
+  // What the app is continuing (docs/resume.md) until its first event for it confirms it.
+  let resume: Resume | null = takeOver?.resumePoint ? resumeFrom(takeOver.resumePoint, emitter) : null;
+  const regenerate = async (reason: string | null) => {
+    const removed = await undoEarlierAttempts(deps, plan, fence, seq, takeOver!);
+    log.warn({ removed, previousSeq: takeOver!.previousSeq, ...(reason ? { reason } : {}) }, 'took over a run; regenerating');
+    deps.onTakeOver?.('regenerated');
+  };
   try {
+    if (takeOver && !resume) await regenerate(null);
     unwatch = await deps.control.watch(runId, (req) => abort.abort(new RunCancelled(req.reason)));
 
     const thread: ThreadMetadata = await deps.store.loadThread(owner, threadId);
@@ -174,6 +219,10 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
       // Not streamed, so noted under the fence before it is stored (fenced-items.ts).
       saveItem: (item) => items.saveHidden(structuredClone(item)),
       signal: abort.signal,
+      ...(resume ? { resume: resume.from } : {}),
+      get abandoned() {
+        return abandoned;
+      },
     };
     // One promise for the whole run: a cancel interrupts the app even while it awaits something.
     const aborted = new Promise<never>((_, reject) => {
@@ -181,15 +230,48 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
       abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true });
     });
     aborted.catch(() => undefined);
-    const generator = responseGenerator(deps, plan, args)[Symbol.asyncIterator]();
-    events = generator;
+    // The model response the events belong to, and how many of its events came so far.
+    let response: { id: string | null; events: number; replayUpTo: number } = { id: null, events: 0, replayUpTo: 0 };
     for (;;) {
-      const next = await Promise.race([generator.next(), aborted]);
-      if (next.done) break;
-      const ev = next.value;
-      if (ev.type === 'switchyard.image_frame') emitter.imageFrame(ev);
-      else emitter.event(ev);
-      changes.notice(args.thread);
+      const generator = responseGenerator(deps, plan, args)[Symbol.asyncIterator]();
+      events = generator;
+      try {
+        for (;;) {
+          const next = await Promise.race([generator.next(), aborted]);
+          if (next.done) break;
+          const ev = next.value;
+          if (ev.type === 'switchyard.model_response') {
+            // The call that continues the response begins: its response is the one to continue.
+            if (resume && ev.responseId === null && resume.from.responseId !== null) continue;
+            if (resume) {
+              if (ev.responseId !== resume.from.responseId && resume.from.responseId !== null)
+                throw new Error(`asked to continue model response ${resume.from.responseId}, the app began ${ev.responseId}`);
+              log.info({ responseId: ev.responseId, delivered: resume.delivered }, 'took over a run; continuing its model response');
+              deps.onTakeOver?.('resumed');
+            }
+            response = { id: ev.responseId, events: 0, replayUpTo: resume && ev.responseId !== null ? resume.delivered : 0 };
+            resume = null;
+            seq.checkpoint = ev.responseId === null ? undefined : formatCheckpoint(ev.responseId, 0);
+            saveResumePoint(ev);
+            continue;
+          }
+          if (response.id !== null) seq.checkpoint = formatCheckpoint(response.id, ++response.events);
+          if (response.events <= response.replayUpTo && response.id !== null) {
+            // Already in the log: the previous attempt delivered it.
+            if (ev.type !== 'switchyard.image_frame') emitter.replayed(ev);
+          } else if (ev.type === 'switchyard.image_frame') emitter.imageFrame(ev);
+          else emitter.event(ev);
+          changes.notice(args.thread);
+        }
+        break;
+      } catch (err) {
+        // Before the app's first event of the response to continue: answer from scratch instead.
+        if (!(err instanceof ResumeUnavailable) || !resume) throw err;
+        resume = null;
+        delete args.resume;
+        emitter.pending.clear();
+        await regenerate(err.reason);
+      }
     }
     changes.notice(args.thread);
     await endCompleted(ending);
@@ -202,6 +284,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     if (lostTheRun(err) || lostTheRun(seq.failed)) {
       // Another worker owns the run (and its reservation) now, or ended it; anything this attempt still writes would contradict it.
       log.warn('run taken over by another worker; stopping this attempt');
+      abandoned = true;
       abort.abort(new RunCancelled('taken over'));
       void events?.return?.(undefined).catch(() => undefined);
       return 'taken-over';

@@ -90,6 +90,46 @@ export class RunLogEmitter {
     );
   }
 
+  /**
+   * An event a previous attempt already put in the log (a continued model response replays from
+   * its start, docs/resume.md): nothing goes to the log again, but the item state follows it and
+   * its store write is repeated (idempotent: the previous attempt may have died before making it).
+   */
+  replayed(e: ThreadStreamEvent): void {
+    const { owner, threadId } = this.ctx;
+    switch (e.type) {
+      case 'thread.item.done': {
+        const item = structuredClone(e.item);
+        this.pending.delete(item.id);
+        if (HIDDEN_TYPES.has(item.type)) this.seq.step(() => this.items.saveHidden(item));
+        else this.seq.step(() => this.items.saveShown(item));
+        return;
+      }
+      case 'thread.item.removed': {
+        const id = e.item_id;
+        this.pending.delete(id);
+        this.seq.step(() => this.store.deleteThreadItem(owner, threadId, id));
+        return;
+      }
+      case 'thread.item.replaced': {
+        const item = structuredClone(e.item);
+        this.pending.delete(item.id);
+        this.seq.step(() => this.store.saveItem(owner, threadId, item));
+        return;
+      }
+      case 'thread.item.added':
+        this.pending.set(e.item.id, structuredClone(e.item));
+        return;
+      case 'thread.item.updated': {
+        const item = this.pending.get(e.item_id);
+        if (item) this.pending.set(e.item_id, applyItemUpdate(item, e.update));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
   imageFrame(frame: ImageFrameEvent): void {
     const { runId, owner, threadId, partialImages } = this.ctx;
     const receivedAt = Date.now();
@@ -106,6 +146,8 @@ export class RunLogEmitter {
       partialImages,
       expectedFormat: frame.format,
       bytes: Buffer.from(frame.b64, 'base64'),
+      // The ingest worker appends this frame's event: the checkpoint goes with it.
+      ...(this.seq.checkpoint ? { checkpoint: this.seq.checkpoint } : {}),
     });
     // The ingest worker appends the image's events itself; holding the sequencer here keeps them
     // in stream order (a partial never after the final, the final before the text that follows).

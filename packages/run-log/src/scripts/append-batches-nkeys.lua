@@ -11,7 +11,9 @@
 --   6 batch token ('' = none): the producer's id of this batch; a batch carrying the token of the
 --     last batch appended to its run is that batch sent again (a client re-sending a command whose
 --     reply was lost across a reconnect): it appends nothing and answers what the first call answered,
---   7.. entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
+--   7 checkpoint ('' = none): how far the run's current model response is in the log once this batch
+--     is (docs/resume.md); stored with the entries, so it never says more or less than the log holds,
+--   8.. entries, each 'e<json>' (a ChatKit event) or 'x<json>' (the terminal entry).
 -- Returns one integer per batch: the seq of its first entry (for a batch sent again, the first
 -- call's), 0 for a batch whose dedupe token was used, -1 when the run already ended, -2 when the fence
 -- does not match (another worker took the run over), -3 when the log is full.
@@ -36,7 +38,7 @@ local function append(klog, kmeta, kchan, a, from, to)
   end
   local incoming = 0
   local ends = false
-  for i = from + 6, to do
+  for i = from + 7, to do
     incoming = incoming + #a[i]
     if string.sub(a[i], 1, 1) == 'x' then ends = true end
   end
@@ -48,7 +50,7 @@ local function append(klog, kmeta, kchan, a, from, to)
   local first = seq + 1
   local parts = {}
   local fields = { 'bytes', used + incoming }
-  for i = from + 6, to do
+  for i = from + 7, to do
     local entry = a[i]
     seq = seq + 1
     redis.call('XADD', klog, 'MAXLEN', '~', a[from], '0-' .. seq, 'd', entry)
@@ -60,6 +62,10 @@ local function append(klog, kmeta, kchan, a, from, to)
   end
   fields[#fields + 1] = 'seq'
   fields[#fields + 1] = seq
+  if a[from + 6] ~= '' then
+    fields[#fields + 1] = 'checkpoint'
+    fields[#fields + 1] = a[from + 6]
+  end
   -- The token is spent only by a batch that appends: a refused one can be retried.
   if dedupe ~= '' then
     fields[#fields + 1] = 'dedupe:' .. dedupe
