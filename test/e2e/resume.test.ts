@@ -60,7 +60,7 @@ async function metricTotal(path: string): Promise<number> {
     const text = await fetch(url)
       .then((r) => r.text())
       .catch(() => '');
-    const m = new RegExp(`switchyard_run_takeovers_total\\{path="${path}"\\} (\\d+)`).exec(text);
+    const m = new RegExp(`switchyard_run_takeovers_total\\{[^}]*path="${path}"[^}]*\\} (\\d+)`).exec(text);
     total += m ? Number(m[1]) : 0;
   }
   return total;
@@ -94,7 +94,7 @@ it('a worker killed mid-text: the next worker continues the response; the client
   expect(events.filter((e) => e.type === 'thread.item.removed')).toEqual([]);
   const added = events.filter((e) => e.type === 'thread.item.added').map((e) => e.item as Json);
   expect(added.map((i) => i.type)).toEqual(['assistant_message']);
-  const done = events.filter((e) => e.type === 'thread.item.done').map((e) => e.item as Json);
+  const done = events.filter((e) => e.type === 'thread.item.done' && (e.item as Json).type !== 'user_message').map((e) => e.item as Json);
   expect(done.map((i) => i.id)).toEqual([added[0]!.id]);
   const finalText = ((done[0]!.content as Json[])[0]!.text as string) ?? '';
   expect(finalText).toBe(answerText(question));
@@ -106,6 +106,7 @@ it('a worker killed mid-text: the next worker continues the response; the client
   const docs = await sys.db.collection('items').find({ thread_id: threadId }).toArray();
   expect(docs.map((d) => d.type).sort()).toEqual(['assistant_message', 'user_message']);
   expect((await takeOverLines()).some((l) => l.includes('continuing its model response') && l.includes(runId))).toBe(true);
+  expect(await metricTotal('resumed')).toBeGreaterThanOrEqual(1);
 });
 
 it('a worker killed mid-image: the image generation continues to its final image under the same item id', async () => {
@@ -152,7 +153,7 @@ it('SIGTERM hands the run off at once and the next worker continues it', async (
 
   const events = s.events.map((e) => e.data as Json);
   expect(events.filter((e) => e.type === 'thread.item.removed')).toEqual([]);
-  const done = events.filter((e) => e.type === 'thread.item.done').map((e) => e.item as Json);
+  const done = events.filter((e) => e.type === 'thread.item.done' && (e.item as Json).type !== 'user_message').map((e) => e.item as Json);
   expect(done).toHaveLength(1);
   const finalText = (done[0]!.content as Json[])[0]!.text as string;
   expect(finalText).toBe(answerText(question));
@@ -161,25 +162,25 @@ it('SIGTERM hands the run off at once and the next worker continues it', async (
   expect(stopMs).toBeLessThan(10_000);
 });
 
-it('a resume point whose response is gone upstream: the run regenerates, and says so in the metric', async () => {
+it('a resume point whose response was stopped upstream: the run regenerates, and says so in the metric', async () => {
   const before = await metricTotal('regenerated');
-  // Background responses expire at once from now on: the next worker finds nothing to continue.
-  sys.model.configure({ backgroundTtlMs: 1 });
-  try {
-    const s = await start('a story whose response will expire');
-    const runId = s.headers.get('x-switchyard-run-id')!;
-    await s.waitForEvents(12);
-    const holder = holderOf(runId);
-    await holder.stop('SIGKILL');
-    await s.done;
-    await restartKilled(holder.name);
-    const events = s.events.map((e) => e.data as Json);
-    const added = events.filter((e) => e.type === 'thread.item.added').map((e) => (e.item as Json).id);
-    const removed = events.filter((e) => e.type === 'thread.item.removed').map((e) => e.item_id);
-    expect(removed).toEqual([added[0]]);
-    expect(events.at(-1)).toMatchObject({ type: 'thread.item.done', item: { id: added[1] } });
-    expect(await metricTotal('regenerated')).toBe(before + 1);
-  } finally {
-    sys.model.configure({ backgroundTtlMs: 600_000 });
-  }
+  const question = 'a story whose response will be stopped';
+  const s = await start(question);
+  const runId = s.headers.get('x-switchyard-run-id')!;
+  await s.waitForEvents(12);
+  const holder = holderOf(runId);
+  await holder.stop('SIGKILL');
+  // Stopped upstream before the next worker looks (as an expired or failed response would be).
+  const created = sys.model.requests.filter((r) => r.kind === 'create' && JSON.stringify(r.body).includes(question)).at(-1)!;
+  const res = await fetch(`${sys.model.baseURL}/responses/${created.id}/cancel`, { method: 'POST' });
+  expect(res.status).toBe(200);
+  await s.done;
+  await restartKilled(holder.name);
+  const events = s.events.map((e) => e.data as Json);
+  const added = events.filter((e) => e.type === 'thread.item.added').map((e) => (e.item as Json).id);
+  const removed = events.filter((e) => e.type === 'thread.item.removed').map((e) => e.item_id);
+  expect(removed).toEqual([added[0]]);
+  expect(events.at(-1)).toMatchObject({ type: 'thread.item.done', item: { id: added[1] } });
+  expect(await metricTotal('regenerated')).toBe(before + 1);
+  expect((await takeOverLines()).some((l) => l.includes('regenerating') && l.includes('cancelled') && l.includes(runId))).toBe(true);
 });
