@@ -183,7 +183,7 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
         lease.release();
         // A cancelled or failed run leaves no response running upstream; one handed to another
         // attempt keeps them, for that attempt to continue.
-        if (!finished && !args.abandoned) {
+        if (opts.providers.background && !finished && !args.abandoned) {
           await Promise.all(session.unfinished().map((id) => opts.providers.cancelResponse(id).catch(() => undefined)));
         }
       }

@@ -152,7 +152,31 @@ describe('image ingest under the run fence', () => {
     expect(await redis.exists(data.bytesKey)).toBe(0);
   });
 
-  it('a take-over between the append and the save takes the item back', async () => {
+  it('a take-over that regenerates, between the append and the save, takes the item back', async () => {
+    let takeOver: () => Promise<void> = async () => undefined;
+    const racing = new Proxy(store, {
+      get(obj, prop, receiver) {
+        if (prop === 'addItem')
+          return async (...args: Parameters<ChatStore['addItem']>) => {
+            await takeOver();
+            return obj.addItem(...args);
+          };
+        return Reflect.get(obj, prop, receiver) as unknown;
+      },
+    });
+    const { deps, data } = await frame('attempt-A', 'attempt-A', racing);
+    takeOver = async () => {
+      // What a regenerating take-over does (take-over.ts): it notes each shown item before removing it.
+      await runLog.claim(data.runId, 'attempt-B');
+      await runLog.noteSavedItem(data.runId, 'attempt-B', data.itemId);
+    };
+    const result = await processIngest(deps, data);
+    expect(result.discarded).toBe(true);
+    await expect(store.loadItem(data.owner, data.threadId, data.itemId)).rejects.toThrow();
+    expect(await blob.stat(objectOf(data))).toBeNull();
+  });
+
+  it('a take-over that continues the model response (docs/resume.md) keeps the item the log shows', async () => {
     let takeOver: () => Promise<void> = async () => undefined;
     const racing = new Proxy(store, {
       get(obj, prop, receiver) {
@@ -169,9 +193,9 @@ describe('image ingest under the run fence', () => {
       await runLog.claim(data.runId, 'attempt-B');
     };
     const result = await processIngest(deps, data);
-    expect(result.discarded).toBe(true);
-    await expect(store.loadItem(data.owner, data.threadId, data.itemId)).rejects.toThrow();
-    expect(await blob.stat(objectOf(data))).toBeNull();
+    expect(result.discarded).toBeUndefined();
+    expect((await store.loadItem(data.owner, data.threadId, data.itemId)).id).toBe(data.itemId);
+    expect(await blob.stat(objectOf(data))).not.toBeNull();
   });
 
   it('a frame arriving after its run ended is discarded', async () => {
