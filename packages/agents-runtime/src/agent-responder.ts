@@ -183,7 +183,8 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
         lease.release();
         // A cancelled or failed run leaves no response running upstream; one handed to another
         // attempt keeps them, for that attempt to continue.
-        if (opts.providers.background && !finished && !args.abandoned) {
+        // (An aborted Agents SDK run can end without an error: the signal says it was stopped.)
+        if (opts.providers.background && (!finished || args.signal.aborted) && !args.abandoned) {
           await Promise.all(session.unfinished().map((id) => opts.providers.cancelResponse(id).catch(() => undefined)));
         }
       }

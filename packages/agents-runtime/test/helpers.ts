@@ -56,5 +56,5 @@ export async function drain(events: AsyncIterable<ResponseEvent>): Promise<{ eve
 
 /** The ChatKit events only (image frames left out). */
 export function chatKitEvents(events: ResponseEvent[]): ThreadStreamEvent[] {
-  return events.filter((e): e is ThreadStreamEvent => e.type !== 'switchyard.image_frame');
+  return events.filter((e): e is ThreadStreamEvent => e.type !== 'switchyard.image_frame' && e.type !== 'switchyard.model_response');
 }

@@ -189,6 +189,12 @@ export class RunLog {
     };
   }
 
+  /** The run's resume point as a take-over would find it now (null: none). */
+  async resumePoint(runId: string): Promise<ResumePoint | null> {
+    const [checkpoint, saved] = await this.redis.hmget(runKeys(runId).meta, 'checkpoint', 'resume');
+    return resumePointOf(checkpoint ?? '', saved ?? '');
+  }
+
   /**
    * Records where a later attempt can continue the model response `fence`'s attempt just began.
    * Refused like an append when the run ended or another attempt owns it.

@@ -170,6 +170,13 @@ observeWorker(worker, metrics, RUNS_QUEUE);
 // worker listens to the queue's events; ending is idempotent (an ended log refuses the second end).
 const runEvents = createQueueEvents(RUNS_QUEUE, queueConn);
 runEvents.on('failed', ({ jobId, failedReason }) => {
+  // No attempt will continue the run's model response: stop it upstream (docs/resume.md).
+  if (providers.background) {
+    void deps.runLog
+      .resumePoint(jobId)
+      .then((point) => (point?.responseId ? providers.cancelResponse(point.responseId) : undefined))
+      .catch((err: unknown) => logger.warn({ err, runId: jobId }, 'could not cancel the model response of a failed run'));
+  }
   void endAbandonedRun({ runLog: deps.runLog, limits, store: deps.store }, jobId, `job failed: ${failedReason}`)
     .then((r) => {
       if (r === 'ended') logger.warn({ runId: jobId, failedReason }, 'run job failed for good; ended its run');
@@ -191,7 +198,13 @@ if (providers.background && cfg.MODEL_TRANSPORT === 'websocket') {
   logger.warn('MODEL_BACKGROUND=true: model calls use HTTP (the Responses WebSocket mode has no background responses)');
 }
 logger.info(
-  { app: app.name, transport: providers.transport, background: providers.background, concurrency: cfg.WORKER_CONCURRENCY, model: cfg.MODEL },
+  {
+    app: app.name,
+    transport: providers.transport,
+    background: providers.background,
+    concurrency: cfg.WORKER_CONCURRENCY,
+    model: cfg.MODEL,
+  },
   'generation worker ready',
 );
 
