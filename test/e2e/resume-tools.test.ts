@@ -34,19 +34,30 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const toolRuns = (key: string) => (existsSync(toolLog) ? readFileSync(toolLog, 'utf8').split('\n').filter((l) => l === key).length : 0);
+const toolRuns = (key: string) =>
+  existsSync(toolLog)
+    ? readFileSync(toolLog, 'utf8')
+        .split('\n')
+        .filter((l) => l === key).length
+    : 0;
 
 it('a worker killed while the answer after a tool call streams: the tool runs once, the answer continues', async () => {
   const s = await postChatKit(sys.gateways[0]!.url, {
     type: 'threads.create',
     params: {
-      input: { content: [{ type: 'input_text', text: 'go [flow:function_call:record_step {"key":"k1"}]' }], attachments: [], inference_options: {} },
+      input: {
+        content: [{ type: 'input_text', text: 'go [flow:function_call:record_step {"key":"k1"}]' }],
+        attachments: [],
+        inference_options: {},
+      },
     },
   });
   const runId = s.headers.get('x-switchyard-run-id')!;
   // Wait for the second response's text.
   const deadline = Date.now() + 20_000;
-  while (!s.events.some((e) => (((e.data as Json).update as Json | undefined)?.type ?? '') === 'assistant_message.content_part.text_delta')) {
+  while (
+    !s.events.some((e) => (((e.data as Json).update as Json | undefined)?.type ?? '') === 'assistant_message.content_part.text_delta')
+  ) {
     if (Date.now() > deadline) throw new Error('no text arrived');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -58,7 +69,9 @@ it('a worker killed while the answer after a tool call streams: the tool runs on
   expect(toolRuns('k1')).toBe(1);
   const events = s.events.map((e) => e.data as Json);
   expect(events.filter((e) => e.type === 'thread.item.removed')).toEqual([]);
-  const done = events.filter((e) => e.type === 'thread.item.done' && (e.item as Json).type === 'assistant_message').map((e) => e.item as Json);
+  const done = events
+    .filter((e) => e.type === 'thread.item.done' && (e.item as Json).type === 'assistant_message')
+    .map((e) => e.item as Json);
   expect(done).toHaveLength(1);
   const text = (done[0]!.content as Json[])[0]!.text as string;
   expect(text).toBe(functionResultText('record_step', 'recorded k1'));

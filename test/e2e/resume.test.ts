@@ -113,7 +113,9 @@ it('a worker killed mid-image: the image generation continues to its final image
   const s = await start('draw a lighthouse for the resume test');
   const runId = s.headers.get('x-switchyard-run-id')!;
   await until(() =>
-    s.events.some((e) => (e.data as Json).type === 'thread.item.updated' && ((e.data as Json).update as Json).type === 'generated_image.updated'),
+    s.events.some(
+      (e) => (e.data as Json).type === 'thread.item.updated' && ((e.data as Json).update as Json).type === 'generated_image.updated',
+    ),
   );
   const holder = holderOf(runId);
   await holder.stop('SIGKILL');

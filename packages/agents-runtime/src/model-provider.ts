@@ -60,7 +60,9 @@ export function createModelProviderPool(cfg: ModelProviderConfig): ModelProvider
   // The SDK's tracing exporter would try to reach api.openai.com; traces go through OpenTelemetry instead.
   setTracingDisabled(true);
   const background = cfg.background !== undefined && cfg.background !== false;
-  const fetch = background ? backgroundFetch(cfg.fetch ?? globalThis.fetch, cfg.background === true ? {} : cfg.background || {}) : cfg.fetch;
+  const fetch = background
+    ? backgroundFetch(cfg.fetch ?? globalThis.fetch, cfg.background === true ? {} : cfg.background || {})
+    : cfg.fetch;
   const client = () =>
     new OpenAI({
       apiKey: cfg.apiKey,
