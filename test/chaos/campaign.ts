@@ -18,7 +18,7 @@ import {
   type FaultType,
 } from './faults.ts';
 import { judgeRun, type Verdict } from './judge.ts';
-import { followRun, newRunRecord, type RunRecord } from './run-client.ts';
+import { followRun, newRunRecord, type RunKind, type RunRecord } from './run-client.ts';
 
 /**
  * A run ended on the stall limit with three stall-capable faults in its lifetime. A Redis restart
@@ -47,7 +47,7 @@ export const CHAOS_ENV = {
 };
 
 /** Text answers of 30 deltas 80 ms apart (about 3 s, longer than the drain) and 150 KB images. */
-export function startChaosSystem(): Promise<System> {
+export function startChaosSystem(env: Record<string, string> = {}): Promise<System> {
   return startSystem({
     transport: 'http',
     gateways: 2,
@@ -57,7 +57,7 @@ export function startChaosSystem(): Promise<System> {
     textDeltas: 30,
     imageBytes: 150_000,
     redisPersistence: true,
-    env: CHAOS_ENV,
+    env: { ...CHAOS_ENV, ...env },
   });
 }
 
@@ -94,6 +94,10 @@ export interface CampaignOptions {
   /** New runs wait while this many are in flight. */
   maxInFlight: number;
   progress?: (line: string) => void;
+  /** The kinds of an episode's new runs, in turn (default: half text, half image). */
+  kinds?: RunKind[];
+  /** The workers' drain time, when not CHAOS_ENV's (background mode hands runs off at once: 0). */
+  drainMs?: number;
 }
 
 export interface RunResult {
@@ -103,6 +107,8 @@ export interface RunResult {
   faults: FaultRecord[];
   /** Warnings and errors the services logged about the run (for the report of a run gone wrong). */
   warnings: string[];
+  /** Take-overs of the run the workers logged: model response continued, or answer regenerated (docs/resume.md). */
+  takeOvers: { resumed: number; regenerated: number };
 }
 
 export type Row = Record<string, string | number>;
@@ -207,7 +213,7 @@ export async function runCampaign(sys: System, opts: CampaignOptions): Promise<C
       for (const deadline = Date.now() + opts.hangMs; active.size + opts.runsPerFault > opts.maxInFlight && Date.now() < deadline;)
         await sleep(50);
       const episode: RunRecord[] = [];
-      const startRuns = (kind: 'text' | 'image', count: number) =>
+      const startRuns = (kind: RunKind, count: number) =>
         Array.from({ length: count }, () => {
           const rec = newRunRecord(runs.length, kind, String(opts.seed));
           runs.push(rec);
@@ -217,7 +223,8 @@ export async function runCampaign(sys: System, opts: CampaignOptions): Promise<C
           return rec;
         });
       // Half text, half image; only images for the ingest worker's fault.
-      for (let k = 0; k < opts.runsPerFault; k++) startRuns(type === 'ingest-sigkill' || k % 2 === 1 ? 'image' : 'text', 1);
+      for (let k = 0; k < opts.runsPerFault; k++)
+        startRuns(opts.kinds ? opts.kinds[k % opts.kinds.length]! : type === 'ingest-sigkill' || k % 2 === 1 ? 'image' : 'text', 1);
       await sleep(100 + rng() * 500);
       const ctx: FaultContext = {
         sys,
@@ -227,7 +234,7 @@ export async function runCampaign(sys: System, opts: CampaignOptions): Promise<C
         allRuns: () => runs,
         episode,
         startRuns,
-        drainMs: Number(CHAOS_ENV.WORKER_DRAIN_MS),
+        drainMs: opts.drainMs ?? Number(CHAOS_ENV.WORKER_DRAIN_MS),
         stopped,
       };
       for (const p of sys.processes) seen.add(p);
@@ -269,11 +276,18 @@ export async function runCampaign(sys: System, opts: CampaignOptions): Promise<C
           p.output.filter((l) => l.includes(rec.runId!) && /"level":(40|50|60)/.test(l)).map((l) => `[${p.name}] ${l.slice(0, 400)}`),
         )
       : [];
+    const takeOverLines = rec.runId
+      ? [...seen].flatMap((p) => p.output.filter((l) => l.includes(rec.runId!) && l.includes('"msg":"took over a run')))
+      : [];
     results.push({
       rec,
       verdict: judgeRun(rec.events, rec.ended, stored),
       faults: faults.filter((f) => affected(rec, f, opts.hangMs)),
       warnings,
+      takeOvers: {
+        resumed: takeOverLines.filter((l) => l.includes('continuing its model response')).length,
+        regenerated: takeOverLines.filter((l) => l.includes('regenerating')).length,
+      },
     });
   }
   const rows = FAULT_TYPES.map((type) =>

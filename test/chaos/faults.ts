@@ -7,7 +7,7 @@ import type { RedisClient } from '@switchyard/redis-connection';
 import { startRedisServer } from '@switchyard/redis-server';
 import type { ServiceProcess } from '@switchyard/system-launcher';
 import type { System } from '../kit/system.ts';
-import type { RunRecord } from './run-client.ts';
+import type { RunKind, RunRecord } from './run-client.ts';
 
 export const FAULT_TYPES = [
   'worker-sigkill',
@@ -66,7 +66,7 @@ export interface FaultContext {
   /** The runs started for this fault. */
   episode: RunRecord[];
   /** Starts more runs for this fault (added to `episode`). */
-  startRuns: (kind: 'text' | 'image', count: number) => RunRecord[];
+  startRuns: (kind: RunKind, count: number) => RunRecord[];
   /** The workers' WORKER_DRAIN_MS. */
   drainMs: number;
   /** Processes the campaign has SIGSTOPped: resumed at teardown whatever happens. */

@@ -12,9 +12,12 @@ export interface TimedEvent extends SeenEvent {
   at: number;
 }
 
+export type RunKind = 'text' | 'image' | 'tool';
+
 export interface RunRecord {
   index: number;
-  kind: 'text' | 'image';
+  /** `tool`: a function tool call, then a text answer (the resume campaign's app has the tool). */
+  kind: RunKind;
   /** Each client is its own user: per-user limits never interfere with the campaign. */
   user: string;
   runId?: string;
@@ -34,11 +37,12 @@ export interface RunRecord {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function newRunRecord(index: number, kind: 'text' | 'image', campaign: string): RunRecord {
+export function newRunRecord(index: number, kind: RunKind, campaign: string): RunRecord {
   return { index, kind, user: `chaos-${campaign}-${index}`, events: [], startedAt: Date.now(), ended: false, attaches: 0, notes: [] };
 }
 
 export function promptOf(rec: RunRecord): string {
+  if (rec.kind === 'tool') return `record step ${rec.index} [flow:function_call:record_step {"key":"step-${rec.index}"}]`;
   return rec.kind === 'image' ? `draw picture number ${rec.index}` : `tell me story number ${rec.index}`;
 }
 

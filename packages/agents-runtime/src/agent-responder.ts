@@ -184,7 +184,7 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
         // A cancelled or failed run leaves no response running upstream; one handed to another
         // attempt keeps them, for that attempt to continue.
         // (An aborted Agents SDK run can end without an error: the signal says it was stopped.)
-        if (opts.providers.background && (!finished || args.signal.aborted) && !args.abandoned) {
+        if (opts.providers.background && (!finished || args.signal.aborted) && !args.abandoned?.()) {
           await Promise.all(session.unfinished().map((id) => opts.providers.cancelResponse(id).catch(() => undefined)));
         }
       }

@@ -80,7 +80,7 @@ describe('background mode', () => {
     for (const abandoned of [false, true]) {
       server.queueFault({ kind: 'stall_mid_stream', afterEvents: 6 });
       const controller = new AbortController();
-      const a = args(`hold on ${abandoned}`, { signal: controller.signal, ...(abandoned ? { abandoned: true } : {}) });
+      const a = args(`hold on ${abandoned}`, { signal: controller.signal, ...(abandoned ? { abandoned: () => true } : {}) });
       const events: ResponseEvent[] = [];
       const run = (async () => {
         try {

@@ -94,8 +94,9 @@ export interface ResponseArgs {
   /**
    * True once the signal was aborted because this attempt gives the run to another one (drain
    * hand-off, take-over), which may continue its model responses: do not cancel them upstream.
+   * (A function, so copies of the args see the answer of the moment.)
    */
-  readonly abandoned?: boolean;
+  abandoned?(): boolean;
 }
 
 export interface RespondArgs extends ResponseArgs {

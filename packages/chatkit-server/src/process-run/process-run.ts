@@ -220,9 +220,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
       saveItem: (item) => items.saveHidden(structuredClone(item)),
       signal: abort.signal,
       ...(resume ? { resume: resume.from } : {}),
-      get abandoned() {
-        return abandoned;
-      },
+      abandoned: () => abandoned,
     };
     // One promise for the whole run: a cancel interrupts the app even while it awaits something.
     const aborted = new Promise<never>((_, reject) => {
