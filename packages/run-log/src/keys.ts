@@ -8,6 +8,8 @@ export function runKeys(runId: string) {
     meta: `${tag}:meta`,
     channel: `${tag}:live`,
     control: `${tag}:control`,
+    /** Where a later attempt can continue the run's model response (docs/resume.md). */
+    resume: `${tag}:resume`,
     imageBytes: (imageId: string, partialIndex: number | null) =>
       `${tag}:img:${imageId}:${partialIndex === null ? 'final' : `p${partialIndex}`}`,
   };

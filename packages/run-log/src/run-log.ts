@@ -12,8 +12,8 @@ interface RunLogScripts {
   /** Keys count, then three keys per batch, then per batch its argument count and arguments. */
   syAppendBatches(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
   syNoteSavedItem(meta: string, fence: string, itemId: string): Promise<number>;
-  syClaimRun(meta: string, fence: string): Promise<[0] | [1, string, number, number, string, string]>;
-  sySaveResumePoint(meta: string, fence: string, point: string): Promise<number>;
+  syClaimRun(meta: string, resume: string, fence: string): Promise<[0] | [1, string, number, number, string, string]>;
+  sySaveResumePoint(meta: string, resume: string, fence: string, point: string, ttlSeconds: string): Promise<number>;
 }
 
 /**
@@ -177,7 +177,8 @@ export class RunLog {
     runId: string,
     fence: string,
   ): Promise<{ previousFence: string | null; seq: number; prefixEnd: number; resumePoint: ResumePoint | null }> {
-    const r = await this.scripts.syClaimRun(runKeys(runId).meta, fence);
+    const k = runKeys(runId);
+    const r = await this.scripts.syClaimRun(k.meta, k.resume, fence);
     // Atomic with the check: a run ended since the caller looked is not taken over.
     if (r[0] === 0) throw new RunEndedError(`run ${runId} already ended`);
     const [, prev, seq, prefixEnd, checkpoint, saved] = r;
@@ -191,8 +192,17 @@ export class RunLog {
 
   /** The run's resume point as a take-over would find it now (null: none). */
   async resumePoint(runId: string): Promise<ResumePoint | null> {
-    const [checkpoint, saved] = await this.redis.hmget(runKeys(runId).meta, 'checkpoint', 'resume');
+    const k = runKeys(runId);
+    const [[, checkpoint], [, saved]] = (await this.redis.multi().hget(k.meta, 'checkpoint').get(k.resume).exec()) as [
+      [unknown, string | null],
+      [unknown, string | null],
+    ];
     return resumePointOf(checkpoint ?? '', saved ?? '');
+  }
+
+  /** Drops the run's resume point (the run ended: nothing will continue it). */
+  async forgetResumePoint(runId: string): Promise<void> {
+    await this.redis.del(runKeys(runId).resume);
   }
 
   /**
@@ -200,7 +210,14 @@ export class RunLog {
    * Refused like an append when the run ended or another attempt owns it.
    */
   async saveResumePoint(runId: string, fence: string, point: { responseId: string | null; state: string } | null): Promise<void> {
-    const r = await this.scripts.sySaveResumePoint(runKeys(runId).meta, fence, point ? JSON.stringify(point) : '');
+    const k = runKeys(runId);
+    const r = await this.scripts.sySaveResumePoint(
+      k.meta,
+      k.resume,
+      fence,
+      point ? JSON.stringify(point) : '',
+      String(this.limits.orphanTtlSeconds),
+    );
     if (r === -1) throw new RunEndedError(`run ${runId} already ended`);
     if (r === -2) throw new RunFencedError(`run ${runId} is owned by another attempt`);
   }

@@ -146,6 +146,8 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
   const abort = new AbortController();
   /** This attempt gives the run to another (hand-off, take-over): its model responses stay upstream for it. */
   let abandoned = false;
+  /** The app yielded a resume point (the run's model responses can be continued). */
+  let resumable = false;
   let unwatch = () => undefined as void;
   const fence = opts.attempt ?? newId('run');
   const seq = new RunEventSequencer(deps.runLog, runId, { fence });
@@ -248,6 +250,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
               deps.onTakeOver?.('resumed');
             }
             response = { id: ev.responseId, events: 0, replayUpTo: resume && ev.responseId !== null ? resume.delivered : 0 };
+            resumable = true;
             resume = null;
             seq.checkpoint = ev.responseId === null ? undefined : formatCheckpoint(ev.responseId, 0);
             saveResumePoint(ev);
@@ -311,6 +314,8 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     unwatch();
     opts.signal?.removeEventListener('abort', onJobAbort);
   }
+  // Ended: nothing will continue its model response (the state may be large; the ttl would also drop it).
+  if (takeOver?.resumePoint || resumable) await deps.runLog.forgetResumePoint(runId).catch(() => undefined);
   log.info({ outcome, appends: seq.stats.appends, entries: seq.stats.entries, coalesced: seq.stats.coalescedDeltas }, 'run finished');
   return outcome;
 }
