@@ -280,6 +280,8 @@ async function startSwitchyard(transport: Transport, upstream: Upstream, concurr
         SSE_HEARTBEAT_MS: '15000',
         MAX_CONCURRENT_RUNS_PER_USER: '0',
         RATE_LIMIT_PER_MINUTE: '0',
+        // MODEL_BACKGROUND=true measures background mode (docs/resume.md): what a resumable run costs.
+        ...(process.env.MODEL_BACKGROUND ? { MODEL_BACKGROUND: process.env.MODEL_BACKGROUND } : {}),
         ...profileEnv(),
       },
     });

@@ -300,6 +300,10 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
     } else {
       outcome = 'failed';
       log.error({ err, failure: (err as { failure?: unknown }).failure }, 'run failed');
+      // The app stops too (a failure outside it, e.g. the store): nothing keeps generating, and an
+      // app in background mode cancels its model responses upstream (docs/resume.md).
+      abort.abort(new RunCancelled('run failed'));
+      void events?.return?.(undefined).catch(() => undefined);
       if (err instanceof UpstreamRateLimited && err.retryAfterSeconds !== undefined) {
         await deps.onUpstreamRateLimited?.(err.retryAfterSeconds * 1000).catch(() => undefined);
       }
