@@ -108,7 +108,7 @@ export interface RunResult {
   /** Warnings and errors the services logged about the run (for the report of a run gone wrong). */
   warnings: string[];
   /** Take-overs of the run the workers logged: model response continued, or answer regenerated (docs/resume.md). */
-  takeOvers: { resumed: number; regenerated: number };
+  takeOvers: { resumed: number; regenerated: number; lines: string[] };
 }
 
 export type Row = Record<string, string | number>;
@@ -277,7 +277,13 @@ export async function runCampaign(sys: System, opts: CampaignOptions): Promise<C
         )
       : [];
     const takeOverLines = rec.runId
-      ? [...seen].flatMap((p) => p.output.filter((l) => l.includes(rec.runId!) && l.includes('"msg":"took over a run')))
+      ? [...seen].flatMap((p) =>
+          p.output
+            .filter(
+              (l) => l.includes(rec.runId!) && /"msg":"(took over a run|run taken over|drain time over|run started|run finished)/.test(l),
+            )
+            .map((l) => `[${p.name}] ${l}`),
+        )
       : [];
     results.push({
       rec,
@@ -287,6 +293,7 @@ export async function runCampaign(sys: System, opts: CampaignOptions): Promise<C
       takeOvers: {
         resumed: takeOverLines.filter((l) => l.includes('continuing its model response')).length,
         regenerated: takeOverLines.filter((l) => l.includes('regenerating')).length,
+        lines: takeOverLines,
       },
     });
   }

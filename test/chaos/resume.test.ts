@@ -54,19 +54,18 @@ function clientSawRegeneration(r: RunResult): boolean {
   return r.rec.events.some((e) => (e.data as { type?: string }).type === 'thread.item.removed');
 }
 
-/** Why runs were regenerated or showed a removal: the take-over lines the workers logged, for the report. */
-function regenerationDetails(results: RunResult[], processes: System['processes']): string[] {
+/** Why runs were regenerated or showed a removal: what the workers logged about them, for the report. */
+function regenerationDetails(results: RunResult[]): string[] {
   return results
     .filter((r) => r.takeOvers.regenerated > 0 || clientSawRegeneration(r))
     .slice(0, 12)
     .map((r) => {
-      const lines = processes.flatMap((p) =>
-        p.output
-          .filter((l) => r.rec.runId && l.includes(r.rec.runId) && /took over|taken over|handed|regenerat|continu/.test(l))
-          .map((l) => `[${p.name}] ${l.replace(/.*"msg":/, '').slice(0, 200)} ${/"reason":"[^"]*"/.exec(l)?.[0] ?? ''}`),
+      const lines = r.takeOvers.lines.map(
+        (l) =>
+          `${/^\[[^\]]+\]/.exec(l)?.[0] ?? ''} ${/"time":"[^"]+"/.exec(l)?.[0] ?? ''} ${/"msg":"[^"]+"/.exec(l)?.[0] ?? ''} ${/"reason":"[^"]*"/.exec(l)?.[0] ?? ''}`,
       );
       const removed = r.rec.events.filter((e) => (e.data as { type?: string }).type === 'thread.item.removed').length;
-      return `run ${r.rec.index} (${r.rec.kind}, ${r.rec.runId}): ${removed} removed; ${lines.join(' | ')}`;
+      return `run ${r.rec.index} (${r.rec.kind}, ${r.rec.runId}, ${r.rec.events.length} events seen): ${removed} removed;\n    ${lines.join('\n    ')}`;
     });
 }
 
@@ -110,7 +109,7 @@ function printReport(report: CampaignReport, figures: ResumeFigures): void {
     `runs taken over: ${figures.takenOver}; continued without regeneration: ${figures.resumed}; regenerated: ${figures.regenerated}; runs whose client saw a removal: ${figures.clientRemovals}; tool calls run twice: ${toolCallsRunTwice()}`,
   );
   console.log(formatReport(report));
-  for (const line of regenerationDetails(report.results, sys.processes)) console.log(line);
+  for (const line of regenerationDetails(report.results)) console.log(line);
 }
 
 it(
@@ -171,7 +170,9 @@ it('a rolling restart of every generation worker while 50 chats stream regenerat
     const stored = rec.threadId
       ? await items.find({ thread_id: rec.threadId }, { projection: { _id: 0, item_id: 1, type: 1 } }).toArray()
       : [];
-    const lines = seen.flatMap((p) => p.output.filter((l) => rec.runId && l.includes(rec.runId) && l.includes('"msg":"took over a run')));
+    const lines = seen.flatMap((p) =>
+      p.output.filter((l) => rec.runId && l.includes(rec.runId) && l.includes('"msg":"took over a run')).map((l) => `[${p.name}] ${l}`),
+    );
     results.push({
       rec,
       verdict: judgeRun(rec.events, rec.ended, stored),
@@ -180,6 +181,7 @@ it('a rolling restart of every generation worker while 50 chats stream regenerat
       takeOvers: {
         resumed: lines.filter((l) => l.includes('continuing its model response')).length,
         regenerated: lines.filter((l) => l.includes('regenerating')).length,
+        lines,
       },
     });
   }
@@ -187,7 +189,7 @@ it('a rolling restart of every generation worker while 50 chats stream regenerat
   console.log(
     `rolling restart: ${restarts.join('; ')}; 50 chats: completed ${results.filter((r) => r.verdict.outcome === 'completed').length}, taken over ${figures.takenOver}, continued ${figures.resumed}, regenerated ${figures.regenerated}, client removals ${figures.clientRemovals}`,
   );
-  for (const line of regenerationDetails(results, seen)) console.log(line);
+  for (const line of regenerationDetails(results)) console.log(line);
   for (const r of results.filter((r) => r.verdict.outcome !== 'completed' || r.verdict.details.length > 0).slice(0, 5))
     console.log(
       `run ${r.rec.index} ${r.verdict.outcome}: ${r.verdict.details.slice(0, 3).join('; ')} ${r.rec.events.at(-1)?.raw.slice(0, 200) ?? ''}`,
