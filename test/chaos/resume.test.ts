@@ -41,13 +41,15 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-/** Tool calls that ran more than once: each tool run's key, counted from the tool's own log. */
-function toolCallsRunTwice(): number {
-  if (!existsSync(toolLog)) return 0;
+/** Keys of tool calls that ran more than once, counted from the tool's own log (a tool run's key is `step-<run index>`). */
+function toolKeysRunTwice(): string[] {
+  if (!existsSync(toolLog)) return [];
   const counts = new Map<string, number>();
   for (const key of readFileSync(toolLog, 'utf8').split('\n').filter(Boolean)) counts.set(key, (counts.get(key) ?? 0) + 1);
-  return [...counts.values()].filter((n) => n > 1).length;
+  return [...counts].filter(([, n]) => n > 1).map(([key]) => key);
 }
+
+const toolCallsRunTwice = () => toolKeysRunTwice().length;
 
 /** The client was told to remove an item of the answer: the run was regenerated where the client could see it. */
 function clientSawRegeneration(r: RunResult): boolean {
@@ -56,8 +58,9 @@ function clientSawRegeneration(r: RunResult): boolean {
 
 /** Why runs were regenerated or showed a removal: what the workers logged about them, for the report. */
 function regenerationDetails(results: RunResult[]): string[] {
+  const twice = new Set(toolKeysRunTwice());
   return results
-    .filter((r) => r.takeOvers.regenerated > 0 || clientSawRegeneration(r))
+    .filter((r) => r.takeOvers.regenerated > 0 || clientSawRegeneration(r) || twice.has(`step-${r.rec.index}`))
     .slice(0, 12)
     .map((r) => {
       const lines = r.takeOvers.lines.map(
@@ -65,7 +68,8 @@ function regenerationDetails(results: RunResult[]): string[] {
           `${/^\[[^\]]+\]/.exec(l)?.[0] ?? ''} ${/"time":"[^"]+"/.exec(l)?.[0] ?? ''} ${/"msg":"[^"]+"/.exec(l)?.[0] ?? ''} ${/"reason":"[^"]*"/.exec(l)?.[0] ?? ''}`,
       );
       const removed = r.rec.events.filter((e) => (e.data as { type?: string }).type === 'thread.item.removed').length;
-      return `run ${r.rec.index} (${r.rec.kind}, ${r.rec.runId}, ${r.rec.events.length} events seen): ${removed} removed;\n    ${lines.join('\n    ')}`;
+      const faults = r.faults.map((f) => `${f.type} ${f.victim} at ${new Date(f.start).toISOString()}`).join(', ');
+      return `run ${r.rec.index} (${r.rec.kind}, ${r.rec.runId}, ${r.rec.events.length} events seen, faults: ${faults}): ${removed} removed;\n    ${lines.join('\n    ')}`;
     });
 }
 
