@@ -5,7 +5,7 @@
 // pending client tool call if a tool asked for one; a guardrail tripwire (§7.7) takes back every
 // item the run produced before the error reaches the pipeline.
 import { createHash } from 'node:crypto';
-import type { Agent } from '@openai/agents';
+import { defineToolInputGuardrail, type Agent } from '@openai/agents';
 import { InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, Runner, type ModelProvider } from '@openai/agents';
 import { ResumeUnavailable, type RespondArgs, type ResponseEvent } from '@switchyard/app-api';
 import type { Annotation, GeneratedImageItem, ThreadItem, UserMessageItem } from '@switchyard/protocol';
@@ -70,6 +70,21 @@ export function isGuardrailTripwire(err: unknown): boolean {
 /** Where a chaining app keeps the last Responses id: the thread's server-side metadata. */
 export const PREVIOUS_RESPONSE_KEY = 'previous_response_id';
 
+/**
+ * The agent with every function tool guarded: before a tool runs, the attempt checks it still owns
+ * the run. A worker frozen past its lock and woken after another attempt took the run over (and
+ * ran the tool, or is continuing the response that called it) would otherwise run it a second time;
+ * it stops instead. Only the agent's own tools (not those of agents it hands off to).
+ */
+function ownedToolsAgent(agent: ChatAgent, owns: () => Promise<boolean>): ChatAgent {
+  const guard = defineToolInputGuardrail({
+    name: 'switchyard_run_owner',
+    run: async () => ({ behavior: (await owns()) ? { type: 'allow' } : { type: 'throwException' } }),
+  });
+  const tools = agent.tools.map((t) => (t.type === 'function' ? { ...t, inputGuardrails: [...(t.inputGuardrails ?? []), guard] } : t));
+  return (agent as Agent).clone({ tools: tools as Agent['tools'] });
+}
+
 /** The state a ModelResponseEvent carries for this responder (docs/resume.md). */
 interface ResumeState {
   runState: string;
@@ -129,7 +144,8 @@ export function agentResponder(opts: AgentResponderOptions): (args: RespondArgs)
     }
     const session = new ModelSession();
     let finished = false;
-    const agent = typeof opts.agent === 'function' ? opts.agent(args) : opts.agent;
+    const chosen = typeof opts.agent === 'function' ? opts.agent(args) : opts.agent;
+    const agent = args.owns ? ownedToolsAgent(chosen, args.owns) : chosen;
     const context = new AgentChatContext(args, converter);
     const lease = await opts.providers.lease();
     const running = (async () => {

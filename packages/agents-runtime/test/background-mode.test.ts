@@ -4,7 +4,8 @@
 // or failed run stops its responses upstream (a handed-off one does not), and a response that
 // cannot be continued (gone, stuck in `queued`) ends in ResumeUnavailable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Agent } from '@openai/agents';
+import { Agent, tool } from '@openai/agents';
+import { z } from 'zod';
 import { ResumeUnavailable, type ModelResponseEvent, type ResponseEvent } from '@switchyard/app-api';
 import { startModelTestServer, type ModelTestServer } from '@switchyard/model-test-server';
 import { agentResponder, createModelProviderPool, type ModelProviderPool } from '../src/index.ts';
@@ -133,6 +134,28 @@ describe('background mode', () => {
     expect(queued.error).toBeInstanceOf(ResumeUnavailable);
     expect((queued.error as ResumeUnavailable).reason).toMatch(/queued/);
     expect(requestsFor(stuck, 'cancel')).toHaveLength(1);
+  });
+
+  it('a tool call is refused to an attempt that no longer owns its run (a frozen worker woken after a take-over)', async () => {
+    let runs = 0;
+    const counted = tool({
+      name: 'count_me',
+      description: 'Counts.',
+      parameters: z.object({}),
+      async execute() {
+        runs++;
+        return 'counted';
+      },
+    });
+    const withTool = new Agent({ name: 'tooled', instructions: 'Use the tool.', model: 'gpt-test', tools: [counted] });
+    const r = agentResponder({ agent: withTool, providers: pool, partialImages: 2, imageInput: async () => null });
+    const prompt = 'go [flow:function_call:count_me {}]';
+    const lost = await drain(r(args(prompt, { owns: async () => false })));
+    expect(lost.error).not.toBeNull();
+    expect(runs).toBe(0);
+    const owned = await drain(r(args(prompt, { owns: async () => true })));
+    expect(owned.error).toBeNull();
+    expect(runs).toBe(1);
   });
 
   it('a resume point given to a responder not in background mode is refused, not silently regenerated', async () => {

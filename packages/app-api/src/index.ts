@@ -92,6 +92,12 @@ export interface ResponseArgs {
    */
   resume?: ResumeFrom;
   /**
+   * Whether this attempt still owns the run (a take-over fences it out): asked before a side effect
+   * that cannot be taken back, such as a tool call, so a stalled attempt that wakes up after another
+   * took its run over does not repeat it.
+   */
+  owns?(): Promise<boolean>;
+  /**
    * True once the signal was aborted because this attempt gives the run to another one (drain
    * hand-off, take-over), which may continue its model responses: do not cancel them upstream.
    * (A function, so copies of the args see the answer of the moment.)

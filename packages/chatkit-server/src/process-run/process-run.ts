@@ -223,6 +223,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
       signal: abort.signal,
       ...(resume ? { resume: resume.from } : {}),
       abandoned: () => abandoned,
+      owns: () => deps.runLog.owns(runId, fence),
     };
     // One promise for the whole run: a cancel interrupts the app even while it awaits something.
     const aborted = new Promise<never>((_, reject) => {
@@ -282,7 +283,10 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
       void events?.return?.(undefined).catch(() => undefined);
       return 'handed-off';
     }
-    if (lostTheRun(err) || lostTheRun(seq.failed)) {
+    // A failure of the app may be its reaction to a take-over (a tool refused because another
+    // attempt owns the run): when the run is no longer this attempt's, nothing of its ending stands.
+    const lost = lostTheRun(err) || lostTheRun(seq.failed) || !(await deps.runLog.owns(runId, fence).catch(() => true));
+    if (lost) {
       // Another worker owns the run (and its reservation) now, or ended it; anything this attempt still writes would contradict it.
       log.warn('run taken over by another worker; stopping this attempt');
       abandoned = true;
