@@ -135,7 +135,14 @@ it(
     expect.soft(toolCallsRunTwice(), `tool calls run twice (seed ${seed})`).toBe(0);
     expect.soft(report.skipped, `faults that found no victim (seed ${seed})`).toEqual([]);
     expect(figures.takenOver, 'the faults took runs over').toBeGreaterThan(0);
-    expect.soft(figures.resumed / figures.takenOver, `share of taken-over runs continued (seed ${seed})`).toBeGreaterThanOrEqual(0.9);
+    expect.soft(figures.resumed, 'take-overs continued').toBeGreaterThan(0);
+    // A run taken over before its first model response was known has nothing to continue: it
+    // regenerates, but nothing was shown, so its client sees no removal. A removal is a defect here.
+    expect.soft(figures.clientRemovals, `runs whose client saw a removal (seed ${seed})`).toBe(0);
+    // The share is asserted where it means something: a few take-overs (the short mode has about 6)
+    // make one early fault 17 %.
+    if (figures.takenOver >= 20)
+      expect.soft(figures.resumed / figures.takenOver, `share of taken-over runs continued (seed ${seed})`).toBeGreaterThanOrEqual(0.9);
     for (const f of report.faults.filter((f) => f.type === 'worker-sigterm'))
       expect.soft(f.exitCode, `exit code of ${f.victim} after SIGTERM (seed ${seed})`).toBe(0);
   },
