@@ -93,6 +93,22 @@ async function frame(fence: string, attempt: string, storeOverride?: ChatStore):
   return { deps, data };
 }
 
+/** The store, with a take-over made (by `setTakeOver`) between the ingest's append and its save. */
+function racingStore(): { racing: ChatStore; setTakeOver: (f: () => Promise<void>) => void } {
+  let takeOver: () => Promise<void> = async () => undefined;
+  const racing = new Proxy(store, {
+    get(obj, prop, receiver) {
+      if (prop === 'addItem')
+        return async (...args: Parameters<ChatStore['addItem']>) => {
+          await takeOver();
+          return obj.addItem(...args);
+        };
+      return Reflect.get(obj, prop, receiver) as unknown;
+    },
+  });
+  return { racing, setTakeOver: (f) => (takeOver = f) };
+}
+
 const objectOf = (d: ImageIngestJobData) => imageObjectName({ owner: d.owner, threadId: d.threadId, imageId: d.imageId, ext: 'png' });
 
 describe('image ingest under the run fence', () => {
@@ -153,23 +169,13 @@ describe('image ingest under the run fence', () => {
   });
 
   it('a take-over that regenerates, between the append and the save, takes the item back', async () => {
-    let takeOver: () => Promise<void> = async () => undefined;
-    const racing = new Proxy(store, {
-      get(obj, prop, receiver) {
-        if (prop === 'addItem')
-          return async (...args: Parameters<ChatStore['addItem']>) => {
-            await takeOver();
-            return obj.addItem(...args);
-          };
-        return Reflect.get(obj, prop, receiver) as unknown;
-      },
-    });
+    const { racing, setTakeOver } = racingStore();
     const { deps, data } = await frame('attempt-A', 'attempt-A', racing);
-    takeOver = async () => {
+    setTakeOver(async () => {
       // What a regenerating take-over does (take-over.ts): it notes each shown item before removing it.
       await runLog.claim(data.runId, 'attempt-B');
       await runLog.noteSavedItem(data.runId, 'attempt-B', data.itemId);
-    };
+    });
     const result = await processIngest(deps, data);
     expect(result.discarded).toBe(true);
     await expect(store.loadItem(data.owner, data.threadId, data.itemId)).rejects.toThrow();
@@ -177,21 +183,11 @@ describe('image ingest under the run fence', () => {
   });
 
   it('a take-over that continues the model response (docs/resume.md) keeps the item the log shows', async () => {
-    let takeOver: () => Promise<void> = async () => undefined;
-    const racing = new Proxy(store, {
-      get(obj, prop, receiver) {
-        if (prop === 'addItem')
-          return async (...args: Parameters<ChatStore['addItem']>) => {
-            await takeOver();
-            return obj.addItem(...args);
-          };
-        return Reflect.get(obj, prop, receiver) as unknown;
-      },
-    });
+    const { racing, setTakeOver } = racingStore();
     const { deps, data } = await frame('attempt-A', 'attempt-A', racing);
-    takeOver = async () => {
+    setTakeOver(async () => {
       await runLog.claim(data.runId, 'attempt-B');
-    };
+    });
     const result = await processIngest(deps, data);
     expect(result.discarded).toBeUndefined();
     expect((await store.loadItem(data.owner, data.threadId, data.itemId)).id).toBe(data.itemId);

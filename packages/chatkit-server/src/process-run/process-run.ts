@@ -260,7 +260,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
           if (response.id !== null) seq.checkpoint = formatCheckpoint(response.id, ++response.events);
           if (response.events <= response.replayUpTo && response.id !== null) {
             // Already in the log: the previous attempt delivered it.
-            if (ev.type !== 'switchyard.image_frame') emitter.replayed(ev);
+            if (ev.type !== 'switchyard.image_frame') emitter.event(ev, { replayed: true });
           } else if (ev.type === 'switchyard.image_frame') emitter.imageFrame(ev);
           else emitter.event(ev);
           changes.notice(args.thread);

@@ -31,8 +31,17 @@ export class RunLogEmitter {
     private readonly images: ImageHandoffDeps,
   ) {}
 
-  event(e: ThreadStreamEvent): void {
+  /**
+   * Forwards an event to the log and makes its store write. A `replayed` event is one a previous
+   * attempt already put in the log (a continued model response replays from its start,
+   * docs/resume.md): nothing goes to the log again, but the item state follows it and its store
+   * write is repeated (idempotent: the previous attempt may have died before making it).
+   */
+  event(e: ThreadStreamEvent, opts: { replayed?: boolean } = {}): void {
     const { owner, threadId } = this.ctx;
+    const log = () => {
+      if (!opts.replayed) this.seq.event(JSON.stringify(eventToWire(e)));
+    };
     switch (e.type) {
       case 'thread.item.done': {
         const item = structuredClone(e.item);
@@ -42,21 +51,21 @@ export class RunLogEmitter {
           return;
         }
         this.items.shown(item.id);
-        this.seq.event(JSON.stringify(eventToWire(e)));
+        log();
         this.seq.step(() => this.items.saveShown(item));
         return;
       }
       case 'thread.item.removed': {
         const id = e.item_id;
         this.pending.delete(id);
-        this.seq.event(JSON.stringify(eventToWire(e)));
+        log();
         this.seq.step(() => this.store.deleteThreadItem(owner, threadId, id));
         return;
       }
       case 'thread.item.replaced': {
         const item = structuredClone(e.item);
         this.pending.delete(item.id);
-        this.seq.event(JSON.stringify(eventToWire(e)));
+        log();
         this.seq.step(() => this.store.saveItem(owner, threadId, item));
         return;
       }
@@ -68,7 +77,7 @@ export class RunLogEmitter {
         const item = this.pending.get(e.item_id);
         if (item) this.pending.set(e.item_id, applyItemUpdate(item, e.update));
         const u = e.update;
-        if (u.type === 'assistant_message.content_part.text_delta' && this.ctx.coalesceTextDeltas) {
+        if (u.type === 'assistant_message.content_part.text_delta' && this.ctx.coalesceTextDeltas && !opts.replayed) {
           this.textDelta(e.item_id, u.content_index, u.delta);
           return;
         }
@@ -77,7 +86,7 @@ export class RunLogEmitter {
       default:
         break;
     }
-    this.seq.event(JSON.stringify(eventToWire(e)));
+    log();
   }
 
   private textDelta(itemId: string, contentIndex: number, delta: string): void {
@@ -88,46 +97,6 @@ export class RunLogEmitter {
         update: { type: 'assistant_message.content_part.text_delta', content_index: contentIndex, delta: merged },
       }),
     );
-  }
-
-  /**
-   * An event a previous attempt already put in the log (a continued model response replays from
-   * its start, docs/resume.md): nothing goes to the log again, but the item state follows it and
-   * its store write is repeated (idempotent: the previous attempt may have died before making it).
-   */
-  replayed(e: ThreadStreamEvent): void {
-    const { owner, threadId } = this.ctx;
-    switch (e.type) {
-      case 'thread.item.done': {
-        const item = structuredClone(e.item);
-        this.pending.delete(item.id);
-        if (HIDDEN_TYPES.has(item.type)) this.seq.step(() => this.items.saveHidden(item));
-        else this.seq.step(() => this.items.saveShown(item));
-        return;
-      }
-      case 'thread.item.removed': {
-        const id = e.item_id;
-        this.pending.delete(id);
-        this.seq.step(() => this.store.deleteThreadItem(owner, threadId, id));
-        return;
-      }
-      case 'thread.item.replaced': {
-        const item = structuredClone(e.item);
-        this.pending.delete(item.id);
-        this.seq.step(() => this.store.saveItem(owner, threadId, item));
-        return;
-      }
-      case 'thread.item.added':
-        this.pending.set(e.item.id, structuredClone(e.item));
-        return;
-      case 'thread.item.updated': {
-        const item = this.pending.get(e.item_id);
-        if (item) this.pending.set(e.item_id, applyItemUpdate(item, e.update));
-        return;
-      }
-      default:
-        return;
-    }
   }
 
   imageFrame(frame: ImageFrameEvent): void {
