@@ -112,6 +112,8 @@ async function runAgent(args: AgentRunArgs, session: ModelSession): Promise<Agen
         contextStrategy: 'replace',
       });
       session.resumeNext = args.resume.responseId;
+      // Ours from now on: a cancel before its stream starts again still stops it upstream.
+      if (args.resume.responseId) session.responses.push(args.resume.responseId);
       callState = args.resume.runState;
     }
     const run = await runner.run(args.agent as Agent, input, {
@@ -128,7 +130,7 @@ async function runAgent(args: AgentRunArgs, session: ModelSession): Promise<Agen
       if (isOpenAIResponsesRawModelStreamEvent(ev) && ev.data.event.type === 'response.created') {
         const id = ev.data.event.response.id;
         if (session.resumeNext === id) session.resumeNext = null;
-        session.responses.push(id);
+        if (!session.responses.includes(id)) session.responses.push(id);
         // The first call may begin before `runner.run` hands back its result: nothing ran before it.
         if (args.onModelResponse) args.onModelResponse(id, callState ?? serializeRunState(run.state));
       }

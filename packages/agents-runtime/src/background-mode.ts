@@ -75,23 +75,27 @@ async function continueResponse(inner: Fetch, createUrl: string, id: string, ini
   const deadline = Date.now() + (opts.queuedWaitMs ?? 5_000);
   for (;;) {
     const res = await inner(base, getInit(init));
-    if (res.status === 404) return fail(session, 'the response is gone upstream (expired or never stored)');
+    if (res.status === 404) return fail(session, id, 'the response is gone upstream (expired or never stored)');
     if (!res.ok) return res;
     const { status } = (await res.json()) as { status?: string };
     if (status && CONTINUABLE.has(status)) break;
-    if (status !== 'queued') return fail(session, `the response is ${status ?? 'in an unknown state'}`);
+    if (status !== 'queued') return fail(session, id, `the response is ${status ?? 'in an unknown state'}`);
     if (Date.now() >= deadline) {
       // A stream broken right at `response.created` can leave a response queued for good.
       await inner(`${base}/cancel`, { ...getInit(init), method: 'POST' }).catch(() => undefined);
-      return fail(session, 'the response stayed queued');
+      return fail(session, id, 'the response stayed queued');
     }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
   }
   return inner(`${base}?stream=true`, getInit(init));
 }
 
-function fail(session: ModelSession | undefined, reason: string): Response {
-  if (session) session.resumeFailed = reason;
+/** The response cannot be continued; it is gone, ended or was cancelled here, so nothing is left to cancel. */
+function fail(session: ModelSession | undefined, id: string, reason: string): Response {
+  if (session) {
+    session.resumeFailed = reason;
+    session.completed.add(id);
+  }
   return gone(reason);
 }
 

@@ -102,6 +102,24 @@ describe('background mode', () => {
     }
   });
 
+  it('a run cancelled while it continues a response stops that response upstream, even before its stream started again', async () => {
+    const first = await drain(responder()(args('continue me')));
+    const state = modelResponses(first.events).at(-1)!.state;
+    server.queueFault({ kind: 'stall_mid_stream', afterEvents: 5 });
+    const res = await fetch(`${server.baseURL}/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-test', input: 'still running', background: true, store: true, stream: false }),
+    });
+    const running = ((await res.json()) as { id: string }).id;
+    const controller = new AbortController();
+    controller.abort(new Error('user cancel'));
+    await drain(responder()(args('continue me', { signal: controller.signal, resume: { responseId: running, state } })));
+    expect(requestsFor(running, 'cancel')).toHaveLength(1);
+    const status = ((await (await fetch(`${server.baseURL}/responses/${running}`)).json()) as { status: string }).status;
+    expect(status).toBe('cancelled');
+  });
+
   it('a stream broken right at response.created (left queued) is cancelled and the call made again', async () => {
     server.queueFault({ kind: 'stuck_queued' });
     const before = server.requests.length;
