@@ -9,7 +9,7 @@ import { createLogger } from '@switchyard/logging';
 import { newId, type AssistantMessageItem, type ThreadItem } from '@switchyard/protocol';
 import type { ChatStore } from '@switchyard/store';
 import { endAbandonedRun, processRun, readRunPlan, type ProcessRunDeps, type RunPlan } from '../src/index.ts';
-import { enqueueTestRun, reservationState, startHarness, type Harness } from './harness.ts';
+import { enqueueTestRun, reservationState, startHarness, type Harness, logger, noImages as images } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -18,15 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-const logger = createLogger('test', { level: 'silent' });
-const images = {
-  redis: undefined as never,
-  queue: undefined as never,
-  queueEvents: undefined as never,
-  bytesTtlSeconds: 60,
-  timeoutMs: 1_000,
-};
 
 function message(args: ResponseArgs, text: string): AssistantMessageItem {
   return {

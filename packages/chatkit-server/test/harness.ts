@@ -18,7 +18,20 @@ import { RunControl, RunLog } from '@switchyard/run-log';
 import { ChatStore } from '@switchyard/store';
 import type { SwitchyardApp } from '@switchyard/app-api';
 import { parseChatKitRequest, type StreamingRequest } from '@switchyard/protocol';
-import { startRun, type RunPlan } from '../src/index.ts';
+import { createLogger } from '@switchyard/logging';
+import { startRun, type ImageHandoffDeps, type RunPlan } from '../src/index.ts';
+
+/** The logger of processRun in these tests. */
+export const logger = createLogger('test', { level: 'silent' });
+
+/** Image hand-off deps for runs that make no image (any use would throw). */
+export const noImages: ImageHandoffDeps = {
+  redis: undefined as never,
+  queue: undefined as never,
+  queueEvents: undefined as never,
+  bytesTtlSeconds: 60,
+  timeoutMs: 1_000,
+};
 
 export interface Harness {
   redis: RedisClient;

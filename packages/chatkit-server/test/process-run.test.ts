@@ -3,10 +3,18 @@
 // limits (one run per position). The plan comes off a real BullMQ queue and is validated there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseEvent, SwitchyardApp } from '@switchyard/app-api';
-import { createLogger } from '@switchyard/logging';
 import { newId, type AssistantMessageItem } from '@switchyard/protocol';
 import { endAbandonedRun, processRun, readRunPlan, type ProcessRunDeps } from '../src/index.ts';
-import { enqueueTestRun, faultInjector, InjectedFault, reservationState, startHarness, type Harness } from './harness.ts';
+import {
+  enqueueTestRun,
+  faultInjector,
+  InjectedFault,
+  reservationState,
+  startHarness,
+  type Harness,
+  logger,
+  noImages as images,
+} from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -37,15 +45,6 @@ const app: SwitchyardApp = {
     yield { type: 'thread.item.done', item: { ...item, content: [{ type: 'output_text', text: 'one two three', annotations: [] }] } };
     args.thread.title = 'Counting';
   },
-};
-
-const logger = createLogger('test', { level: 'silent' });
-const images = {
-  redis: undefined as never,
-  queue: undefined as never,
-  queueEvents: undefined as never,
-  bytesTtlSeconds: 60,
-  timeoutMs: 1_000,
 };
 
 const enqueueRun = (owner: string) => enqueueTestRun(h, app, owner);

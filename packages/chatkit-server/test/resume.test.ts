@@ -5,10 +5,9 @@
 // no removal, one stored item. An app that cannot continue (ResumeUnavailable) regenerates.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ResumeUnavailable, type ResponseArgs, type ResponseEvent, type SwitchyardApp } from '@switchyard/app-api';
-import { createLogger } from '@switchyard/logging';
 import { newId, type AssistantMessageItem } from '@switchyard/protocol';
 import { processRun, readRunPlan, type ProcessRunDeps } from '../src/index.ts';
-import { enqueueTestRun, startHarness, type Harness } from './harness.ts';
+import { enqueueTestRun, startHarness, type Harness, logger, noImages as images } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -18,14 +17,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const logger = createLogger('test', { level: 'silent' });
-const images = {
-  redis: undefined as never,
-  queue: undefined as never,
-  queueEvents: undefined as never,
-  bytesTtlSeconds: 60,
-  timeoutMs: 1_000,
-};
 const WORDS = Array.from({ length: 12 }, (_, i) => `w${i} `);
 
 function message(args: ResponseArgs, id: string, text: string): AssistantMessageItem {
