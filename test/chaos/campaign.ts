@@ -175,7 +175,20 @@ async function quiesce(sys: System, observer: RedisClient, timeoutMs: number): P
   }
 }
 
-function row(label: string, faults: number, results: RunResult[]): Row {
+/** The columns of a row that count defects: each must be 0. */
+export const DEFECT_COLUMNS = [
+  'lost events',
+  'duplicate events',
+  'duplicate items',
+  'zombie items',
+  'zombie events',
+  'text mismatch',
+  'missing items',
+  'hangs',
+] as const;
+
+/** One row of the table: the runs' outcomes and the sum of each defect over them. */
+export function row(label: string, faults: number, results: RunResult[]): Row {
   const sum = (f: (v: Verdict) => number) => results.reduce((n, r) => n + f(r.verdict), 0);
   return {
     'fault type': label,
@@ -264,39 +277,17 @@ export async function runCampaign(sys: System, opts: CampaignOptions): Promise<C
     observer.disconnect();
   }
 
-  const items = sys.db.collection<{ item_id: string; type: string; thread_id: string }>('items');
   const results: RunResult[] = [];
   for (const p of sys.processes) seen.add(p);
-  for (const rec of runs) {
-    const stored = rec.threadId
-      ? await items.find({ thread_id: rec.threadId }, { projection: { _id: 0, item_id: 1, type: 1 } }).toArray()
-      : [];
-    const warnings = rec.runId
-      ? [...seen].flatMap((p) =>
-          p.output.filter((l) => l.includes(rec.runId!) && /"level":(40|50|60)/.test(l)).map((l) => `[${p.name}] ${l.slice(0, 400)}`),
-        )
-      : [];
-    const takeOverLines = rec.runId
-      ? [...seen].flatMap((p) =>
-          p.output
-            .filter(
-              (l) => l.includes(rec.runId!) && /"msg":"(took over a run|run taken over|drain time over|run started|run finished)/.test(l),
-            )
-            .map((l) => `[${p.name}] ${l}`),
-        )
-      : [];
-    results.push({
-      rec,
-      verdict: judgeRun(rec.events, rec.ended, stored),
-      faults: faults.filter((f) => affected(rec, f, opts.hangMs)),
-      warnings,
-      takeOvers: {
-        resumed: takeOverLines.filter((l) => l.includes('continuing its model response')).length,
-        regenerated: takeOverLines.filter((l) => l.includes('regenerating')).length,
-        lines: takeOverLines,
-      },
-    });
-  }
+  for (const rec of runs)
+    results.push(
+      await judgeFollowedRun(
+        sys,
+        rec,
+        seen,
+        faults.filter((f) => affected(rec, f, opts.hangMs)),
+      ),
+    );
   const rows = FAULT_TYPES.map((type) =>
     row(
       FAULT_LABELS[type],
@@ -312,6 +303,42 @@ export async function runCampaign(sys: System, opts: CampaignOptions): Promise<C
     (r) => r.verdict.outcome === 'error' && r.faults.some(shortRedisRestart) && !stallLimitRuns.includes(r),
   );
   return { seed: opts.seed, faults, results, rows, redisErrorRuns, stallLimitRuns, skipped, notes, durationMs: Date.now() - began };
+}
+
+/**
+ * Judges one followed run from what its client saw and what MongoDB holds for its thread, with
+ * what `processes` (the killed ones too) logged about it: its warnings and its take-overs.
+ */
+export async function judgeFollowedRun(
+  sys: System,
+  rec: RunRecord,
+  processes: Iterable<ServiceProcess>,
+  faults: FaultRecord[],
+): Promise<RunResult> {
+  const stored = rec.threadId
+    ? await sys.db
+        .collection<{ item_id: string; type: string; thread_id: string }>('items')
+        .find({ thread_id: rec.threadId }, { projection: { _id: 0, item_id: 1, type: 1 } })
+        .toArray()
+    : [];
+  const lines = (match: (l: string) => boolean, keep = Infinity) =>
+    rec.runId
+      ? [...processes].flatMap((p) =>
+          p.output.filter((l) => l.includes(rec.runId!) && match(l)).map((l) => `[${p.name}] ${l.slice(0, keep)}`),
+        )
+      : [];
+  const takeOverLines = lines((l) => /"msg":"(took over a run|run taken over|drain time over|run started|run finished)/.test(l));
+  return {
+    rec,
+    verdict: judgeRun(rec.events, rec.ended, stored),
+    faults,
+    warnings: lines((l) => /"level":(40|50|60)/.test(l), 400),
+    takeOvers: {
+      resumed: takeOverLines.filter((l) => l.includes('continuing its model response')).length,
+      regenerated: takeOverLines.filter((l) => l.includes('regenerating')).length,
+      lines: takeOverLines,
+    },
+  };
 }
 
 /** The report as printed: the table, the per-fault figures, and the first defects found. */

@@ -11,9 +11,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { System } from '../kit/system.ts';
-import { formatReport, runCampaign, seededRandom, startChaosSystem, type CampaignReport, type RunResult } from './campaign.ts';
+import {
+  DEFECT_COLUMNS,
+  formatReport,
+  judgeFollowedRun,
+  row,
+  runCampaign,
+  seededRandom,
+  startChaosSystem,
+  type CampaignReport,
+  type RunResult,
+} from './campaign.ts';
 import { isLive, type FaultType } from './faults.ts';
-import { judgeRun } from './judge.ts';
 import { followRun, newRunRecord, type RunRecord } from './run-client.ts';
 
 const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
@@ -90,18 +99,10 @@ function resumeFigures(results: RunResult[]): ResumeFigures {
   };
 }
 
-function defectTotals(results: RunResult[]) {
-  const sum = (f: (r: RunResult) => number) => results.reduce((n, r) => n + f(r), 0);
-  return {
-    hangs: results.filter((r) => r.verdict.outcome === 'hang').length,
-    lost: sum((r) => r.verdict.lost),
-    duplicateEvents: sum((r) => r.verdict.duplicateEvents),
-    duplicateItems: sum((r) => r.verdict.duplicateItems),
-    zombieItems: sum((r) => r.verdict.zombieItems),
-    zombieEvents: sum((r) => r.verdict.zombieEvents),
-    textMismatch: sum((r) => r.verdict.textMismatch),
-    missingItems: sum((r) => r.verdict.missingItems),
-  };
+/** Each defect column summed over the runs (campaign.ts's row). */
+function defectTotals(results: RunResult[]): Array<[string, string | number | undefined]> {
+  const all = row('runs', 0, results);
+  return DEFECT_COLUMNS.map((column) => [column, all[column]]);
 }
 
 function printReport(report: CampaignReport, figures: ResumeFigures): void {
@@ -131,7 +132,7 @@ it(
     });
     const figures = resumeFigures(report.results);
     printReport(report, figures);
-    for (const [column, value] of Object.entries(defectTotals(report.results))) expect.soft(value, `${column} (seed ${seed})`).toBe(0);
+    for (const [column, value] of defectTotals(report.results)) expect.soft(value, `${column} (seed ${seed})`).toBe(0);
     expect.soft(toolCallsRunTwice(), `tool calls run twice (seed ${seed})`).toBe(0);
     expect.soft(report.skipped, `faults that found no victim (seed ${seed})`).toEqual([]);
     expect(figures.takenOver, 'the faults took runs over').toBeGreaterThan(0);
@@ -174,28 +175,8 @@ it('a rolling restart of every generation worker while 50 chats stream regenerat
   }
   await Promise.all(following);
   sys.model.configure({ textDeltas: 30, deltaDelayMs: 80 });
-  const seen = [...everyProcess];
   const results: RunResult[] = [];
-  const items = sys.db.collection<{ item_id: string; type: string; thread_id: string }>('items');
-  for (const rec of runs) {
-    const stored = rec.threadId
-      ? await items.find({ thread_id: rec.threadId }, { projection: { _id: 0, item_id: 1, type: 1 } }).toArray()
-      : [];
-    const lines = seen.flatMap((p) =>
-      p.output.filter((l) => rec.runId && l.includes(rec.runId) && l.includes('"msg":"took over a run')).map((l) => `[${p.name}] ${l}`),
-    );
-    results.push({
-      rec,
-      verdict: judgeRun(rec.events, rec.ended, stored),
-      faults: [],
-      warnings: [],
-      takeOvers: {
-        resumed: lines.filter((l) => l.includes('continuing its model response')).length,
-        regenerated: lines.filter((l) => l.includes('regenerating')).length,
-        lines,
-      },
-    });
-  }
+  for (const rec of runs) results.push(await judgeFollowedRun(sys, rec, everyProcess, []));
   const figures = resumeFigures(results);
   console.log(
     `rolling restart: ${restarts.join('; ')}; 50 chats: completed ${results.filter((r) => r.verdict.outcome === 'completed').length}, taken over ${figures.takenOver}, continued ${figures.resumed}, regenerated ${figures.regenerated}, client removals ${figures.clientRemovals}`,
@@ -205,7 +186,7 @@ it('a rolling restart of every generation worker while 50 chats stream regenerat
     console.log(
       `run ${r.rec.index} ${r.verdict.outcome}: ${r.verdict.details.slice(0, 3).join('; ')} ${r.rec.events.at(-1)?.raw.slice(0, 200) ?? ''}`,
     );
-  for (const [column, value] of Object.entries(defectTotals(results))) expect.soft(value, column).toBe(0);
+  for (const [column, value] of defectTotals(results)) expect.soft(value, column).toBe(0);
   expect(results.filter((r) => r.verdict.outcome === 'completed')).toHaveLength(50);
   expect(figures.takenOver).toBeGreaterThan(0);
   expect(figures.regenerated).toBe(0);

@@ -74,8 +74,19 @@ async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   }
 }
 
-async function restartKilled(label: string): Promise<void> {
-  await sys.restartProcess(label);
+/**
+ * Stops the worker holding the run with `signal` (then `meanwhile`), waits for the client's stream
+ * to end and starts the worker again; returns how long the worker took to stop.
+ */
+async function stopHolder(s: SseStream, runId: string, signal: NodeJS.Signals, meanwhile?: () => Promise<void>): Promise<number> {
+  const holder = holderOf(runId);
+  const stoppedAt = Date.now();
+  await holder.stop(signal);
+  const stopMs = Date.now() - stoppedAt;
+  await meanwhile?.();
+  await s.done;
+  await sys.restartProcess(holder.name);
+  return stopMs;
 }
 
 it('a worker killed mid-text: the next worker continues the response; the client sees one answer, nothing removed', async () => {
@@ -83,10 +94,7 @@ it('a worker killed mid-text: the next worker continues the response; the client
   const s = await start(question);
   const runId = s.headers.get('x-switchyard-run-id')!;
   await s.waitForEvents(15);
-  const holder = holderOf(runId);
-  await holder.stop('SIGKILL');
-  await s.done;
-  await restartKilled(holder.name);
+  await stopHolder(s, runId, 'SIGKILL');
 
   const events = s.events.map((e) => e.data as Json);
   const ids = s.events.map((e) => Number(e.id));
@@ -117,10 +125,7 @@ it('a worker killed mid-image: the image generation continues to its final image
       (e) => (e.data as Json).type === 'thread.item.updated' && ((e.data as Json).update as Json).type === 'generated_image.updated',
     ),
   );
-  const holder = holderOf(runId);
-  await holder.stop('SIGKILL');
-  await s.done;
-  await restartKilled(holder.name);
+  await stopHolder(s, runId, 'SIGKILL');
 
   const events = s.events.map((e) => e.data as Json);
   expect(events.filter((e) => e.type === 'thread.item.removed')).toEqual([]);
@@ -146,12 +151,7 @@ it('SIGTERM hands the run off at once and the next worker continues it', async (
   const s = await start(question);
   const runId = s.headers.get('x-switchyard-run-id')!;
   await s.waitForEvents(12);
-  const holder = holderOf(runId);
-  const stoppedAt = Date.now();
-  await holder.stop('SIGTERM');
-  const stopMs = Date.now() - stoppedAt;
-  await s.done;
-  await restartKilled(holder.name);
+  const stopMs = await stopHolder(s, runId, 'SIGTERM');
 
   const events = s.events.map((e) => e.data as Json);
   expect(events.filter((e) => e.type === 'thread.item.removed')).toEqual([]);
@@ -170,14 +170,12 @@ it('a resume point whose response was stopped upstream: the run regenerates, and
   const s = await start(question);
   const runId = s.headers.get('x-switchyard-run-id')!;
   await s.waitForEvents(12);
-  const holder = holderOf(runId);
-  await holder.stop('SIGKILL');
-  // Stopped upstream before the next worker looks (as an expired or failed response would be).
-  const created = sys.model.requests.filter((r) => r.kind === 'create' && JSON.stringify(r.body).includes(question)).at(-1)!;
-  const res = await fetch(`${sys.model.baseURL}/responses/${created.id}/cancel`, { method: 'POST' });
-  expect(res.status).toBe(200);
-  await s.done;
-  await restartKilled(holder.name);
+  await stopHolder(s, runId, 'SIGKILL', async () => {
+    // Stopped upstream before the next worker looks (as an expired or failed response would be).
+    const created = sys.model.requests.filter((r) => r.kind === 'create' && JSON.stringify(r.body).includes(question)).at(-1)!;
+    const res = await fetch(`${sys.model.baseURL}/responses/${created.id}/cancel`, { method: 'POST' });
+    expect(res.status).toBe(200);
+  });
   const events = s.events.map((e) => e.data as Json);
   const added = events.filter((e) => e.type === 'thread.item.added').map((e) => (e.item as Json).id);
   const removed = events.filter((e) => e.type === 'thread.item.removed').map((e) => e.item_id);

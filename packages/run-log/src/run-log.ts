@@ -193,10 +193,7 @@ export class RunLog {
   /** The run's resume point as a take-over would find it now (null: none). */
   async resumePoint(runId: string): Promise<ResumePoint | null> {
     const k = runKeys(runId);
-    const [[, checkpoint], [, saved]] = (await this.redis.multi().hget(k.meta, 'checkpoint').get(k.resume).exec()) as [
-      [unknown, string | null],
-      [unknown, string | null],
-    ];
+    const [checkpoint, saved] = await Promise.all([this.redis.hget(k.meta, 'checkpoint'), this.redis.get(k.resume)]);
     return resumePointOf(checkpoint ?? '', saved ?? '');
   }
 
