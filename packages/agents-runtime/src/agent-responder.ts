@@ -77,6 +77,8 @@ export const PREVIOUS_RESPONSE_KEY = 'previous_response_id';
  * it stops instead. Only the agent's own tools (not those of agents it hands off to).
  */
 function ownedToolsAgent(agent: ChatAgent, owns: () => Promise<boolean>): ChatAgent {
+  // Nothing to guard: no copy of the agent on every run.
+  if (!agent.tools.some((t) => t.type === 'function')) return agent;
   const guard = defineToolInputGuardrail({
     name: 'switchyard_run_owner',
     run: async () => ({ behavior: (await owns()) ? { type: 'allow' } : { type: 'throwException' } }),
