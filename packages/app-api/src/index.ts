@@ -63,9 +63,13 @@ export interface ResumeFrom {
   state: string;
 }
 
-/** Read access to the thread being answered, scoped to its owner. */
+/**
+ * Read access to the thread being answered, scoped to its owner. On a first attempt the worker reads
+ * the newest 400 items together with the thread; the first `loadItems(n ≤ 400)` made before the app's
+ * first event or `saveItem` is answered from that read (the same items a store read would give).
+ */
 export interface ThreadReader {
-  /** Items oldest first, the newest `limit` of them. */
+  /** Items oldest first, the newest `limit` of them (default 400). */
   loadItems(limit?: number): Promise<ThreadItem[]>;
   loadItem(itemId: string): Promise<ThreadItem>;
 }

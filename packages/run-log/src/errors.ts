@@ -15,3 +15,8 @@ export class RunLogFullError extends Error {
 export class RunFencedError extends Error {
   override name = 'RunFencedError';
 }
+
+/** The run has no log: it expired (RUN_LOG_ORPHAN_TTL) or was never created. */
+export class RunLogMissingError extends Error {
+  override name = 'RunLogMissingError';
+}

@@ -3,7 +3,7 @@
 import { isCluster, loadScripts, type RedisClient } from '@switchyard/redis-connection';
 import { AppendCoalescer } from './append-coalescer.ts';
 import { decodeEntry, encodeEntry, type PendingEntry, type RunLogEntry } from './entries.ts';
-import { RunEndedError, RunFencedError, RunLogFullError } from './errors.ts';
+import { RunEndedError, RunFencedError, RunLogFullError, RunLogMissingError } from './errors.ts';
 import { runKeys } from './keys.ts';
 
 const SCRIPTS = new URL('./scripts/', import.meta.url);
@@ -12,7 +12,7 @@ interface RunLogScripts {
   /** Keys count, then three keys per batch, then per batch its argument count and arguments. */
   syAppendBatches(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
   syNoteSavedItem(meta: string, fence: string, itemId: string): Promise<number>;
-  syClaimRun(meta: string, resume: string, fence: string): Promise<[0] | [1, string, number, number, string, string]>;
+  syClaimRun(meta: string, resume: string, fence: string): Promise<[-1] | [0] | [1, string, number, number, string, string]>;
   sySaveResumePoint(meta: string, resume: string, fence: string, point: string, ttlSeconds: string): Promise<number>;
 }
 
@@ -171,7 +171,8 @@ export class RunLog {
   /**
    * Makes `fence` the run's owning attempt and returns the seq the previous owner reached, so a
    * worker taking a run over knows what the client may already have seen. Throws RunEndedError
-   * when the run already ended (checked atomically with the claim).
+   * when the run already ended (checked atomically with the claim), RunLogMissingError when it has
+   * no log (the worker's one read of the run before it starts: no separate meta read).
    */
   async claim(
     runId: string,
@@ -180,6 +181,7 @@ export class RunLog {
     const k = runKeys(runId);
     const r = await this.scripts.syClaimRun(k.meta, k.resume, fence);
     // Atomic with the check: a run ended since the caller looked is not taken over.
+    if (r[0] === -1) throw new RunLogMissingError(`run ${runId} has no run log (expired or never created)`);
     if (r[0] === 0) throw new RunEndedError(`run ${runId} already ended`);
     const [, prev, seq, prefixEnd, checkpoint, saved] = r;
     return {

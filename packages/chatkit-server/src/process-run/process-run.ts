@@ -12,6 +12,7 @@ import {
   RunEndedError,
   RunEventSequencer,
   RunFencedError,
+  RunLogMissingError,
   type ResumePoint,
   type RunControl,
   type RunLog,
@@ -28,6 +29,7 @@ import { responseGenerator } from './response-generator.ts';
 import { RunLogEmitter } from './run-log-emitter.ts';
 import { claimRun, undoEarlierAttempts, type TakeOver } from './take-over.ts';
 import { ThreadChanges } from './thread-changes.ts';
+import { ThreadReads } from './thread-reads.ts';
 
 export interface ProcessRunDeps {
   app: SwitchyardApp;
@@ -135,12 +137,6 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
   const { runId, owner, threadId } = plan;
   const log = deps.logger.child({ runId, threadId });
   const reservation = RunReservation.held(deps.limits, plan);
-  const meta = await deps.runLog.meta(runId);
-  if (!meta) {
-    await reservation.release().catch(() => undefined);
-    throw new Error(`run ${runId} has no run log (expired or never created)`);
-  }
-  if (meta.endedAt !== undefined) return 'already-ended';
   if (opts.signal?.aborted) return 'handed-off';
 
   const abort = new AbortController();
@@ -161,6 +157,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
   };
   opts.signal?.addEventListener('abort', onJobAbort, { once: true });
   const items = new FencedItems(deps.runLog, deps.store, { runId, owner, threadId }, fence);
+  const reads = new ThreadReads(deps.store, { owner, threadId });
   const ending: Ending = { plan, seq, store: deps.store, runLog: deps.runLog, reservation, items };
   const emitter = new RunLogEmitter(
     { runId, owner, threadId, partialImages: deps.partialImages, coalesceTextDeltas: deps.app.coalesceTextDeltas ?? true },
@@ -194,6 +191,8 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
       log.info('run already ended by its previous attempt; stopping this attempt');
       return 'already-ended';
     }
+    // Nobody can see or end a run without a log: give its reservation back; the job fails.
+    if (err instanceof RunLogMissingError) await reservation.release().catch(() => undefined);
     log.error({ err }, 'could not claim the run');
     throw err;
   }
@@ -206,20 +205,31 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
   };
   try {
     if (takeOver && !resume) await regenerate(null);
-    unwatch = await deps.control.watch(runId, (req) => abort.abort(new RunCancelled(req.reason)));
-
-    const thread: ThreadMetadata = await deps.store.loadThread(owner, threadId);
+    // The cancel watch, the thread and (a first attempt) its newest items at once (thread-reads.ts).
+    const watching = deps.control
+      .watch(runId, (req) => abort.abort(new RunCancelled(req.reason)))
+      .then((stop) => {
+        unwatch = stop;
+      });
+    const [watched, loaded] = await Promise.allSettled([
+      watching,
+      deps.store.loadThread(owner, threadId),
+      takeOver === null && plan.request !== 'threads.custom_action' ? reads.prefetch() : null,
+    ]);
+    if (watched.status === 'rejected') throw watched.reason;
+    if (loaded.status === 'rejected') throw loaded.reason;
+    const thread: ThreadMetadata = loaded.value;
     changes = new ThreadChanges(deps.store, owner, seq, thread);
     args = {
       thread,
       context: { owner, metadata: plan.metadata, runId },
-      items: {
-        loadItems: async (limit = 400) => (await deps.store.loadThreadItems(owner, threadId, { limit, order: 'desc' })).data.reverse(),
-        loadItem: (itemId) => deps.store.loadItem(owner, threadId, itemId),
-      },
+      items: { loadItems: (limit) => reads.loadItems(limit), loadItem: (itemId) => reads.loadItem(itemId) },
       newId: (prefix) => newId(prefix),
       // Not streamed, so noted under the fence before it is stored (fenced-items.ts).
-      saveItem: (item) => items.saveHidden(structuredClone(item)),
+      saveItem: (item) => {
+        reads.drop();
+        return items.saveHidden(structuredClone(item));
+      },
       signal: abort.signal,
       ...(resume ? { resume: resume.from } : {}),
       abandoned: () => abandoned,
@@ -240,6 +250,7 @@ export async function processRun(deps: ProcessRunDeps, plan: RunPlan, opts: Proc
         for (;;) {
           const next = await Promise.race([generator.next(), aborted]);
           if (next.done) break;
+          reads.drop();
           const ev = next.value;
           if (ev.type === 'switchyard.model_response') {
             // The call that continues the response begins: its response is the one to continue.
