@@ -93,12 +93,17 @@ export async function prepareRequest(
       return {
         kind: 'run',
         write: async (undo) => {
-          // Undone last: deleting the thread takes its items with it.
-          await undo.write(
-            () => store.saveThread(owner, thread),
-            () => store.deleteThread(owner, thread.id).catch((err: unknown) => (err instanceof NotFound ? undefined : Promise.reject(err))),
-          );
-          await saveUserMessage(store, owner, message, undo);
+          // The thread and its first message at once (no one knows the new thread's id yet); the
+          // thread is undone last, and only once both writes have settled.
+          const writes = await Promise.allSettled([
+            undo.write(
+              () => store.saveThread(owner, thread),
+              () =>
+                store.deleteThread(owner, thread.id).catch((err: unknown) => (err instanceof NotFound ? undefined : Promise.reject(err))),
+            ),
+            saveUserMessage(store, owner, message, undo),
+          ]);
+          for (const w of writes) if (w.status === 'rejected') throw w.reason;
         },
         before: [
           { type: 'thread.created', thread: { ...thread, items: { data: [], has_more: false } } },

@@ -1,6 +1,6 @@
 // Starting a run: the synchronous prefix of every streaming request (docs/architecture.md §3 step 2),
-// in four steps — find the thread, reserve (RunReservation), check and write (prepare.ts), open the
-// run log and enqueue (open-run.ts). A failure at any step takes back what the request wrote (undo.ts),
+// in four steps — find the thread, reserve (RunReservation), check and write (prepare.ts) while the
+// run log is created, append the opening entries and enqueue (open-run.ts). A failure at any step takes back what the request wrote (undo.ts),
 // gives back the reservation and ends a run log it opened: the client gets an error, and the store,
 // the thread lock and the user's run slots are as the request found them.
 import type { Queue } from 'bullmq';
@@ -62,10 +62,13 @@ export async function startRun(deps: StartRunDeps, owner: string, req: Streaming
       await writeWholeRun(deps, runId, prepared.events);
       return { runId, threadId: thread.id };
     }
-    await prepared.write(undo);
-    // Step 4: the run log and the job; from here the worker owns the reservation.
-    await createRunLog(deps, runId, owner, thread.id);
-    logOpened = true;
+    // The request's writes (MongoDB) and the run log's creation (Redis) at once; each is taken back
+    // if either fails. Every write has settled before anything is taken back.
+    const [wrote, created] = await Promise.allSettled([prepared.write(undo), createRunLog(deps, runId, owner, thread.id)]);
+    logOpened = created.status === 'fulfilled';
+    if (wrote.status === 'rejected') throw wrote.reason;
+    if (created.status === 'rejected') throw created.reason;
+    // Step 4: the run's opening entries and the job; from here the worker owns the reservation.
     await openRun(deps, {
       runId,
       owner,
