@@ -1,5 +1,6 @@
 // Redis connections from one URL form: `redis://host:port` for a single node and
 // `redis-cluster://h1:p1,h2:p2,…` for a Redis Cluster, so every process is cluster-ready by config.
+import type { Duplex } from 'node:stream';
 import { Cluster, Redis } from 'ioredis';
 
 export {
@@ -49,6 +50,8 @@ export interface RedisConnectOptions {
   lazyConnect?: boolean;
   /** Connection errors while reconnecting; readiness reports outages, so the default is quiet. */
   onError?: (err: Error) => void;
+  /** The commands of one tick in at most two socket writes (batchWritesPerTick; default true). */
+  batchWrites?: boolean;
 }
 
 export const DEFAULT_OUTAGE_WINDOW_MS = 15_000;
@@ -101,7 +104,57 @@ export function createRedis(url: string, opts: RedisConnectOptions): RedisClient
     client = new Redis(url, common);
   }
   client.on('error', opts.onError ?? (() => undefined));
+  if (opts.batchWrites ?? true) batchWritesPerTick(client);
   return client;
+}
+
+/**
+ * Commands a connection is given while the process handles one event — a socket read, a timer, and
+ * every promise continuation that follows it — leave in two socket writes at most instead of one
+ * each. A write to a loopback socket costs 45-150 µs of CPU on the 2-core machines (half the
+ * generation worker's Redis time in its profile, docs/benchmarks/README.md), and under load work
+ * comes in bunches: one read brings the replies to many commands, whose continuations each send the
+ * next. The first command of a tick is written at once (a lone command waits for nothing: corking
+ * it too cost the 10-chat benchmark ~2 ms of per-delta p99, Redis idling while the tick went on);
+ * the socket is then corked and uncorked on the next tick (as Node's HTTP server corks a response),
+ * so nothing waits for I/O or a timer. Unlike ioredis' auto-pipelining (off, see createRedis),
+ * ioredis still writes and tracks every command on its own: its queue, its replies and its
+ * re-sending after a reconnect are unchanged; only the bytes wait in the socket until the tick ends.
+ * Each new socket (every reconnect, every cluster node) is set up when it connects.
+ */
+export function batchWritesPerTick(client: RedisClient): void {
+  const setUp = (node: Redis) => {
+    const onConnect = () => {
+      const stream = (node as unknown as { stream?: Duplex }).stream;
+      if (stream) corkEachTick(stream);
+    };
+    node.on('connect', onConnect);
+    if (node.status === 'connect' || node.status === 'ready') onConnect();
+  };
+  if (client instanceof Cluster) {
+    client.on('+node', setUp);
+    for (const node of client.nodes()) setUp(node);
+  } else setUp(client);
+}
+
+const corked = new WeakSet<Duplex>();
+
+function corkEachTick(stream: Duplex): void {
+  if (corked.has(stream)) return;
+  corked.add(stream);
+  /** Writes in this tick so far: the first goes out at once, the rest wait for the tick's end. */
+  let writes = 0;
+  const endOfTick = () => {
+    if (writes > 1) stream.uncork();
+    writes = 0;
+  };
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((...args: unknown[]) => {
+    if (writes === 0) process.nextTick(endOfTick);
+    else if (writes === 1) stream.cork();
+    writes++;
+    return write(...args);
+  }) as Duplex['write'];
 }
 
 export function isCluster(client: RedisClient): client is Cluster {
