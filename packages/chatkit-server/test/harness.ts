@@ -19,7 +19,7 @@ import { ChatStore } from '@switchyard/store';
 import type { SwitchyardApp } from '@switchyard/app-api';
 import { parseChatKitRequest, type StreamingRequest } from '@switchyard/protocol';
 import { createLogger } from '@switchyard/logging';
-import { startRun, type ImageHandoffDeps, type RunPlan } from '../src/index.ts';
+import { startRun, type ImageHandoffDeps, type ProcessRunDeps, type RunPlan } from '../src/index.ts';
 
 /** The logger of processRun in these tests. */
 export const logger = createLogger('test', { level: 'silent' });
@@ -142,4 +142,19 @@ export async function enqueueTestRun(
   if (!started.runId) throw new Error('no run');
   const job = await h.runsQueue.getJob(started.runId);
   return { runId: started.runId, threadId: started.threadId, data: job!.data };
+}
+
+/** A worker's processRun deps on the harness: its store, run log, limits and control, no images; `overrides` wins. */
+export function workerDeps(h: Harness, app: SwitchyardApp, overrides: Partial<ProcessRunDeps> = {}): ProcessRunDeps {
+  return {
+    app,
+    runLog: h.runLog,
+    store: h.store,
+    limits: h.limits,
+    control: h.control,
+    images: noImages,
+    partialImages: 0,
+    logger,
+    ...overrides,
+  };
 }

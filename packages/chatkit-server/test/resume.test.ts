@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ResumeUnavailable, type ResponseArgs, type ResponseEvent, type SwitchyardApp } from '@switchyard/app-api';
 import { newId, type AssistantMessageItem } from '@switchyard/protocol';
 import { processRun, readRunPlan, type ProcessRunDeps } from '../src/index.ts';
-import { enqueueTestRun, startHarness, type Harness, logger, noImages as images } from './harness.ts';
+import { enqueueTestRun, logger, startHarness, type Harness, workerDeps } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -61,17 +61,7 @@ function scripted(opts: {
 }
 
 function deps(app: SwitchyardApp, onTakeOver?: ProcessRunDeps['onTakeOver']): ProcessRunDeps {
-  return {
-    app,
-    runLog: h.runLog,
-    store: h.store,
-    limits: h.limits,
-    control: h.control,
-    images,
-    partialImages: 0,
-    logger,
-    ...(onTakeOver ? { onTakeOver } : {}),
-  };
+  return workerDeps(h, app, onTakeOver ? { onTakeOver } : {});
 }
 
 type Ev = { type: string; item_id?: string; item?: { id: string; type: string }; update?: { type: string; delta?: string } };

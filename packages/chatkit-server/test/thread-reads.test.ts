@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseEvent, RespondArgs, SwitchyardApp } from '@switchyard/app-api';
 import { newId, type AssistantMessageItem, type ThreadItem } from '@switchyard/protocol';
 import { runKeys, RunLogMissingError } from '@switchyard/run-log';
-import { processRun, readRunPlan, type ProcessRunDeps } from '../src/index.ts';
-import { enqueueTestRun, faultInjector, logger, noImages as images, reservationState, startHarness, type Harness } from './harness.ts';
+import { processRun, readRunPlan } from '../src/index.ts';
+import { enqueueTestRun, faultInjector, reservationState, startHarness, workerDeps, type Harness } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -38,16 +38,7 @@ async function run(respond: SwitchyardApp['respond']): Promise<{ calls: string[]
   const owner = `r-${newId('msg').slice(4)}`;
   const { data } = await enqueueTestRun(h, app, owner);
   const recorder = faultInjector(Number.POSITIVE_INFINITY);
-  const deps: ProcessRunDeps = {
-    app,
-    runLog: h.runLog,
-    store: recorder.wrap('store', h.store),
-    limits: h.limits,
-    control: h.control,
-    images,
-    partialImages: 0,
-    logger,
-  };
+  const deps = workerDeps(h, app, { store: recorder.wrap('store', h.store) });
   const result = await processRun(deps, await readRunPlan(deps, data));
   return { calls: recorder.calls.filter((c) => c.startsWith('store.load')), result };
 }
@@ -116,16 +107,7 @@ describe('a run reads its thread before the app begins', () => {
     const { runId, threadId, data } = await enqueueTestRun(h, app, owner);
     const k = runKeys(runId);
     await h.runLog.redis.del(k.meta, k.log);
-    const deps: ProcessRunDeps = {
-      app,
-      runLog: h.runLog,
-      store: h.store,
-      limits: h.limits,
-      control: h.control,
-      images,
-      partialImages: 0,
-      logger,
-    };
+    const deps = workerDeps(h, app);
     await expect(processRun(deps, await readRunPlan(deps, data))).rejects.toBeInstanceOf(RunLogMissingError);
     expect(await h.runLog.redis.exists(k.meta)).toBe(0);
     expect(await reservationState(h, owner, threadId)).toEqual({ slots: 0, threadLock: null });
