@@ -2,7 +2,10 @@
 // worker holds the run hears it. The request is also recorded in the run's meta hash, so a worker
 // that (re)starts the run later, or missed the message, still sees it.
 // Across a Redis outage the subscriptions come back with the connection and every watched run's meta
-// is read again (a cancel published meanwhile was lost). As in RunLogSubscriber, ioredis'
+// is read again (a cancel published meanwhile was lost). Pub/sub delivers at most once even without
+// an outage (a Redis Cluster's sharded subscriber being re-made on a topology change drops what is
+// published meanwhile), so every watched run's meta is also read every `pollMs` (default 1 s): a lost
+// cancel message delays the cancel by at most that, one HGET per watched run per interval. As in RunLogSubscriber, ioredis'
 // autoResubscribe is off on a single node: it re-issues subscriptions with nobody handling a failure
 // (an unhandled rejection if the connection drops again at once).
 import { isCluster, type RedisClient } from '@switchyard/redis-connection';
@@ -12,18 +15,28 @@ export interface CancelRequest {
   reason: string;
 }
 
+/** How often a watching process reads its watched runs' cancel flags, in case a message was lost. */
+export const CANCEL_POLL_MS = 1_000;
+
 export class RunControl {
   private readonly watchers = new Map<string, Set<(req: CancelRequest) => void>>();
+  /** Channels whose watchers were told of a cancel already (a read that finds it again tells nobody). */
+  private readonly told = new Set<string>();
+  private poll: NodeJS.Timeout | null = null;
+  private readonly pollMs: number;
 
   constructor(
     private readonly redis: RedisClient,
     /** A dedicated connection: it enters subscriber mode. */
     private readonly sub: RedisClient,
+    opts: { pollMs?: number } = {},
   ) {
+    this.pollMs = opts.pollMs ?? CANCEL_POLL_MS;
     if (!isCluster(sub)) sub.options.autoResubscribe = false;
     sub.on('smessage', (channel: string, message: string) => {
       const set = this.watchers.get(channel);
       if (!set) return;
+      this.told.add(channel);
       const req = JSON.parse(message) as CancelRequest;
       for (const w of set) w(req);
     });
@@ -32,17 +45,42 @@ export class RunControl {
     sub.on('ready', () => {
       if (connected) return;
       connected = true;
-      for (const [channel, set] of this.watchers) {
+      for (const channel of this.watchers.keys()) {
         if (!isCluster(sub)) void sub.ssubscribe(channel).catch(() => undefined);
         const runId = this.runIds.get(channel);
         if (!runId) continue;
-        void this.cancelRequested(runId)
-          .then((reason) => {
-            if (reason !== null) for (const w of set) w({ reason });
-          })
-          .catch(() => undefined);
+        this.readAgain(channel, runId);
       }
     });
+  }
+
+  /** Tells the channel's watchers of a cancel found by a read, unless they were told already. */
+  private tell(channel: string, req: CancelRequest): void {
+    const set = this.watchers.get(channel);
+    if (!set || this.told.has(channel)) return;
+    this.told.add(channel);
+    for (const w of set) w(req);
+  }
+
+  private readAgain(channel: string, runId: string): void {
+    void this.cancelRequested(runId)
+      .then((reason) => {
+        if (reason !== null) this.tell(channel, { reason });
+      })
+      .catch(() => undefined);
+  }
+
+  private pollWhileWatching(): void {
+    if (this.watchers.size === 0) {
+      if (this.poll) clearInterval(this.poll);
+      this.poll = null;
+      return;
+    }
+    if (this.poll) return;
+    this.poll = setInterval(() => {
+      for (const [channel, runId] of this.runIds) if (!this.told.has(channel)) this.readAgain(channel, runId);
+    }, this.pollMs);
+    this.poll.unref();
   }
 
   /** The run of each watched channel, to read its meta again after an outage. */
@@ -69,8 +107,12 @@ export class RunControl {
       await this.sub.ssubscribe(channel);
     }
     set.add(onCancel);
+    this.pollWhileWatching();
     const existing = await this.cancelRequested(runId);
-    if (existing !== null) onCancel({ reason: existing });
+    if (existing !== null) {
+      if (this.told.has(channel)) onCancel({ reason: existing });
+      else this.tell(channel, { reason: existing });
+    }
     return () => {
       const s = this.watchers.get(channel);
       if (!s) return;
@@ -78,6 +120,8 @@ export class RunControl {
       if (s.size === 0) {
         this.watchers.delete(channel);
         this.runIds.delete(channel);
+        this.told.delete(channel);
+        this.pollWhileWatching();
         void this.sub.sunsubscribe(channel).catch(() => undefined);
       }
     };

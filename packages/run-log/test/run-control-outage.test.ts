@@ -2,6 +2,7 @@
 // subscriptions come back with the connection and the watched runs' meta is read again (the
 // published message itself was lost). Real redis-server behind a cuttable link.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runKeys } from '../src/keys.ts';
 import { createRedis, type RedisClient } from '@switchyard/redis-connection';
 import { startRedisServer, type RedisServerHandle } from '@switchyard/redis-server';
 import { RunControl } from '../src/index.ts';
@@ -21,7 +22,8 @@ afterAll(async () => {
 it('a cancel requested while the control connection was cut reaches the watcher when it is back', async () => {
   const link = await startRedisLink(server.port);
   const sub = createRedis(link.url, { name: 'worker-control' });
-  const worker = new RunControl(direct, sub);
+  // No polling here: this is about the reconnect path (the poll is tested below).
+  const worker = new RunControl(direct, sub, { pollMs: 60_000 });
   const heard: string[] = [];
   const unwatch = await worker.watch('r-cut', (req) => heard.push(req.reason));
   link.cut();
@@ -41,4 +43,20 @@ it('a cancel requested while the control connection was cut reaches the watcher 
   unwatch();
   sub.disconnect();
   await link.close();
+});
+
+it('a cancel whose message is lost while the connection stays up reaches the watcher by the poll', async () => {
+  const sub = createRedis(server.url, { name: 'worker-control' });
+  const worker = new RunControl(direct, sub, { pollMs: 200 });
+  const heard: string[] = [];
+  const unwatch = await worker.watch('r-lost', (req) => heard.push(req.reason));
+  // Recorded, never published: what a subscriber sees when pub/sub drops the message.
+  await direct.hset(runKeys('r-lost').meta, 'cancel', 'lost message');
+  for (let i = 0; i < 40 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(heard).toEqual(['lost message']);
+  // Told once: later polls that find the same flag tell nobody again.
+  await new Promise((r) => setTimeout(r, 600));
+  expect(heard).toEqual(['lost message']);
+  unwatch();
+  sub.disconnect();
 });
