@@ -114,9 +114,8 @@ export function createRedis(url: string, opts: RedisConnectOptions): RedisClient
  * each. A write to a loopback socket costs 45-150 µs of CPU on the 2-core machines (half the
  * generation worker's Redis time in its profile, docs/benchmarks/README.md), and under load work
  * comes in bunches: one read brings the replies to many commands, whose continuations each send the
- * next. The first command of a tick is written at once (a lone command waits for nothing: corking
- * it too cost the 10-chat benchmark ~2 ms of per-delta p99, Redis idling while the tick went on);
- * the socket is then corked and uncorked on the next tick (as Node's HTTP server corks a response),
+ * next. The first command of a tick is written at once (a lone command waits for nothing, and Redis
+ * need not idle while the rest of the tick's work runs); the socket is then corked and uncorked on the next tick (as Node's HTTP server corks a response),
  * so nothing waits for I/O or a timer. Unlike ioredis' auto-pipelining (off, see createRedis),
  * ioredis still writes and tracks every command on its own: its queue, its replies and its
  * re-sending after a reconnect are unchanged; only the bytes wait in the socket until the tick ends.

@@ -4,10 +4,11 @@
 // Across a Redis outage the subscriptions come back with the connection and every watched run's meta
 // is read again (a cancel published meanwhile was lost). Pub/sub delivers at most once even without
 // an outage (a Redis Cluster's sharded subscriber being re-made on a topology change drops what is
-// published meanwhile), so every watched run's meta is also read every `pollMs` (default 1 s): a lost
-// cancel message delays the cancel by at most that, one HGET per watched run per interval. As in RunLogSubscriber, ioredis'
-// autoResubscribe is off on a single node: it re-issues subscriptions with nobody handling a failure
-// (an unhandled rejection if the connection drops again at once).
+// published meanwhile), so every watched run's meta is also read every `pollMs` (default 1 s): a
+// lost cancel message delays the cancel by at most that, one HGET per watched run per interval.
+// As in RunLogSubscriber, ioredis' autoResubscribe is off on a single node: it re-issues
+// subscriptions with nobody handling a failure (an unhandled rejection if the connection drops
+// again at once).
 import { isCluster, type RedisClient } from '@switchyard/redis-connection';
 import { runKeys } from './keys.ts';
 

@@ -1,8 +1,9 @@
 // Starting a run: the synchronous prefix of every streaming request (docs/architecture.md §3 step 2),
 // in four steps — find the thread, reserve (RunReservation), check and write (prepare.ts) while the
-// run log is created, append the opening entries and enqueue (open-run.ts). A failure at any step takes back what the request wrote (undo.ts),
-// gives back the reservation and ends a run log it opened: the client gets an error, and the store,
-// the thread lock and the user's run slots are as the request found them.
+// run log is created, append the opening entries and enqueue (open-run.ts). A failure at any step
+// takes back what the request wrote (undo.ts), gives back the reservation and ends a run log it
+// opened: the client gets an error, and the store, the thread lock and the user's run slots are as
+// the request found them.
 import type { Queue } from 'bullmq';
 import type { AttachmentDeps } from '@switchyard/attachments';
 import type { RequestContext, SwitchyardApp } from '@switchyard/app-api';
